@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Bit operations on machine words and on word arrays (bitmaps). With the Zbb
+ * extension the compiler turns the builtins into single instructions (ctz, clz,
+ * cpop); without it they become libgcc calls. Bit n of a bitmap lives in word
+ * n / BITS_PER_LONG at position n % BITS_PER_LONG.
+ */
+#ifndef LIB_BITOPS_H
+#define LIB_BITOPS_H
+
+#include <mmlab/compiler.h>
+
+#define BITS_PER_LONG		(8 * (unsigned)sizeof(unsigned long))
+#define BITS_TO_LONGS(n)	(((n) + BITS_PER_LONG - 1) / BITS_PER_LONG)
+#define BIT(n)			(1UL << (n))
+
+BUILD_BUG_ON(sizeof(unsigned long) != 8);
+
+/* Index of the lowest set bit of @w; @w must not be 0. */
+static inline unsigned word_ffs(unsigned long w)
+{
+	return (unsigned)__builtin_ctzl(w);
+}
+
+/* Index of the highest set bit of @w; @w must not be 0. */
+static inline unsigned word_fls(unsigned long w)
+{
+	return BITS_PER_LONG - 1 - (unsigned)__builtin_clzl(w);
+}
+
+/* Number of set bits in @w. */
+static inline unsigned word_popcount(unsigned long w)
+{
+	return (unsigned)__builtin_popcountl(w);
+}
+
+/* Mask of bits [lo, lo + n) within one word; 1 <= n, lo + n <= 64. */
+static inline unsigned long word_mask(unsigned lo, unsigned n)
+{
+	return (n >= BITS_PER_LONG ? ~0UL : (BIT(n) - 1)) << lo;
+}
+
+/* ilog2 of a non-zero value, rounded down. */
+static inline unsigned ilog2_floor(unsigned long x)
+{
+	return word_fls(x);
+}
+
+/* ilog2 of a non-zero value, rounded up. */
+static inline unsigned ilog2_ceil(unsigned long x)
+{
+	return x <= 1 ? 0 : word_fls(x - 1) + 1;
+}
+
+static inline bool bitmap_test(const unsigned long *map, size_t n)
+{
+	return (map[n / BITS_PER_LONG] >> (n % BITS_PER_LONG)) & 1;
+}
+
+static inline void bitmap_set_bit(unsigned long *map, size_t n)
+{
+	map[n / BITS_PER_LONG] |= BIT(n % BITS_PER_LONG);
+}
+
+static inline void bitmap_clear_bit(unsigned long *map, size_t n)
+{
+	map[n / BITS_PER_LONG] &= ~BIT(n % BITS_PER_LONG);
+}
+
+/* Set bits [start, start + n) of @map. */
+void bitmap_set_range(unsigned long *map, size_t start, size_t n);
+/* Clear bits [start, start + n) of @map. */
+void bitmap_clear_range(unsigned long *map, size_t start, size_t n);
+/* True when every bit of [start, start + n) is clear. */
+bool bitmap_range_clear(const unsigned long *map, size_t start, size_t n);
+/* True when every bit of [start, start + n) is set. */
+bool bitmap_range_set(const unsigned long *map, size_t start, size_t n);
+/*
+ * First set bit at or after @start and before @end; returns @end when none.
+ * Scans a word at a time.
+ */
+size_t bitmap_next_set(const unsigned long *map, size_t start, size_t end);
+/* First clear bit at or after @start and before @end; returns @end when none. */
+size_t bitmap_next_clear(const unsigned long *map, size_t start, size_t end);
+
+#endif /* LIB_BITOPS_H */

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: MIT
+/* Runner and panic capture for host tests: see host_test.h. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include "host_test.h"
+
+extern const struct host_test __start_host_tests[], __stop_host_tests[];
+
+jmp_buf *host_panic_jmp;
+char host_panic_msg[512];
+
+static jmp_buf case_jmp;
+static char case_msg[1024];
+
+void host_test_fail(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+	int n = snprintf(case_msg, sizeof(case_msg), "%s:%d: ", file, line);
+
+	va_start(ap, fmt);
+	vsnprintf(case_msg + n, sizeof(case_msg) - (size_t)n, fmt, ap);
+	va_end(ap);
+	longjmp(case_jmp, 1);
+}
+
+/*
+ * The kernel's panic() for host builds: inside EXPECT_PANIC it records the
+ * message and jumps back; anywhere else it fails the running case.
+ */
+void panic(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(host_panic_msg, sizeof(host_panic_msg), fmt, ap);
+	va_end(ap);
+	if (host_panic_jmp) {
+		jmp_buf *jb = host_panic_jmp;
+
+		host_panic_jmp = NULL;
+		longjmp(*jb, 1);
+	}
+	host_test_fail("panic", 0, "unexpected panic: %s", host_panic_msg);
+}
+
+int host_test_main(int argc, char **argv)
+{
+	const char *filter = argc > 1 ? argv[1] : NULL;
+	const struct host_test *t;
+	unsigned passed = 0, failed = 0, n = 0;
+
+	for (t = __start_host_tests; t < __stop_host_tests; t++)
+		if (!filter || strstr(t->name, filter))
+			n++;
+	printf("KTAP version 1\n1..%u\n", n);
+	n = 0;
+	for (t = __start_host_tests; t < __stop_host_tests; t++) {
+		if (filter && !strstr(t->name, filter))
+			continue;
+		n++;
+		host_panic_jmp = NULL;
+		if (setjmp(case_jmp) == 0) {
+			t->fn();
+			printf("ok %u %s\n", n, t->name);
+			passed++;
+		} else {
+			printf("# %s\nnot ok %u %s\n", case_msg, n, t->name);
+			failed++;
+		}
+		fflush(stdout);
+	}
+	printf("%u passed, %u failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
