@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Calls into the SBI firmware (OpenSBI): console output, the timer and
+ * system reset. See the RISC-V SBI specification.
+ */
+#ifndef ASM_SBI_H
+#define ASM_SBI_H
+
+#include <mmlab/compiler.h>
+
+struct sbiret {
+	long error;
+	long value;
+};
+
+#define SBI_EXT_LEGACY_PUTCHAR	0x01
+#define SBI_EXT_BASE		0x10
+#define SBI_EXT_TIME		0x54494d45	/* "TIME" */
+#define SBI_EXT_SRST		0x53525354	/* "SRST" */
+#define SBI_EXT_DBCN		0x4442434e	/* "DBCN" */
+
+/* sbi_init - probe the optional extensions once at boot. */
+void sbi_init(void);
+
+/* sbi_console_putchar - one byte to the firmware console (DBCN if present, legacy otherwise). */
+void sbi_console_putchar(char c);
+
+/* sbi_set_timer - next timer interrupt at absolute time @stime_value. */
+void sbi_set_timer(uint64_t stime_value);
+
+/* sbi_shutdown - ask the firmware to power off; returns only if it refuses. */
+void sbi_shutdown(bool failure);
+
+/* sbi_spec_version - "major.minor" packed as the base extension returns it. */
+long sbi_spec_version(void);
+
+/* sbi_has_dbcn - whether the debug-console extension is in use. */
+bool sbi_has_dbcn(void);
+
+#endif /* ASM_SBI_H */

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Linker script, run through the C preprocessor with the configuration.
+ * OpenSBI enters the kernel at 0x80200000 in S-mode; .text.entry goes first.
+ * The symbol table for backtraces (.kallsyms) follows .rodata so that its
+ * size cannot move any function (see the link step in the Makefile).
+ */
+OUTPUT_ARCH(riscv)
+ENTRY(_start)
+
+#define KERNEL_BASE 0x80200000
+
+SECTIONS
+{
+	. = KERNEL_BASE;
+	__kernel_start = .;
+
+	.text : {
+		__text_start = .;
+		KEEP(*(.text.entry))
+		*(.text .text.*)
+		__text_end = .;
+	}
+
+	. = ALIGN(16);
+	.rodata : {
+		*(.rodata .rodata.*)
+		*(.srodata .srodata.*)
+	}
+
+	/* Registration tables: test suites and allocator algorithms. */
+	. = ALIGN(8);
+	ktest_suites : {
+		__start_ktest_suites = .;
+		KEEP(*(ktest_suites))
+		__stop_ktest_suites = .;
+	}
+	heap_algos : {
+		__start_heap_algos = .;
+		KEEP(*(heap_algos))
+		__stop_heap_algos = .;
+	}
+	frame_algos : {
+		__start_frame_algos = .;
+		KEEP(*(frame_algos))
+		__stop_frame_algos = .;
+	}
+
+	. = ALIGN(8);
+	.kallsyms : {
+		KEEP(*(.kallsyms))
+	}
+
+	. = ALIGN(4096);
+	.data : {
+		*(.data .data.*)
+		*(.sdata .sdata.*)
+	}
+
+	. = ALIGN(4096);
+	.bss (NOLOAD) : {
+		__bss_start = .;
+		*(.bss.stack)
+		*(.sbss .sbss.*)
+		*(.bss .bss.*)
+		*(COMMON)
+		. = ALIGN(8);
+		__bss_end = .;
+	}
+
+	. = ALIGN(4096);
+	__kernel_end = .;
+
+	/DISCARD/ : {
+		*(.eh_frame .eh_frame_hdr .note .note.* .comment .riscv.attributes)
+	}
+}

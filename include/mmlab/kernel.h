@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Kernel-wide facts: image layout symbols from the linker script, the
+ * device tree the firmware passed, the command line, and how to stop.
+ */
+#ifndef MMLAB_KERNEL_H
+#define MMLAB_KERNEL_H
+
+#include <mmlab/compiler.h>
+
+extern char __kernel_start[], __kernel_end[];
+extern char __text_start[], __text_end[];
+extern char boot_stack[], boot_stack_top[];
+
+/* Exit statuses seen by whoever started QEMU. */
+#define EXIT_OK		0
+#define EXIT_TEST_FAIL	1
+#define EXIT_PANIC	3
+
+struct fdt;
+
+/*
+ * boot_fdt - the device tree the firmware passed, checked at boot; NULL when
+ * it was missing or corrupt (a warning was printed and fallbacks apply).
+ * boot_dtb_addr is the address from a1 either way.
+ */
+extern const struct fdt *boot_fdt;
+extern unsigned long boot_dtb_addr;
+
+/*
+ * cmdline_get - value of "key=value" on the kernel command line (/chosen
+ * bootargs, from QEMU -append), copied into @buf; NULL if absent.
+ */
+const char *cmdline_get(const char *key, char *buf, size_t size);
+
+/* machine_exit - end QEMU with @status (0 = success); never returns. */
+__noreturn void machine_exit(int status);
+
+/* machine_exit_init - find the QEMU test device in the device tree. */
+void machine_exit_init(void);
+
+/* backtrace_print - print the frame-pointer chain starting at @fp. */
+void backtrace_print(unsigned long pc, unsigned long fp);
+
+/* kallsyms_lookup - name of the function containing @addr, or NULL; *@offset gets the distance. */
+const char *kallsyms_lookup(unsigned long addr, unsigned long *offset);
+
+#endif /* MMLAB_KERNEL_H */

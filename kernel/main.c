@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: MIT
+/*
+ * start_kernel(): the C entry point, called by arch/riscv/head.S with the
+ * boot hart's id and the device tree address OpenSBI passed in a1.
+ *
+ * Order: SBI probe (console), trap vector, device tree, banner, exit device,
+ * timer, memory management, then the self-tests (CONFIG_KTEST) and exit.
+ */
+#include <asm/sbi.h>
+#include <lib/fdt.h>
+#include <mm/mm.h>
+#include <mmlab/kernel.h>
+#include <mmlab/ktest.h>
+#include <mmlab/printk.h>
+#include <mmlab/trap.h>
+
+#define DTB_MAX_SIZE	(2 * MiB)	/* a larger "totalsize" is treated as corrupt */
+#define TIMEBASE_DEFAULT 10000000UL	/* QEMU virt: 10 MHz */
+
+static struct fdt fdt_storage;
+const struct fdt *boot_fdt;
+unsigned long boot_dtb_addr;
+
+/* Check the tree OpenSBI passed; on any problem warn and go on without it. */
+static void boot_fdt_init(unsigned long dtb)
+{
+	int err;
+
+	boot_dtb_addr = dtb;
+	if (!dtb || dtb & 7) {
+		pr_warn("dtb: no usable device tree address (0x%lx); using fallbacks\n", dtb);
+		return;
+	}
+	err = fdt_init(&fdt_storage, (const void *)dtb, DTB_MAX_SIZE);
+	if (!err)
+		err = fdt_validate(&fdt_storage);
+	if (err) {
+		pr_warn("dtb: device tree at 0x%lx is unusable (%s); using fallbacks\n",
+			dtb, fdt_strerror(err));
+		return;
+	}
+	boot_fdt = &fdt_storage;
+}
+
+/* The timer frequency from /cpus "timebase-frequency", or QEMU's 10 MHz. */
+static unsigned long timebase_hz(void)
+{
+	uint32_t hz;
+	int cpus;
+
+	if (!boot_fdt)
+		return TIMEBASE_DEFAULT;
+	cpus = fdt_path_offset(boot_fdt, "/cpus");
+	if (cpus < 0 || fdt_property_u32(boot_fdt, cpus, "timebase-frequency", &hz) < 0 || !hz)
+		return TIMEBASE_DEFAULT;
+	return hz;
+}
+
+static const char *heap_algo_config(void)
+{
+	if (IS_ENABLED(CONFIG_HEAP_BUDDY))
+		return "buddy";
+	if (IS_ENABLED(CONFIG_HEAP_BITMAP))
+		return "bitmap";
+	if (IS_ENABLED(CONFIG_HEAP_FIRST_FIT))
+		return "first_fit";
+	return "none";
+}
+
+static const char *frame_algo_config(void)
+{
+	return IS_ENABLED(CONFIG_FRAME_ALLOC_BITMAP) ? "bitmap" : "stack";
+}
+
+static void banner_print(unsigned long hartid)
+{
+	long v = sbi_spec_version();
+
+	printk("\nmmlab %s (riscv64, QEMU virt) on hart %lu, SBI %ld.%ld%s\n",
+	       MMLAB_VERSION_STRING, hartid, (v >> 24) & 0x7f, v & 0xffffff,
+	       sbi_has_dbcn() ? ", debug console" : "");
+	printk("config: heap=%s size=%u KiB frames=%s zbb=%s timer=%d Hz "
+	       "debug_heap=%s debug_frames=%s ktest=%s\n",
+	       heap_algo_config(), CONFIG_HEAP_SIZE / 1024, frame_algo_config(),
+	       IS_ENABLED(CONFIG_RISCV_ISA_ZBB) ? "y" : "n", CONFIG_TIMER_HZ,
+	       IS_ENABLED(CONFIG_DEBUG_HEAP) ? "y" : "n",
+	       IS_ENABLED(CONFIG_DEBUG_FRAMES) ? "y" : "n",
+	       IS_ENABLED(CONFIG_KTEST) ? "y" : "n");
+	printk("kernel: image 0x%lx-0x%lx, dtb 0x%lx\n",
+	       (unsigned long)__kernel_start, (unsigned long)__kernel_end,
+	       boot_dtb_addr);
+}
+
+__noreturn void start_kernel(unsigned long hartid, unsigned long dtb);
+
+void start_kernel(unsigned long hartid, unsigned long dtb)
+{
+	int status = EXIT_OK;
+
+	sbi_init();
+	trap_init();
+	boot_fdt_init(dtb);
+	banner_print(hartid);
+	machine_exit_init();
+	timer_init(timebase_hz());
+	mm_init();
+
+	if (IS_ENABLED(CONFIG_KTEST))
+		status = ktest_run_all();
+	machine_exit(status);
+}

@@ -1,0 +1,220 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""Boot an mmlab image under QEMU and judge its KTAP output.
+
+    scripts/ktest_runner.py mmlab.elf                 # run the self-tests
+    scripts/ktest_runner.py --mem 2G mmlab.elf        # with 2 GiB of RAM
+    scripts/ktest_runner.py --panic-cases mmlab.elf   # also boot each panic case
+
+The console is streamed (unless --quiet) while it is parsed. A kernel
+panic, a timeout, a non-zero exit status, a missing KTAP plan or a case
+the plan promised but never reported counts as a failure. The last line is
+"N passed, N failed, N skipped"; the exit status is 0 only with no failure.
+
+Panic cases (KTEST_PANIC_CASE) are listed by the kernel as
+'# panic-case: suite.case "text"'; with --panic-cases each is booted alone
+("ktest.panic=suite.case") and passes when the kernel panics with a
+message containing the text.
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+
+BIOS = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin"
+EXIT_PANIC = 3
+
+RESULT_RE = re.compile(r"^(\s*)(ok|not ok) (\d+) ([^#]*?)\s*(?:#\s*(\S+)\s*(.*))?$")
+PLAN_RE = re.compile(r"^(\s*)1\.\.(\d+)\s*$")
+PANIC_CASE_RE = re.compile(r'^# panic-case: (\S+) "(.*)"\s*$')
+
+
+class BootResult:
+    """Everything learnt from one boot."""
+
+    def __init__(self):
+        self.lines = []
+        self.status = None
+        self.timed_out = False
+        self.panic = None          # the "Kernel panic: ..." line, if any
+        self.passed = 0
+        self.failed = 0
+        self.skipped = 0
+        self.failures = []         # human-readable reasons
+        self.panic_cases = []      # (name, expected text)
+
+
+def qemu_command(args, elf, append):
+    cmd = [args.qemu, "-machine", "virt", "-nographic", "-m", args.mem,
+           "-bios", args.bios, "-kernel", elf, "-monitor", "none",
+           "-serial", "stdio"]
+    if args.icount:
+        cmd += ["-icount", "shift=0"]
+    if append:
+        cmd += ["-append", append]
+    return cmd
+
+
+def boot(args, elf, append="", echo=True, log=None):
+    """Run QEMU until it exits or times out; return a BootResult with raw lines."""
+    res = BootResult()
+    proc = subprocess.Popen(qemu_command(args, elf, append), stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+    def reader():
+        for raw in proc.stdout:
+            line = raw.decode("utf-8", "replace").rstrip("\r\n")
+            res.lines.append(line)
+            if echo:
+                print(line, flush=True)
+            if log:
+                log.write(line + "\n")
+
+    t = threading.Thread(target=reader, daemon=True)
+    t.start()
+    try:
+        res.status = proc.wait(timeout=args.timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        res.timed_out = True
+    t.join(5)
+    for line in res.lines:
+        if line.startswith("Kernel panic"):
+            res.panic = line
+            break
+    return res
+
+
+def parse_ktap(res):
+    """Count case results in KTAP output; record what is missing or wrong."""
+    plans = {}            # indent -> announced count of current block
+    seen = {}             # indent -> results seen in current block
+    top_plan = None
+    for line in res.lines:
+        m = PLAN_RE.match(line)
+        if m:
+            indent = len(m.group(1))
+            plans[indent] = int(m.group(2))
+            seen[indent] = 0
+            if indent == 0 and top_plan is None:
+                top_plan = int(m.group(2))
+            continue
+        m = PANIC_CASE_RE.match(line)
+        if m:
+            res.panic_cases.append((m.group(1), m.group(2)))
+            continue
+        m = RESULT_RE.match(line)
+        if not m:
+            continue
+        indent = len(m.group(1))
+        ok = m.group(2) == "ok"
+        name = m.group(4)
+        directive = (m.group(5) or "").upper()
+        seen[indent] = seen.get(indent, 0) + 1
+        if indent == 0:
+            # A suite's closing line: its cases must all have reported.
+            sub = min((i for i in plans if i > 0), default=None)
+            if sub is not None and seen.get(sub, 0) < plans[sub]:
+                res.failed += plans[sub] - seen[sub]
+                res.failures.append("suite %s: %d of %d cases missing"
+                                    % (name, plans[sub] - seen[sub], plans[sub]))
+            for i in [i for i in plans if i > 0]:
+                del plans[i]
+                seen.pop(i, None)
+            continue
+        if directive == "SKIP":
+            res.skipped += 1
+        elif ok:
+            res.passed += 1
+        else:
+            res.failed += 1
+            res.failures.append("case %s failed" % name)
+    if top_plan is None:
+        res.failed += 1
+        res.failures.append("no KTAP plan in the output")
+    elif seen.get(0, 0) < top_plan:
+        res.failed += top_plan - seen.get(0, 0)
+        res.failures.append("%d of %d suites never reported" % (top_plan - seen.get(0, 0), top_plan))
+    if res.panic:
+        res.failed += 1
+        res.failures.append(res.panic)
+    if res.timed_out:
+        res.failed += 1
+        res.failures.append("timeout after %ss" % ARGS_TIMEOUT[0])
+    elif res.status not in (0, None) and not res.panic:
+        if res.failed == 0:
+            res.failed += 1
+        res.failures.append("QEMU exit status %d" % res.status)
+    return res
+
+
+ARGS_TIMEOUT = [0]
+
+
+def run_panic_case(args, elf, name, text, echo):
+    """Boot one panic case; (passed, reason)."""
+    res = boot(args, elf, "ktest.panic=" + name, echo=echo)
+    if res.timed_out:
+        return False, "%s: timeout" % name
+    if not res.panic:
+        return False, "%s: did not panic (exit status %s)" % (name, res.status)
+    if text not in res.panic:
+        return False, '%s: panicked with "%s", expected "%s"' % (name, res.panic, text)
+    if res.status != EXIT_PANIC:
+        return False, "%s: exit status %s, expected %d" % (name, res.status, EXIT_PANIC)
+    return True, ""
+
+
+def run_image(args, elf, echo=True):
+    """Boot the self-tests (and panic cases); returns (passed, failed, skipped, failures, result)."""
+    res = parse_ktap(boot(args, elf, args.append, echo=echo))
+    passed, failed, skipped = res.passed, res.failed, res.skipped
+    failures = list(res.failures)
+    if args.panic_cases:
+        for name, text in res.panic_cases:
+            ok, why = run_panic_case(args, elf, name, text, echo=False)
+            if ok:
+                passed += 1
+                if echo:
+                    print("ok - panic case %s" % name)
+            else:
+                failed += 1
+                failures.append(why)
+                if echo:
+                    print("not ok - panic case " + why)
+    return passed, failed, skipped, failures, res
+
+
+def add_qemu_args(p):
+    p.add_argument("--qemu", default=os.environ.get("QEMU", "qemu-system-riscv64"))
+    p.add_argument("--bios", default=BIOS)
+    p.add_argument("--mem", default="128M", help="QEMU -m value")
+    p.add_argument("--timeout", type=float, default=120, help="seconds per boot")
+    p.add_argument("--append", default="", help="kernel command line")
+    p.add_argument("--icount", action="store_true", help="deterministic -icount shift=0")
+    p.add_argument("--panic-cases", action="store_true", help="also boot every panic case")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    add_qemu_args(p)
+    p.add_argument("--quiet", action="store_true", help="do not echo the console")
+    p.add_argument("elf")
+    args = p.parse_args()
+    ARGS_TIMEOUT[0] = args.timeout
+    if not os.path.exists(args.elf):
+        print("error: no image %s (run make first)" % args.elf, file=sys.stderr)
+        return 2
+    passed, failed, skipped, failures, _ = run_image(args, args.elf, echo=not args.quiet)
+    for f in failures:
+        print("# FAIL: " + f)
+    print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
