@@ -13,6 +13,7 @@ _start:
 
 	la	sp, boot_stack_top
 	mv	s0, zero		/* frame-pointer chain ends here */
+	mv	tp, a0			/* tp holds the hart id (hart_id()) */
 
 	la	t0, __bss_start
 	la	t1, __bss_end
