@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: MIT
-/* Memory management bring-up (frames and heap are wired in by their issues). */
+/*
+ * mm_init(): memory management bring-up, in dependency order: find RAM,
+ * hand the free part to the frame allocator, then set up the kernel heap.
+ * Each step panics with its reason if memory cannot be set up.
+ */
 #include <mm/mm.h>
 
 void mm_init(void)
