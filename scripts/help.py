@@ -1,0 +1,82 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""Print `make help`: targets, defconfigs (with the description from each
+file's first comment line) and variables."""
+import os
+import sys
+
+TARGETS = [
+    ("Configuration", [
+        ("menuconfig", "Edit the configuration in a terminal menu"),
+        ("defconfig", "Apply configs/defconfig"),
+        ("NAME_defconfig", "Apply configs/NAME_defconfig (listed below)"),
+        ("savedefconfig", "Write the minimal form of .config to ./defconfig"),
+        ("olddefconfig", "Update .config to the Kconfig files, new symbols at their defaults"),
+        ("oldconfig", "Update .config, asking about new symbols"),
+        ("alldefconfig", "Every symbol at its default"),
+        ("allnoconfig", "Every bool symbol off where possible"),
+        ("allyesconfig", "Every bool symbol on where possible"),
+        ("listnewconfig", "List symbols .config does not set yet"),
+        ("randconfig", "Random configuration (KCONFIG_SEED=N to repeat one)"),
+    ]),
+    ("Building", [
+        ("all", "Build mmlab.elf and mmlab.bin (the default target)"),
+        ("compile_commands.json", "Compilation database for clangd"),
+        ("clean", "Remove objects and images, keep the configuration"),
+        ("mrproper", "clean, plus the configuration and generated files"),
+        ("distclean", "mrproper, plus editor backups and patch leftovers"),
+    ]),
+    ("Running and testing", [
+        ("run", "Build if needed and boot the image under QEMU (Ctrl-A X quits)"),
+        ("debug", "Boot halted with QEMU's gdb stub; prints the gdb-multiarch command"),
+        ("check", "Every test: host tests, fuzzing, all defconfigs, RAM sizes, randconfigs"),
+        ("host-check", "Host unit tests only (ASan/UBSan)"),
+        ("host-fuzz", "Host fuzzers only, fixed seed"),
+        ("randcheck N=200", "Build and boot N random configurations"),
+        ("bench", "Benchmark every defconfig (CONFIGS=, TRACE=): table and plots in build/bench"),
+        ("install-deps", "Install the Debian packages mmlab needs (as root)"),
+    ]),
+]
+
+VARIABLES = [
+    ("O=DIR", "Put every output, the .config included, in DIR"),
+    ("V=1", "Print whole commands instead of short lines"),
+    ("CROSS_COMPILE=PREFIX", "Cross toolchain prefix (default riscv64-linux-gnu-)"),
+    ("QEMU=PATH", "QEMU binary (default qemu-system-riscv64)"),
+    ("QEMU_MEM=SIZE", "RAM for make run/debug (default 128M)"),
+    ("QEMU_BIOS=FILE", "Firmware (default Debian's OpenSBI fw_dynamic.bin)"),
+    ("BOOTARGS=\"...\"", "Kernel command line for make run (e.g. ktest.filter=heap)"),
+    ("KCONFIG_SEED=N", "Seed for randconfig"),
+    ("CONFIGS=\"a b\"", "Defconfigs for make bench (default: all)"),
+    ("TRACE=FILE", "Replay an allocation trace in make bench"),
+]
+
+
+def defconfig_description(path):
+    with open(path) as f:
+        for line in f:
+            if line.startswith("#"):
+                return line.lstrip("# ").strip()
+    return ""
+
+
+def main():
+    srctree = sys.argv[1] if len(sys.argv) > 1 else "."
+    for title, rows in TARGETS:
+        print("%s targets:" % title)
+        for name, text in rows:
+            print("  %-24s - %s" % (name, text))
+        print()
+    print("Defconfigs (make NAME):")
+    configs = os.path.join(srctree, "configs")
+    for name in sorted(os.listdir(configs)):
+        if name.endswith("defconfig"):
+            print("  %-24s - %s" % (name, defconfig_description(os.path.join(configs, name))))
+    print()
+    print("Variables:")
+    for name, text in VARIABLES:
+        print("  %-24s - %s" % (name, text))
+
+
+if __name__ == "__main__":
+    main()
