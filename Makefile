@@ -228,7 +228,7 @@ arch/riscv/kernel.lds: $(srctree)/arch/riscv/kernel.lds.S include/config/auto.co
 # empty symbol table, generate the table from that image, link again. The
 # table sits after .text, so function addresses cannot move; the last step
 # checks that they did not.
-link-objs := -Wl,--whole-archive $(built-ins) -Wl,--no-whole-archive -lgcc
+link-objs := -Wl,--whole-archive $(built-ins) -Wl,--no-whole-archive
 link = $(CC) $(KBUILD_LDFLAGS) -o $(1) $(link-objs) $(2)
 kallsyms = $(PYTHON) $(srctree)/scripts/kallsyms.py
 
