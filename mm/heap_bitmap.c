@@ -4,34 +4,36 @@
  *
  * The region is cut into blocks of BM_BLOCK bytes (CONFIG_HEAP_BITMAP_BLOCK_SIZE,
  * default 16), counted from the region base rounded up to a block boundary.
- * Three bitmaps describe them, all carved, with the instance struct, from the
- * start of the region and sized from its length:
+ * Two bitmaps and two summary arrays describe them, all carved, with the
+ * instance struct, from the start of the region and sized from its length:
  *
- *   used   bit i set when block i belongs to an allocation or to the metadata;
- *          the bits past the last block are set too, so scans stop there.
- *   last   bit i set when block i is the last block of an allocation (or of
- *          the metadata). free() finds the size of a block by looking for the
- *          next "last" bit, so there is no in-band header: a 16-byte request
- *          takes exactly one 16-byte block.
- *   avail  the summary level: bit w set when word w of "used" has a clear bit,
- *          so a search skips 64 full words per summary bit.
+ *   used      bit i set when block i belongs to an allocation or to the
+ *             metadata; the bits past the last block are set too, so scans
+ *             stop there by themselves.
+ *   last      bit i set when block i is the last block of an allocation (or
+ *             of the metadata). free() finds the size of a block by looking
+ *             for the next "last" bit, so there is no in-band header: a
+ *             16-byte request takes exactly one 16-byte block.
+ *   run_max   the summary level: one byte per word of "used", an upper bound
+ *             on the longest free run that starts in that word (capped at
+ *             RUN_CAP blocks).
+ *   group_max one byte per GROUP_WORDS words of "used": an upper bound on
+ *             their run_max bytes.
  *
  * A pointer is the start of a live block when its block is used and the block
- * before it is either free or the last of another allocation.
+ * before it is either free or the last block of another allocation. Free runs
+ * are only stretches of clear bits, so freeing merges them implicitly and an
+ * empty heap is one free run again.
  *
- * Allocation is first fit, made fast by per-size-class search hints. Request
- * lengths (in blocks) fall into classes: exact below 8, then four classes per
- * power of two, up to a top class for HINT_CAP blocks and more. hint[c] is a
- * block index such that no maximal free run of at least class_min(c) blocks
- * starts before it; hints never decrease from one class to the next. A search
- * for n blocks starts at hint[class_of(n)], walks free runs a word at a time
- * (count-trailing-zeros on "used", "avail" to skip full words), and moves the
- * hint up to the first run long enough for the class. free() lowers the hints
- * of the classes the merged free run now satisfies. Because hints are exact
- * lower bounds the result is the same block plain first fit would pick.
- *
- * Freed blocks are merged implicitly: a free run is just a stretch of clear
- * bits, so once everything is freed the heap is one free run again.
+ * Allocation is first fit. The summary bytes are scanned eight at a time (a
+ * byte-parallel compare on a machine word, then count-trailing-zeros) to find
+ * the lowest group, then the lowest word, where a long enough free run starts;
+ * inside that word the run starts come from count-trailing-zeros on "used".
+ * The bounds are raised eagerly (a free that grows a run, an allocation that
+ * leaves a remainder starting in another word) and lowered lazily: a search
+ * that finds nothing in a word or group it was sent to recomputes that bound
+ * exactly. So alloc and free touch a word or two plus a scan of group_max,
+ * one byte per 64 KiB of heap with 16-byte blocks.
  */
 #include <lib/bitops.h>
 #include <lib/string.h>
@@ -45,16 +47,17 @@
 #define BM_BLOCK	((size_t)16)
 #endif
 
-/* Classes: 1..7 blocks exactly, then 4 per power of two up to HINT_CAP. */
-#define HINT_EXACT	7u
-#define HINT_SUB_BITS	2u
-#define HINT_CAP_ORDER	10u
-#define HINT_CAP	((size_t)1 << HINT_CAP_ORDER)
-#define HINT_CLASSES	(HINT_EXACT + (HINT_CAP_ORDER - 3) * (1u << HINT_SUB_BITS) + 1)
+/* Summary bytes hold 0..RUN_CAP: seven bits, so byte-parallel sums never carry. */
+#define RUN_CAP		127u
+#define GROUP_WORDS	64u
+#define BYTES_PER_LONG	((unsigned)sizeof(unsigned long))
+#define BYTE_LOW	(~0UL / 0xff)		/* 0x0101...01 */
+#define BYTE_HIGH	(BYTE_LOW << 7)		/* 0x8080...80 */
 
 BUILD_BUG_ON(!IS_POWER_OF_2(BM_BLOCK));
 BUILD_BUG_ON(BM_BLOCK < 8);
-BUILD_BUG_ON(HINT_EXACT + 1 != 1u << (HINT_SUB_BITS + 1));
+BUILD_BUG_ON(RUN_CAP > 127);
+BUILD_BUG_ON(GROUP_WORDS % 8 != 0);
 
 struct heap_bitmap {
 	uintptr_t base;			/* region start, == (uintptr_t)this */
@@ -63,11 +66,12 @@ struct heap_bitmap {
 	size_t nblocks;			/* blocks in the grid, metadata included */
 	size_t meta_blocks;		/* blocks [0, meta_blocks) hold the metadata */
 	size_t nwords;			/* words in "used" and "last" */
-	unsigned flags;			/* HEAP_ALGO_* */
+	size_t ngroups;			/* bytes in group_max */
 	unsigned long *used;
 	unsigned long *last;
-	unsigned long *avail;		/* BITS_TO_LONGS(nwords) words */
-	size_t hint[HINT_CLASSES];
+	unsigned long *run_max;		/* nwords bytes, packed 8 per word */
+	unsigned long *group_max;	/* ngroups bytes, packed 8 per word */
+	unsigned long flags;		/* HEAP_ALGO_* */
 };
 
 BUILD_BUG_ON(sizeof(struct heap_bitmap) % sizeof(unsigned long) != 0);
@@ -77,14 +81,16 @@ struct bm_layout {
 	uintptr_t origin;
 	size_t nblocks;
 	size_t nwords;
+	size_t ngroups;
 	size_t meta_blocks;
 	unsigned long *used;
 	unsigned long *last;
-	unsigned long *avail;
+	unsigned long *run_max;
+	unsigned long *group_max;
 };
 
 /* ------------------------------------------------------------------------ */
-/* Generic bit helpers (candidates for lib/bitmap.c)                         */
+/* Generic bit and byte helpers (candidates for lib/bitmap.c)                */
 /* ------------------------------------------------------------------------ */
 
 /*
@@ -107,6 +113,84 @@ static size_t bitmap_clear_tail_start(const unsigned long *map, size_t floor, si
 		end = idx * BITS_PER_LONG;
 	}
 	return floor;
+}
+
+/* Set bits [start, start + n) of @map; a range inside one word takes one step. */
+static inline void bitmap_set_range_fast(unsigned long *map, size_t start, size_t n)
+{
+	unsigned lo = (unsigned)(start % BITS_PER_LONG);
+
+	if (lo + n <= BITS_PER_LONG)
+		map[start / BITS_PER_LONG] |= word_mask(lo, (unsigned)n);
+	else
+		bitmap_set_range(map, start, n);
+}
+
+/* Clear bits [start, start + n) of @map; a range inside one word takes one step. */
+static inline void bitmap_clear_range_fast(unsigned long *map, size_t start, size_t n)
+{
+	unsigned lo = (unsigned)(start % BITS_PER_LONG);
+
+	if (lo + n <= BITS_PER_LONG)
+		map[start / BITS_PER_LONG] &= ~word_mask(lo, (unsigned)n);
+	else
+		bitmap_clear_range(map, start, n);
+}
+
+/* Words holding @n bytes packed 8 per word. */
+static inline size_t bytes_words(size_t n)
+{
+	return (n + BYTES_PER_LONG - 1) / BYTES_PER_LONG;
+}
+
+/* Byte @k of a packed byte array (byte k sits at bits 8 * (k % 8) of its word). */
+static inline unsigned bytes_get(const unsigned long *arr, size_t k)
+{
+	return (unsigned)(arr[k / BYTES_PER_LONG] >> (8 * (k % BYTES_PER_LONG))) & 0xff;
+}
+
+static inline void bytes_set(unsigned long *arr, size_t k, unsigned v)
+{
+	unsigned shift = 8 * (unsigned)(k % BYTES_PER_LONG);
+	unsigned long *word = &arr[k / BYTES_PER_LONG];
+
+	*word = (*word & ~(0xffUL << shift)) | ((unsigned long)v << shift);
+}
+
+/* High bit set in each byte of @x (all bytes <= 127) that is >= @v (1..127). */
+static inline unsigned long bytes_ge_mask(unsigned long x, unsigned v)
+{
+	return (x + (128 - v) * BYTE_LOW) & BYTE_HIGH;
+}
+
+/* Byte-wise maximum of @a and @b (all bytes <= 127). */
+static inline unsigned long bytes_max(unsigned long a, unsigned long b)
+{
+	unsigned long a_ge = (((a | BYTE_HIGH) - b) & BYTE_HIGH) >> 7;
+	unsigned long keep_a = a_ge * 0xff;
+
+	return (a & keep_a) | (b & ~keep_a);
+}
+
+/*
+ * bytes_find_ge - first index in [from, end) of a packed byte array whose
+ * byte is >= @v (1..127), or @end when there is none. Bytes from @end up to
+ * the end of its word are read too, so they must be below @v (e.g. 0).
+ */
+static inline size_t bytes_find_ge(const unsigned long *arr, size_t from, size_t end, unsigned v)
+{
+	size_t idx = from / BYTES_PER_LONG, last = bytes_words(end);
+	unsigned long hit;
+
+	if (from >= end)
+		return end;
+	hit = bytes_ge_mask(arr[idx], v) & (~0UL << (8 * (from % BYTES_PER_LONG)));
+	while (!hit) {
+		if (++idx >= last)
+			return end;
+		hit = bytes_ge_mask(arr[idx], v);
+	}
+	return MIN(idx * BYTES_PER_LONG + word_ffs(hit) / 8, end);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -135,135 +219,163 @@ static inline size_t block_align_up(const struct heap_bitmap *h, size_t i, size_
 	return block_index(h, ALIGN_UP(block_addr(h, i), (uintptr_t)align));
 }
 
-/* Recompute "avail" bits for "used" words [w0, w1]. */
-static void avail_update(struct heap_bitmap *h, size_t w0, size_t w1)
+/* Length of the free run that starts at free block @s, capped at @cap blocks. */
+static inline size_t run_len(const struct heap_bitmap *h, size_t s, size_t cap)
 {
-	for (size_t w = w0; w <= w1; w++) {
-		if (~h->used[w])
-			bitmap_set_bit(h->avail, w);
-		else
-			bitmap_clear_bit(h->avail, w);
+	unsigned long rest = h->used[s / BITS_PER_LONG] >> (s % BITS_PER_LONG);
+
+	if (rest)
+		return MIN((size_t)word_ffs(rest), cap);
+	return bitmap_next_set(h->used, s, MIN(h->nblocks, s + cap)) - s;
+}
+
+/* Bits of word @w of "used" where a free run starts. */
+static inline unsigned long word_run_starts(const struct heap_bitmap *h, size_t w)
+{
+	unsigned long free_bits = ~h->used[w];
+	unsigned long prev_free = w ? ~h->used[w - 1] >> (BITS_PER_LONG - 1) : 0;
+
+	return free_bits & ~((free_bits << 1) | prev_free);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Summary level                                                             */
+/* ------------------------------------------------------------------------ */
+
+/* Longest free run starting in word @w of "used", capped at RUN_CAP. */
+static unsigned word_run_max(const struct heap_bitmap *h, size_t w)
+{
+	unsigned long starts = word_run_starts(h, w);
+	size_t best = 0;
+
+	while (starts && best < RUN_CAP) {
+		best = MAX(best, run_len(h, w * BITS_PER_LONG + word_ffs(starts), RUN_CAP));
+		starts &= starts - 1;
+	}
+	return (unsigned)best;
+}
+
+/* Largest run_max byte among the words of group @g. */
+static unsigned group_run_max(const struct heap_bitmap *h, size_t g)
+{
+	const size_t per = GROUP_WORDS / BYTES_PER_LONG;
+	size_t first = g * per, end = MIN(first + per, bytes_words(h->nwords));
+	unsigned long m = 0;
+
+	for (size_t k = first; k < end; k++)
+		m = bytes_max(m, h->run_max[k]);
+	m = bytes_max(m, m >> 32);
+	m = bytes_max(m, m >> 16);
+	m = bytes_max(m, m >> 8);
+	return (unsigned)(m & 0xff);
+}
+
+/* A free run of @len blocks (capped at RUN_CAP) starts at block @s: raise the bounds. */
+static void summary_raise(struct heap_bitmap *h, size_t s, size_t len)
+{
+	size_t w = s / BITS_PER_LONG, g = w / GROUP_WORDS;
+
+	if (len > bytes_get(h->run_max, w)) {
+		bytes_set(h->run_max, w, (unsigned)len);
+		if (len > bytes_get(h->group_max, g))
+			bytes_set(h->group_max, g, (unsigned)len);
 	}
 }
 
-/* First free block at or after @i, or nblocks: skips full words via "avail". */
-static inline size_t free_next(const struct heap_bitmap *h, size_t i)
+/*
+ * Mark blocks [i, i + n) as one allocation; they lie in the free run that
+ * starts at block @s. That run only shrinks, so its bound stays valid; a new
+ * run may start at i + n, in another word.
+ */
+static void range_take(struct heap_bitmap *h, size_t s, size_t i, size_t n)
 {
-	size_t w = i / BITS_PER_LONG;
-	unsigned long free_bits = ~h->used[w] & (~0UL << (i % BITS_PER_LONG));
+	size_t end = i + n;
 
-	if (free_bits)
-		return w * BITS_PER_LONG + word_ffs(free_bits);
-	w = bitmap_next_set(h->avail, w + 1, h->nwords);
-	if (w == h->nwords)
-		return h->nblocks;
-	return w * BITS_PER_LONG + word_ffs(~h->used[w]);
-}
-
-/* Mark blocks [i, i + n) as one allocation. */
-static void range_take(struct heap_bitmap *h, size_t i, size_t n)
-{
-	bitmap_set_range(h->used, i, n);
-	bitmap_set_bit(h->last, i + n - 1);
-	avail_update(h, i / BITS_PER_LONG, (i + n - 1) / BITS_PER_LONG);
-}
-
-/* Return the allocation at blocks [i, i + n) to the free space. */
-static void range_release(struct heap_bitmap *h, size_t i, size_t n)
-{
-	bitmap_clear_bit(h->last, i + n - 1);
-	bitmap_clear_range(h->used, i, n);
-	avail_update(h, i / BITS_PER_LONG, (i + n - 1) / BITS_PER_LONG);
-}
-
-/* ------------------------------------------------------------------------ */
-/* Search hints                                                              */
-/* ------------------------------------------------------------------------ */
-
-/* Size class of a run or request of @n >= 1 blocks. */
-static inline unsigned class_of(size_t n)
-{
-	unsigned order, sub;
-
-	if (n <= HINT_EXACT)
-		return (unsigned)n - 1;
-	if (n >= HINT_CAP)
-		return HINT_CLASSES - 1;
-	order = ilog2_floor(n);
-	sub = (unsigned)(n >> (order - HINT_SUB_BITS)) & ((1u << HINT_SUB_BITS) - 1);
-	return HINT_EXACT + ((order - 3) << HINT_SUB_BITS) + sub;
-}
-
-/* Smallest run length (blocks) in class @c. */
-static inline size_t class_min(unsigned c)
-{
-	unsigned order, sub;
-
-	if (c < HINT_EXACT)
-		return (size_t)c + 1;
-	order = 3 + ((c - HINT_EXACT) >> HINT_SUB_BITS);
-	sub = (c - HINT_EXACT) & ((1u << HINT_SUB_BITS) - 1);
-	return ((size_t)(1u << HINT_SUB_BITS) + sub) << (order - HINT_SUB_BITS);
-}
-
-/* A search for class @c found no long-enough run before @pos: raise hints. */
-static void hint_raise(struct heap_bitmap *h, unsigned c, size_t pos)
-{
-	for (; c < HINT_CLASSES && h->hint[c] < pos; c++)
-		h->hint[c] = pos;
+	bitmap_set_range_fast(h->used, i, n);
+	bitmap_set_bit(h->last, end - 1);
+	if (end < h->nblocks && end / BITS_PER_LONG != s / BITS_PER_LONG &&
+	    !bitmap_test(h->used, end))
+		summary_raise(h, end, run_len(h, end, RUN_CAP));
 }
 
 /*
- * Blocks [i, i + n) were just freed: find the free run they now belong to
- * (looking at most HINT_CAP blocks either way) and lower the hints it serves.
+ * Return the allocation at blocks [i, i + n) to the free space. The run it
+ * joins starts at or before @i and grows; a run that started at i + n is
+ * absorbed, which leaves its word's bound merely loose.
  */
-static void hint_lower(struct heap_bitmap *h, size_t i, size_t n)
+static void range_release(struct heap_bitmap *h, size_t i, size_t n)
 {
-	size_t floor = i > HINT_CAP ? i - HINT_CAP : 0;
-	size_t start = bitmap_clear_tail_start(h->used, floor, i);
-	size_t end;
-	unsigned c;
+	size_t floor = i > RUN_CAP ? i - RUN_CAP : 0, start;
 
-	if (i - start >= HINT_CAP)
-		return;	/* already in a run every class can use: hints are below it */
-	end = bitmap_next_set(h->used, i + n, MIN(h->nblocks, start + HINT_CAP));
-	for (c = class_of(end - start) + 1; c-- > 0 && h->hint[c] > start;)
-		h->hint[c] = start;
+	bitmap_clear_bit(h->last, i + n - 1);
+	bitmap_clear_range_fast(h->used, i, n);
+	start = bitmap_clear_tail_start(h->used, floor, i);
+	/* a left neighbour of RUN_CAP blocks or more already has a full byte */
+	if (i - start < RUN_CAP)
+		summary_raise(h, start, run_len(h, start, RUN_CAP));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Search                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Try the free run starting at block @s for @n blocks at a multiple of
+ * @align bytes: the first block of the fit, or nblocks when it does not fit.
+ */
+static size_t run_fit(const struct heap_bitmap *h, size_t s, size_t n, size_t align)
+{
+	size_t at = block_align_up(h, s, align);
+
+	if (at >= h->nblocks || n > h->nblocks - at)
+		return h->nblocks;
+	if (at == s && n <= RUN_CAP && run_len(h, s, n) == n)
+		return at;
+	if (bitmap_next_set(h->used, s, at + n) != at + n)
+		return h->nblocks;
+	return at;
 }
 
 /*
  * First-fit search for @n blocks at a multiple of @align bytes. Returns the
- * first block, or nblocks when no free run fits.
+ * first block and sets *@run to the start of the free run it lies in, or
+ * returns nblocks when nothing fits.
  */
-static size_t run_find(struct heap_bitmap *h, size_t n, size_t align)
+static size_t run_find(struct heap_bitmap *h, size_t n, size_t align, size_t *run)
 {
-	unsigned c = class_of(n);
-	size_t need = class_min(c);
-	size_t first = h->nblocks, found = h->nblocks;
-	size_t i = h->hint[c];
+	unsigned want = (unsigned)MIN(n, (size_t)RUN_CAP);
+	size_t g = 0, w = 0;
 
-	while (i < h->nblocks) {
-		size_t start = free_next(h, i);
-		size_t at, end;
+	for (;;) {
+		size_t group_end;
 
-		if (start >= h->nblocks)
-			break;
-		at = block_align_up(h, start, align);
-		end = bitmap_next_set(h->used, start,
-				      MIN(h->nblocks, MAX(at + n, start + need)));
-		if (first == h->nblocks && end - start >= need)
-			first = start;
-		if (at + n <= end) {
-			found = at;
-			break;
+		g = bytes_find_ge(h->group_max, g, h->ngroups, want);
+		if (g == h->ngroups)
+			return h->nblocks;
+		group_end = MIN(h->nwords, (g + 1) * GROUP_WORDS);
+		w = bytes_find_ge(h->run_max, MAX(w, g * GROUP_WORDS), group_end, want);
+		if (w == group_end) {
+			/* a loose group bound: make it exact */
+			bytes_set(h->group_max, g, group_run_max(h, g));
+			g++;
+			continue;
 		}
-		i = end;
+		for (unsigned long st = word_run_starts(h, w); st; st &= st - 1) {
+			size_t s = w * BITS_PER_LONG + word_ffs(st);
+			size_t at = run_fit(h, s, n, align);
+
+			if (at != h->nblocks) {
+				*run = s;
+				return at;
+			}
+		}
+		/* nothing in word w fits: make its loose bound exact */
+		bytes_set(h->run_max, w, word_run_max(h, w));
+		w++;
+		g = w / GROUP_WORDS;
 	}
-	hint_raise(h, c, first);
-	return found;
 }
 
-/* ------------------------------------------------------------------------ */
 /* Layout and pointer checks                                                 */
 /* ------------------------------------------------------------------------ */
 
@@ -281,8 +393,10 @@ static bool layout_compute(uintptr_t base, size_t size, struct bm_layout *lo)
 	lo->nwords = BITS_TO_LONGS(lo->nblocks);
 	lo->used = (unsigned long *)(base + sizeof(struct heap_bitmap));
 	lo->last = lo->used + lo->nwords;
-	lo->avail = lo->last + lo->nwords;
-	meta_end = (uintptr_t)(lo->avail + BITS_TO_LONGS(lo->nwords));
+	lo->ngroups = (lo->nwords + GROUP_WORDS - 1) / GROUP_WORDS;
+	lo->run_max = lo->last + lo->nwords;
+	lo->group_max = lo->run_max + bytes_words(lo->nwords);
+	meta_end = (uintptr_t)(lo->group_max + bytes_words(lo->ngroups));
 	lo->meta_blocks = (meta_end - lo->origin + BM_BLOCK - 1) / BM_BLOCK;
 	/* at least one block must be left for allocations */
 	return lo->meta_blocks < lo->nblocks;
@@ -349,17 +463,22 @@ static void *heap_bitmap_init(void *base, size_t size, unsigned flags)
 	h->nblocks = lo.nblocks;
 	h->meta_blocks = lo.meta_blocks;
 	h->nwords = lo.nwords;
+	h->ngroups = lo.ngroups;
 	h->flags = flags;
 	h->used = lo.used;
 	h->last = lo.last;
-	h->avail = lo.avail;
-	memset(h->used, 0, 2 * lo.nwords * sizeof(unsigned long));
-	memset(h->avail, 0, BITS_TO_LONGS(lo.nwords) * sizeof(unsigned long));
+	h->run_max = lo.run_max;
+	h->group_max = lo.group_max;
+	/* the four arrays are contiguous, up to the end of the metadata */
+	memset(h->used, 0, (uintptr_t)(lo.group_max + bytes_words(lo.ngroups)) -
+			   (uintptr_t)lo.used);
 	bitmap_set_range(h->used, h->nblocks, h->nwords * BITS_PER_LONG - h->nblocks);
-	range_take(h, 0, h->meta_blocks);
-	avail_update(h, 0, h->nwords - 1);
-	for (unsigned c = 0; c < HINT_CLASSES; c++)
-		h->hint[c] = h->meta_blocks;
+	bitmap_set_range(h->used, 0, h->meta_blocks);
+	bitmap_set_bit(h->last, h->meta_blocks - 1);
+	for (size_t w = 0; w < h->nwords; w++)
+		bytes_set(h->run_max, w, word_run_max(h, w));
+	for (size_t g = 0; g < h->ngroups; g++)
+		bytes_set(h->group_max, g, group_run_max(h, g));
 	if (flags & HEAP_ALGO_POISON)
 		heap_poison_fill((void *)block_addr(h, h->meta_blocks),
 				 (h->nblocks - h->meta_blocks) * BM_BLOCK);
@@ -374,16 +493,16 @@ static void *heap_bitmap_init(void *base, size_t size, unsigned flags)
 static void *heap_bitmap_alloc(void *heap, size_t size, size_t align)
 {
 	struct heap_bitmap *h = heap;
-	size_t n, i;
+	size_t n, i, run;
 	void *p;
 
 	if (size == 0 || size > (h->nblocks - h->meta_blocks) * BM_BLOCK)
 		return NULL;
 	n = blocks_for(size);
-	i = run_find(h, n, MAX(align, BM_BLOCK));
+	i = run_find(h, n, MAX(align, BM_BLOCK), &run);
 	if (i == h->nblocks)
 		return NULL;
-	range_take(h, i, n);
+	range_take(h, run, i, n);
 	p = (void *)block_addr(h, i);
 	if (h->flags & HEAP_ALGO_POISON)
 		heap_poison_check("heap_bitmap", p, n * BM_BLOCK);
@@ -407,7 +526,6 @@ static enum heap_free_result heap_bitmap_free(void *heap, void *ptr)
 	range_release(h, i, n);
 	if (h->flags & HEAP_ALGO_POISON)
 		heap_poison_fill(ptr, n * BM_BLOCK);
-	hint_lower(h, i, n);
 	return HEAP_FREE_OK;
 }
 
@@ -455,58 +573,56 @@ static unsigned header_check(const struct heap_bitmap *h)
 	if (h->base != (uintptr_t)h || !layout_compute(h->base, h->size, &lo))
 		return 1;
 	return (lo.origin != h->origin) + (lo.nblocks != h->nblocks) +
-	       (lo.nwords != h->nwords) + (lo.meta_blocks != h->meta_blocks) +
-	       (lo.used != h->used) + (lo.last != h->last) + (lo.avail != h->avail);
+	       (lo.nwords != h->nwords) + (lo.ngroups != h->ngroups) +
+	       (lo.meta_blocks != h->meta_blocks) + (lo.used != h->used) +
+	       (lo.last != h->last) + (lo.run_max != h->run_max) +
+	       (lo.group_max != h->group_max);
 }
 
-/* Problems in "used", "last" and "avail", word by word. */
+/* Problems in "used" and "last": marks out of place, allocations without an end. */
 static unsigned maps_check(const struct heap_bitmap *h)
 {
+	size_t nbits = h->nwords * BITS_PER_LONG;
 	unsigned bad = 0;
 
 	for (size_t w = 0; w < h->nwords; w++) {
 		unsigned long used = h->used[w], last = h->last[w];
 		unsigned long next_used = w + 1 < h->nwords ? h->used[w + 1] & 1 : 1;
-		/* used blocks followed by a free one must end an allocation */
+		/* a used block followed by a free one must end an allocation */
 		unsigned long run_ends = used & ~((used >> 1) | (next_used << (BITS_PER_LONG - 1)));
 
 		bad += (last & ~used) != 0;
 		bad += (run_ends & ~last) != 0;
-		bad += bitmap_test(h->avail, w) != (~used != 0);
 	}
-	for (size_t w = h->nwords; w < BITS_TO_LONGS(h->nwords) * BITS_PER_LONG; w++)
-		bad += bitmap_test(h->avail, w);
-	bad += !bitmap_range_set(h->used, h->nblocks, h->nwords * BITS_PER_LONG - h->nblocks);
+	bad += !bitmap_range_set(h->used, h->nblocks, nbits - h->nblocks);
 	bad += !bitmap_range_set(h->used, 0, h->meta_blocks);
 	bad += bitmap_next_set(h->last, 0, h->nblocks) != h->meta_blocks - 1;
-	bad += bitmap_next_set(h->last, h->nblocks, h->nwords * BITS_PER_LONG) !=
-	       h->nwords * BITS_PER_LONG;
+	bad += bitmap_next_set(h->last, h->nblocks, nbits) != nbits;
 	return bad;
 }
 
-/* Problems in the hints: out of order, or above a run they should cover. */
-static unsigned hints_check(const struct heap_bitmap *h)
+/* Problems in the summary bytes: each must bound what it summarises from above. */
+static unsigned summary_check(const struct heap_bitmap *h)
 {
-	unsigned bad = 0, c;
-	size_t i = h->meta_blocks;
+	unsigned bad = 0;
 
-	for (c = 0; c < HINT_CLASSES; c++)
-		bad += h->hint[c] > h->nblocks || (c && h->hint[c] < h->hint[c - 1]);
-	while (i < h->nblocks) {
-		size_t start = bitmap_next_clear(h->used, i, h->nblocks);
-		size_t end = bitmap_next_set(h->used, start, h->nblocks);
+	for (size_t w = 0; w < bytes_words(h->nwords) * BYTES_PER_LONG; w++) {
+		unsigned b = bytes_get(h->run_max, w);
 
-		if (start < end)
-			bad += h->hint[class_of(end - start)] > start;
-		i = end;
+		bad += w < h->nwords ? b > RUN_CAP || b < word_run_max(h, w) : b != 0;
+	}
+	for (size_t g = 0; g < bytes_words(h->ngroups) * BYTES_PER_LONG; g++) {
+		unsigned b = bytes_get(h->group_max, g);
+
+		bad += g < h->ngroups ? b > RUN_CAP || b < group_run_max(h, g) : b != 0;
 	}
 	return bad;
 }
 
 /*
  * heap_bitmap_validate - cross-check the instance struct against its layout,
- * the bitmaps against each other, the summary against "used" and the hints
- * against the free runs. Returns the number of problems (0 when consistent).
+ * "used" and "last" against each other and the summary bytes against "used".
+ * Returns the number of problems (0 when consistent).
  */
 static unsigned heap_bitmap_validate(void *heap)
 {
@@ -515,7 +631,7 @@ static unsigned heap_bitmap_validate(void *heap)
 
 	if (bad)
 		return bad;	/* the map pointers cannot be trusted */
-	return maps_check(h) + hints_check(h);
+	return maps_check(h) + summary_check(h);
 }
 
 /* heap_bitmap_walk - report metadata, allocations and free runs in address order. */
