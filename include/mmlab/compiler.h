@@ -21,6 +21,7 @@
 #define __section(s)	__attribute__((section(s)))
 #define __printf(a, b)	__attribute__((format(printf, a, b)))
 #define __cleanup(fn)	__attribute__((cleanup(fn)))
+#undef __always_inline	/* glibc's <sys/cdefs.h> has its own */
 #define __always_inline	inline __attribute__((always_inline))
 
 /* Compile-time assertion for layout assumptions. */

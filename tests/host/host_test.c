@@ -43,6 +43,17 @@ void panic(const char *fmt, ...)
 	host_test_fail("panic", 0, "unexpected panic: %s", host_panic_msg);
 }
 
+/* Run one case; true when it passed. Kept apart so setjmp clobbers nothing of the caller's. */
+static bool case_run(const struct host_test *t)
+{
+	host_panic_jmp = NULL;
+	if (setjmp(case_jmp) == 0) {
+		t->fn();
+		return true;
+	}
+	return false;
+}
+
 int host_test_main(int argc, char **argv)
 {
 	const char *filter = argc > 1 ? argv[1] : NULL;
@@ -58,9 +69,7 @@ int host_test_main(int argc, char **argv)
 		if (filter && !strstr(t->name, filter))
 			continue;
 		n++;
-		host_panic_jmp = NULL;
-		if (setjmp(case_jmp) == 0) {
-			t->fn();
+		if (case_run(t)) {
 			printf("ok %u %s\n", n, t->name);
 			passed++;
 		} else {
