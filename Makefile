@@ -104,7 +104,7 @@ kconfig-file := $(srctree)/Kconfig
 config-targets := menuconfig defconfig savedefconfig olddefconfig oldconfig \
 	alldefconfig allnoconfig allyesconfig listnewconfig randconfig %_defconfig
 no-config-targets := help clean mrproper distclean host-check host-fuzz \
-	install-deps $(config-targets)
+	install-deps randcheck check-tools $(config-targets)
 
 .DEFAULT_GOAL := all
 PHONY := all
@@ -262,7 +262,7 @@ QEMU_BIOS ?= /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
 QEMU_ARGS := -machine virt -nographic -m $(QEMU_MEM) -bios $(QEMU_BIOS) \
 	-kernel mmlab.elf $(if $(BOOTARGS),-append "$(BOOTARGS)") $(QEMU_EXTRA)
 
-PHONY += run debug check host-check host-fuzz check-tools install-deps
+PHONY += run debug check randcheck host-check host-fuzz check-tools install-deps
 
 check-tools:
 	@$(srctree)/scripts/check-tools $(CC) $(QEMU) $(QEMU_BIOS)
@@ -284,8 +284,14 @@ host-fuzz:
 	$(Q)$(MAKE) -f $(srctree)/tests/host/Makefile objtree=$(abspath build) fuzz
 
 # Everything: host tests, the defconfig matrix, RAM sizes, randconfigs.
-check: check-tools
+check: check-tools $(KCONFIG_CONFIG)
 	$(Q)$(PYTHON) $(srctree)/scripts/check.py --srctree $(srctree) --out $(abspath build)
+
+# Many random configurations: make randcheck N=200
+N ?= 20
+randcheck: check-tools
+	$(Q)$(PYTHON) $(srctree)/scripts/check.py --srctree $(srctree) --out $(abspath build) \
+		--only randconfig --rand $(N)
 
 install-deps:
 	$(Q)$(srctree)/scripts/install-deps
