@@ -152,15 +152,16 @@ $(KCONFIG_CONFIG):
 -include include/config/auto.conf.cmd
 
 # syncconfig: bring .config up to date with the Kconfig files, then write
-# autoconf.h, auto.conf and one timestamp file per changed symbol.
+# autoconf.h and, through --sync-deps, include/config/auto.conf (the values,
+# in make syntax) plus one timestamp file per symbol whose value changed.
 include/config/auto.conf: $(KCONFIG_CONFIG) $(kconfig-deps)
 	@mkdir -p include/config include/generated
 	@echo "  GEN     include/generated/autoconf.h"
 	$(Q)$(kconfig) olddefconfig $(kconfig-file) >/dev/null
 	$(Q)$(kconfig) genconfig --header-path include/generated/autoconf.h \
-		--config-out $@ --sync-deps include/config \
+		--sync-deps include/config \
 		--file-list include/config/kconfig-files $(kconfig-file)
-	$(Q)sed -e 's|^|kconfig-deps += |' include/config/kconfig-files \
+	$(Q)sed -e 's|^\([^/]\)|$(srctree)/\1|' -e 's|^|kconfig-deps += |' include/config/kconfig-files \
 		> include/config/auto.conf.cmd
 	$(Q)touch $@
 

@@ -42,7 +42,7 @@ const char *trap_cause_name(unsigned long scause);
 /* Number of breakpoint (ebreak) traps handled so far. */
 unsigned long trap_breakpoint_count(void);
 
-/* Timer: start ticking at CONFIG_TIMER_HZ; tick count since timer_init(). */
+/* Timer: start ticking at the configured rate; tick count since timer_init(). */
 void timer_init(unsigned long timebase_hz);
 unsigned long timer_ticks(void);
 #endif
