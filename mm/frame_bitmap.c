@@ -1,0 +1,391 @@
+// SPDX-License-Identifier: MIT
+/*
+ * "bitmap": physical frames tracked by a hierarchical bitmap.
+ *
+ * Design. Level 0 has one bit per frame of the span, set when the frame is
+ * free. Each level above has one bit per word of the level below, set when
+ * that word has any bit set (a free frame somewhere beneath it). There are
+ * always BITMAP_LEVELS levels, whatever the span's size; the top one is a
+ * single word. In a small span the upper levels are single words with bit 0
+ * as their only possible bit, so the work per call is the same at 128 MiB as
+ * at 4 GiB, and the same at any fill: no search ever scans a level.
+ *
+ *   alloc      reads one word per level from the top, taking the lowest set
+ *              bit each time (so the lowest free frame wins), clears the
+ *              frame's bit and clears summary bits upwards for as long as a
+ *              word becomes empty;
+ *   free       range-checks the frame, refuses it when its bit is set
+ *              (double free: always detected), sets it and sets summary bits
+ *              upwards for as long as a word was empty before.
+ *
+ * Contiguous runs (alloc_run) search level 0 a word at a time, using the
+ * summary levels to jump over words with no free frame: find the next free
+ * frame, round it up to the alignment, measure the free run there and retry
+ * past the first allocated frame if it is too short. The lowest fitting run
+ * wins. Range updates rewrite only the summary bits of the words they touch,
+ * so the summary is exact after every call (validate() checks it is).
+ *
+ * Size: 4 levels of 64 cover 2^24 frames (64 GiB); 1M frames (4 GiB) take
+ * 16384 + 256 + 4 + 1 words, about 129 KiB of metadata.
+ */
+#include <mm/frame_algo.h>
+#include <lib/bitops.h>
+#include <lib/string.h>
+
+/* ------------------------------------------------------------------------ */
+/* Layout                                                                   */
+/* ------------------------------------------------------------------------ */
+
+#define BITMAP_LEVELS		4
+#define BITMAP_TOP		(BITMAP_LEVELS - 1)
+#define WORD_SHIFT		6	/* log2(BITS_PER_LONG) */
+#define BITMAP_MAX_FRAMES	(1ULL << (WORD_SHIFT * BITMAP_LEVELS))
+
+BUILD_BUG_ON(BITS_PER_LONG != 1u << WORD_SHIFT);
+
+struct frame_bitmap {
+	uint64_t base;				/* page number of bit 0 */
+	uint64_t count;				/* frames in the span */
+	uint64_t free;				/* set bits in level 0 */
+	unsigned long *level[BITMAP_LEVELS];	/* [0]: frames; [k]: words of [k - 1] */
+	size_t words[BITMAP_LEVELS];		/* length of each level in words */
+};
+
+BUILD_BUG_ON(sizeof(struct frame_bitmap) % sizeof(unsigned long) != 0);
+
+/* Number of bits level @k holds for a span of @count frames (before init). */
+static inline uint64_t level_bits(uint64_t count, unsigned k)
+{
+	while (k--)
+		count = BITS_TO_LONGS(count);
+	return count;
+}
+
+/* Number of meaningful bits in level @k of an instance. */
+static inline uint64_t level_nbits(const struct frame_bitmap *b, unsigned k)
+{
+	return k == 0 ? b->count : b->words[k - 1];
+}
+
+/* Word of level @k holding bit @i. */
+static inline unsigned long *level_word(struct frame_bitmap *b, unsigned k, uint64_t i)
+{
+	return &b->level[k][i >> WORD_SHIFT];
+}
+
+static inline unsigned long bit_of(uint64_t i)
+{
+	return BIT(i % BITS_PER_LONG);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Summary maintenance                                                      */
+/* ------------------------------------------------------------------------ */
+
+/* Clear frame @off's bit, then summary bits upwards while words empty. */
+static inline void bitmap_take(struct frame_bitmap *b, uint64_t off)
+{
+	unsigned k;
+
+#pragma GCC unroll 8
+	for (k = 0; k < BITMAP_LEVELS; k++) {
+		unsigned long *w = level_word(b, k, off);
+
+		*w &= ~bit_of(off);
+		if (*w)
+			return;
+		off >>= WORD_SHIFT;
+	}
+}
+
+/* Set frame @off's bit, then summary bits upwards while words were empty. */
+static inline void bitmap_give(struct frame_bitmap *b, uint64_t off)
+{
+	unsigned k;
+
+#pragma GCC unroll 8
+	for (k = 0; k < BITMAP_LEVELS; k++) {
+		unsigned long *w = level_word(b, k, off);
+		unsigned long old = *w;
+
+		*w = old | bit_of(off);
+		if (old)
+			return;
+		off >>= WORD_SHIFT;
+	}
+}
+
+/*
+ * Recompute the summary bits above level-0 words [lo, hi] after a range
+ * update: each level's bit follows whether its word below is non-empty.
+ */
+static void bitmap_refresh(struct frame_bitmap *b, uint64_t lo, uint64_t hi)
+{
+	unsigned k;
+	uint64_t i;
+
+	for (k = 1; k < BITMAP_LEVELS; k++) {
+		for (i = lo; i <= hi; i++) {
+			if (b->level[k - 1][i])
+				*level_word(b, k, i) |= bit_of(i);
+			else
+				*level_word(b, k, i) &= ~bit_of(i);
+		}
+		lo >>= WORD_SHIFT;
+		hi >>= WORD_SHIFT;
+	}
+}
+
+/* ------------------------------------------------------------------------ */
+/* Searching                                                                */
+/* ------------------------------------------------------------------------ */
+
+/* From bit @i of level @k (set), follow the lowest set bits down to a frame. */
+static uint64_t bitmap_descend(const struct frame_bitmap *b, unsigned k, uint64_t i)
+{
+	while (k--)
+		i = (i << WORD_SHIFT) + word_ffs(b->level[k][i]);
+	return i;
+}
+
+/*
+ * Lowest free frame at or after offset @pos, or b->count when there is none.
+ * Climbs while the rest of the current word is empty, then descends.
+ */
+static uint64_t bitmap_next_free(const struct frame_bitmap *b, uint64_t pos)
+{
+	uint64_t i = pos;
+	unsigned k;
+
+	for (k = 0; k < BITMAP_LEVELS; k++) {
+		unsigned long w;
+
+		if (i >= level_nbits(b, k))
+			break;
+		w = b->level[k][i >> WORD_SHIFT] & (~0UL << (i % BITS_PER_LONG));
+		if (w)
+			return bitmap_descend(b, k, (i & ~(uint64_t)(BITS_PER_LONG - 1)) + word_ffs(w));
+		i = (i >> WORD_SHIFT) + 1;
+	}
+	return b->count;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Range updates                                                            */
+/* ------------------------------------------------------------------------ */
+
+/* Check a run about to be freed and free it; nothing changes on error. */
+static int bitmap_give_back(struct frame_bitmap *b, uint64_t first, uint64_t n)
+{
+	uint64_t off = first - b->base;
+
+	if (!frame_run_in_span(b->base, b->count, first, n))
+		return FRAME_ERANGE;
+	if (!bitmap_range_clear(b->level[0], off, n))
+		return FRAME_EDOUBLE;
+	bitmap_set_range(b->level[0], off, n);
+	bitmap_refresh(b, off >> WORD_SHIFT, (off + n - 1) >> WORD_SHIFT);
+	b->free += n;
+	return FRAME_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Operations                                                               */
+/* ------------------------------------------------------------------------ */
+
+static size_t bitmap_meta_size(uint64_t count, unsigned flags)
+{
+	size_t size = sizeof(struct frame_bitmap);
+	unsigned k;
+
+	(void)flags;	/* double frees are always caught: no extra state */
+	if (count == 0 || count > BITMAP_MAX_FRAMES)
+		return 0;
+	for (k = 0; k < BITMAP_LEVELS; k++)
+		size += BITS_TO_LONGS(level_bits(count, k)) * sizeof(unsigned long);
+	return size;
+}
+
+static void *bitmap_init(void *meta, struct ppn_range span, unsigned flags)
+{
+	struct frame_bitmap *b = meta;
+	uint64_t count = ppn_range_len(span);
+	unsigned long *next = (unsigned long *)(b + 1);
+	unsigned k;
+
+	if (!bitmap_meta_size(count, flags))
+		return NULL;
+	b->base = ppn_val(span.start);
+	b->count = count;
+	b->free = 0;
+	for (k = 0; k < BITMAP_LEVELS; k++) {
+		b->words[k] = BITS_TO_LONGS(level_bits(count, k));
+		b->level[k] = next;
+		next += b->words[k];
+	}
+	memset(b + 1, 0, (size_t)((char *)next - (char *)(b + 1)));
+	return b;
+}
+
+static int bitmap_add_free(void *inst, struct ppn_range r)
+{
+	if (ppn_range_is_empty(r))
+		return FRAME_OK;
+	return bitmap_give_back(inst, ppn_val(r.start), ppn_range_len(r));
+}
+
+static int bitmap_alloc(void *inst, ppn_t *out)
+{
+	struct frame_bitmap *b = inst;
+	uint64_t i = 0;
+	int k;
+
+	if (unlikely(b->level[BITMAP_TOP][0] == 0))
+		return FRAME_ENOMEM;
+#pragma GCC unroll 8
+	for (k = BITMAP_TOP; k >= 0; k--)
+		i = (i << WORD_SHIFT) + word_ffs(b->level[k][i]);
+	bitmap_take(b, i);
+	b->free--;
+	*out = PPN(b->base + i);
+	return FRAME_OK;
+}
+
+static int bitmap_free(void *inst, ppn_t pn)
+{
+	struct frame_bitmap *b = inst;
+	uint64_t off = ppn_val(pn) - b->base;
+
+	if (unlikely(off >= b->count))
+		return FRAME_ERANGE;
+	if (unlikely(*level_word(b, 0, off) & bit_of(off)))
+		return FRAME_EDOUBLE;
+	bitmap_give(b, off);
+	b->free++;
+	return FRAME_OK;
+}
+
+static int bitmap_alloc_run(void *inst, uint64_t n, uint64_t align, ppn_t *out)
+{
+	struct frame_bitmap *b = inst;
+	uint64_t pos = 0, start;
+
+	if (!frame_run_args_valid(n, align))
+		return FRAME_EINVAL;
+	if (n == 1 && align == 1)
+		return bitmap_alloc(inst, out);
+	if (n > b->free)
+		return FRAME_ENOMEM;
+	for (;;) {
+		uint64_t end, abs;
+
+		start = bitmap_next_free(b, pos);
+		if (start >= b->count)
+			return FRAME_ENOMEM;
+		abs = ALIGN_UP(b->base + start, align);
+		if (abs < b->base + start)
+			return FRAME_ENOMEM;	/* alignment ran past 2^64 */
+		start = abs - b->base;
+		if (start > b->count || n > b->count - start)
+			return FRAME_ENOMEM;
+		end = bitmap_next_clear(b->level[0], start, start + n);
+		if (end == start + n)
+			break;
+		pos = end + 1;	/* @end is allocated: no run can contain it */
+	}
+	bitmap_clear_range(b->level[0], start, n);
+	bitmap_refresh(b, start >> WORD_SHIFT, (start + n - 1) >> WORD_SHIFT);
+	b->free -= n;
+	*out = PPN(b->base + start);
+	return FRAME_OK;
+}
+
+static int bitmap_free_run(void *inst, ppn_t first, uint64_t n)
+{
+	if (n == 0)
+		return FRAME_EINVAL;
+	return bitmap_give_back(inst, ppn_val(first), n);
+}
+
+static uint64_t bitmap_free_count(void *inst)
+{
+	const struct frame_bitmap *b = inst;
+
+	return b->free;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Debug: validate and walk                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* Word @j of summary level @k as it should be: a bit per non-empty word below. */
+static unsigned long summary_expected(const struct frame_bitmap *b, unsigned k, uint64_t j)
+{
+	unsigned long w = 0;
+	unsigned i;
+
+	for (i = 0; i < BITS_PER_LONG; i++) {
+		uint64_t below = j * BITS_PER_LONG + i;
+
+		if (below < b->words[k - 1] && b->level[k - 1][below])
+			w |= BIT(i);
+	}
+	return w;
+}
+
+/*
+ * Problems counted: each level-0 bit set past the end of the span, a free
+ * count that differs from the set bits of level 0, and each summary bit that
+ * disagrees with its word below (or is set past the end of its level).
+ */
+static unsigned bitmap_validate(void *inst)
+{
+	const struct frame_bitmap *b = inst;
+	uint64_t set = 0, j;
+	unsigned problems = 0, k;
+
+	for (j = 0; j < b->words[0]; j++) {
+		unsigned long w = b->level[0][j];
+		uint64_t first = j * BITS_PER_LONG;
+
+		set += word_popcount(w);
+		if (first + BITS_PER_LONG > b->count)
+			problems += word_popcount(w & ~word_mask(0, (unsigned)(b->count - first)));
+	}
+	problems += set != b->free;
+	for (k = 1; k < BITMAP_LEVELS; k++)
+		for (j = 0; j < b->words[k]; j++)
+			problems += word_popcount(b->level[k][j] ^ summary_expected(b, k, j));
+	return problems;
+}
+
+static void bitmap_walk(void *inst, frame_walk_fn fn, void *arg)
+{
+	struct frame_bitmap *b = inst;
+	uint64_t pos = 0;
+
+	while (pos < b->count) {
+		uint64_t start = bitmap_next_free(b, pos);
+		uint64_t end = bitmap_next_clear(b->level[0], start, b->count);
+
+		if (start > pos)
+			fn(arg, false, ppn_range_make(PPN(b->base + pos), PPN(b->base + start)));
+		if (end > start)
+			fn(arg, true, ppn_range_make(PPN(b->base + start), PPN(b->base + end)));
+		pos = end;
+	}
+}
+
+FRAME_ALGO_REGISTER(bitmap, {
+	.name = "bitmap",
+	.meta_size = bitmap_meta_size,
+	.init = bitmap_init,
+	.add_free = bitmap_add_free,
+	.alloc = bitmap_alloc,
+	.free = bitmap_free,
+	.alloc_run = bitmap_alloc_run,
+	.free_run = bitmap_free_run,
+	.free_count = bitmap_free_count,
+	.validate = bitmap_validate,
+	.walk = bitmap_walk,
+});

@@ -1,0 +1,20 @@
+# SPDX-License-Identifier: MIT
+# Host tests of the typed addresses and of every frame algorithm (see
+# tests/host/Makefile). The algorithm list is every mm/frame_*.c, so a new
+# algorithm is built into the tests without editing this file; the kernel
+# front end mm/frame.c does not match the pattern.
+
+frames-algo-srcs := $(patsubst $(srctree)/%,%,$(wildcard $(srctree)/mm/frame_*.c))
+
+host-progs += addr_test
+addr_test-srcs := tests/host/addr_test.c
+
+# frames_test drives the model checker of fuzz_frames.c with long random
+# sequences, next to its own directed cases.
+host-progs += frames_test
+frames_test-srcs := tests/host/frames_test.c tests/host/fuzz_frames.c lib/bitmap.c \
+	$(frames-algo-srcs)
+
+host-fuzzers += fuzz_frames
+fuzz_frames-srcs := tests/host/fuzz_frames.c lib/bitmap.c $(frames-algo-srcs)
+fuzz_frames-runs := 15000
