@@ -9,6 +9,7 @@
 #include <asm/sbi.h>
 #include <lib/fdt.h>
 #include <mm/mm.h>
+#include <mmlab/bench.h>
 #include <mmlab/kernel.h>
 #include <mmlab/ktest.h>
 #include <mmlab/printk.h>
@@ -105,7 +106,9 @@ void start_kernel(unsigned long hartid, unsigned long dtb)
 	timer_init(timebase_hz());
 	mm_init();
 
-	if (IS_ENABLED(CONFIG_KTEST))
+	if (IS_ENABLED(CONFIG_BENCH) && bench_requested())
+		status = bench_run();
+	else if (IS_ENABLED(CONFIG_KTEST))
 		status = ktest_run_all();
 	machine_exit(status);
 }
