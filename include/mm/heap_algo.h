@@ -25,6 +25,12 @@ enum heap_free_result {
 	HEAP_FREE_NOT_BLOCK,	/* inside the heap but not the start of a block */
 	HEAP_FREE_DOUBLE,	/* start of a block that is already free */
 };
+/*
+ * A block freed twice after it merged with a free neighbour may be reported
+ * as HEAP_FREE_DOUBLE (if the algorithm can tell it points into free space)
+ * or HEAP_FREE_NOT_BLOCK; the host tests expect DOUBLE only for a block whose
+ * neighbours are still allocated.
+ */
 
 /* Kind of a block reported by heap_algo.walk(). */
 enum heap_block_kind {
@@ -93,7 +99,13 @@ struct heap_algo {
 	 */
 	unsigned (*validate)(void *heap);
 
-	/* walk - report every block in address order (for heap maps). */
+	/*
+	 * walk - report every block in address order (for heap maps). The
+	 * blocks tile the region: they start at offset 0, each begins where the
+	 * previous ended, and they end at the region size; FREE sizes add up to
+	 * space().free and META sizes to space().meta. A USED block is one
+	 * allocation as returned by alloc.
+	 */
 	void (*walk)(void *heap, heap_walk_fn fn, void *arg);
 };
 

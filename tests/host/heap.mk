@@ -13,7 +13,7 @@ heap_test-srcs := tests/host/heap_test.c $(heap-shared-srcs) lib/bitmap.c $(heap
 
 host-fuzzers += fuzz_heap
 fuzz_heap-srcs := tests/host/fuzz_heap.c mm/heap_poison.c lib/bitmap.c $(heap-algo-srcs)
-fuzz_heap-runs := 30000
+fuzz_heap-runs := 15000
 
 # heap-bench: an optimised, unsanitised build of the host proxy benchmark, to
 # run under callgrind (see the comment at the top of tests/host/heap_bench.c).

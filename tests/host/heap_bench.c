@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Host proxy benchmark for the heap algorithms, to run under callgrind until
+ * the guest can count instructions itself:
+ *
+ *   make -f tests/host/Makefile objtree=build heap-bench
+ *   valgrind --tool=callgrind --toggle-collect='buddy_*' build/host/heap_bench churn buddy
+ *   valgrind --tool=callgrind --toggle-collect='buddy_*' --combine-dumps=yes \
+ *            --callgrind-out-file=per-op.out build/host/heap_bench churn buddy 20000 dump
+ *
+ * The first gives the instructions spent inside the algorithm (the "summary"
+ * line) for the printed number of operations. With "dump" the program asks
+ * callgrind for one profile part per operation, so the largest "totals" line
+ * of per-op.out is the worst single operation. The "fill" workload prints the
+ * utilisation (live requested bytes / heap size) at the first failure.
+ *
+ * Workloads, on an 8 MiB heap:
+ *   churn  requests of 8-512 bytes (align 8); grow to 2000 live blocks, then
+ *          allocate or free a random live block with equal odds
+ *   lab    the standard lab test (box a value, grow a vector to 10000 words)
+ *   fill   random 16-256 byte blocks, two allocations per free, until failure
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <valgrind/callgrind.h>
+#include <lib/rand.h>
+#include <mm/heap_algo.h>
+
+#define HEAP_SIZE	(8 * MiB)
+
+static bool dump_each;
+
+void panic(const char *fmt, ...)
+{
+	fprintf(stderr, "panic: %s\n", fmt);
+	abort();
+}
+
+/* One profile part per operation when asked (outside the collected code). */
+static void op_done(void)
+{
+	if (dump_each)
+		CALLGRIND_DUMP_STATS;
+}
+
+static unsigned long bench_churn(const struct heap_algo *a, void *heap, unsigned long ops)
+{
+	void **live = calloc(4096, sizeof(*live));
+	struct rand_state rng;
+	unsigned long done = 0;
+	size_t n = 0;
+
+	rand_seed(&rng, 42);
+	while (done < ops) {
+		if (done < 2000) {
+			live[n++] = a->alloc(heap, rand_range(&rng, 8, 512), 8);
+		} else if (rand_next(&rng) & 1) {
+			void *p = a->alloc(heap, rand_range(&rng, 8, 512), 8);
+
+			if (p && n < 4096)
+				live[n++] = p;
+		} else if (n) {
+			size_t k = rand_range(&rng, 0, n - 1);
+
+			a->free(heap, live[k]);
+			live[k] = live[--n];
+		}
+		done++;
+		op_done();
+	}
+	while (n)
+		a->free(heap, live[--n]);
+	free(live);
+	return done;
+}
+
+static unsigned long bench_lab(const struct heap_algo *a, void *heap)
+{
+	unsigned long *box = a->alloc(heap, sizeof(long), sizeof(long)), *vec, *grown;
+	size_t cap = 4, len;
+	unsigned long ops = 2;
+
+	*box = 5;
+	vec = a->alloc(heap, cap * sizeof(long), sizeof(long));
+	for (len = 0; len < 10000; len++) {
+		if (len == cap) {
+			grown = a->alloc(heap, 2 * cap * sizeof(long), sizeof(long));
+			memcpy(grown, vec, cap * sizeof(long));
+			a->free(heap, vec);
+			vec = grown;
+			cap *= 2;
+			ops += 2;
+		}
+		vec[len] = len;
+	}
+	a->free(heap, vec);
+	a->free(heap, box);
+	return ops + 2;
+}
+
+static unsigned long bench_fill(const struct heap_algo *a, void *heap)
+{
+	struct { void *p; size_t size; } *live = calloc(HEAP_SIZE / 16, sizeof(*live));
+	struct rand_state rng;
+	size_t n = 0, bytes = 0;
+	unsigned long step;
+
+	rand_seed(&rng, 99);
+	for (step = 0;; step++) {
+		if (step % 3 == 2 && n) {
+			size_t k = rand_range(&rng, 0, n - 1);
+
+			a->free(heap, live[k].p);
+			bytes -= live[k].size;
+			live[k] = live[--n];
+		} else {
+			size_t sz = rand_range(&rng, 16, 256);
+			void *p = a->alloc(heap, sz, 1);
+
+			if (!p)
+				break;
+			live[n].p = p;
+			live[n++].size = sz;
+			bytes += sz;
+		}
+	}
+	printf("%s: fill utilisation %.4f (%zu live blocks)\n", a->name,
+	       (double)bytes / HEAP_SIZE, n);
+	free(live);
+	return step + 1;
+}
+
+int main(int argc, char **argv)
+{
+	const char *work = argc > 1 ? argv[1] : "churn";
+	const char *name = argc > 2 ? argv[2] : "buddy";
+	unsigned long ops = argc > 3 ? strtoul(argv[3], NULL, 0) : 200000;
+	const struct heap_algo *a;
+	void *region, *heap;
+	unsigned long done;
+
+	dump_each = argc > 4 && strcmp(argv[4], "dump") == 0;
+	heap_algo_for_each(a)
+		if (strcmp(a->name, name) == 0)
+			break;
+	if (a == __stop_heap_algos) {
+		fprintf(stderr, "heap_bench: no algorithm \"%s\"\n", name);
+		return 2;
+	}
+	region = aligned_alloc(4096, HEAP_SIZE);
+	heap = a->init(region, HEAP_SIZE, 0);
+	if (strcmp(work, "churn") == 0)
+		done = bench_churn(a, heap, ops);
+	else if (strcmp(work, "lab") == 0)
+		done = bench_lab(a, heap);
+	else if (strcmp(work, "fill") == 0)
+		done = bench_fill(a, heap);
+	else
+		return 2;
+	printf("%s %s: %lu operations, validate %u\n", a->name, work, done, a->validate(heap));
+	free(region);
+	return 0;
+}
