@@ -4,9 +4,11 @@
 # "heap_algos" section is linked into the test, the fuzzer and the benchmark,
 # so a new algorithm is tested without editing this file.
 
+# Only the files that register an algorithm: the front end's own heap_*.c
+# files (mm/heap_debug.c) need kernel state and stay out.
 heap-shared-srcs := mm/heap_stress.c mm/heap_poison.c
-heap-algo-srcs := $(filter-out $(heap-shared-srcs), \
-	$(patsubst $(srctree)/%,%,$(sort $(wildcard $(srctree)/mm/heap_*.c))))
+heap-algo-srcs := $(patsubst $(srctree)/%,%,$(sort $(shell grep -l '^HEAP_ALGO_REGISTER' \
+	$(filter-out $(addprefix $(srctree)/,$(heap-shared-srcs)),$(wildcard $(srctree)/mm/heap_*.c)) /dev/null)))
 
 host-progs += heap_test
 heap_test-srcs := tests/host/heap_test.c $(heap-shared-srcs) lib/bitmap.c $(heap-algo-srcs)
