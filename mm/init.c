@@ -4,8 +4,11 @@
  * hand the free part to the frame allocator, then set up the kernel heap.
  * Each step panics with its reason if memory cannot be set up.
  */
+#include <mm/frame.h>
+#include <mm/memmap.h>
 #include <mm/mm.h>
 
 void mm_init(void)
 {
+	frame_init(memmap_init());
 }

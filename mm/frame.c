@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The frame front end (see <mm/frame.h>): one global instance of the frame
+ * algorithm the configuration linked in, guarded by one spinlock.
+ *
+ * Design. frame_init() takes the only entry of the "frame_algos" section
+ * (it never names an algorithm), sizes the metadata from the span of RAM
+ * pages with meta_size(), and carves it from the start of the first free
+ * range that can hold it, so 4 GiB of RAM needs no kernel heap at all. The
+ * rest of the free ranges become the "managed" ranges, handed to the
+ * algorithm and remembered here: they never change after boot, so checking
+ * that a frame is managed needs no lock.
+ *
+ * The lock is held only around the algorithm call and the poison bit; the
+ * checks that can panic, and the poison fill and check (4 KiB each), run
+ * outside it. Status codes from the algorithm become panics naming the
+ * frame; only FRAME_ENOMEM (and FRAME_EINVAL for a bad run shape) reach the
+ * caller.
+ *
+ * CONFIG_DEBUG_FRAMES: the algorithm runs with FRAME_ALGO_CHECK (so the
+ * stack catches double frees too); freed frames are filled with
+ * FRAME_POISON and marked in a poison map (a bit per frame, carved with the
+ * metadata); an allocation that gets a marked frame checks the fill and
+ * panics if anything wrote to the frame while it was free.
+ */
+#include <mm/frame.h>
+#include <mm/memmap.h>
+#include <lib/bitops.h>
+#include <lib/string.h>
+#include <mmlab/panic.h>
+#include <mmlab/printk.h>
+#include <mmlab/spinlock.h>
+
+#define FRAME_POISON	0xf4eef4eef4eef4eeUL	/* fills every word of a freed frame */
+
+struct frame_allocator {
+	struct spinlock lock;		/* guards inst and poisoned */
+	const struct frame_algo *algo;
+	void *inst;
+	struct ppn_range span;		/* pages the algorithm manages */
+	struct ppn_range meta;		/* pages holding inst and poisoned */
+	unsigned long *poisoned;	/* DEBUG_FRAMES: bit per span frame */
+	struct ppn_range managed[MEMMAP_MAX_FREE];	/* free at boot; fixed after */
+	unsigned nr_managed;
+	uint64_t total;			/* frames of RAM */
+};
+
+static struct frame_allocator frames = { .lock = SPINLOCK_INIT(frame_lock) };
+
+/* ------------------------------------------------------------------------ */
+/* Checks and poison (no lock needed)                                       */
+/* ------------------------------------------------------------------------ */
+
+static unsigned algo_flags(void)
+{
+	return IS_ENABLED(CONFIG_DEBUG_FRAMES) ? FRAME_ALGO_CHECK : 0;
+}
+
+/* True when a managed range holds every page of @r. */
+static bool managed_holds(struct ppn_range r)
+{
+	unsigned i;
+
+	for (i = 0; i < frames.nr_managed; i++)
+		if (ppn_range_covers(frames.managed[i], r))
+			return true;
+	return false;
+}
+
+/* Panic unless @r is inside managed memory; @fn names the caller. */
+static void managed_check(const char *fn, struct ppn_range r)
+{
+	if (unlikely(ppn_range_is_empty(r) || !managed_holds(r)))
+		panic("%s: frame " PA_FMT " outside managed memory", fn,
+		      PA_ARG(ppn_to_pa(r.start)));
+}
+
+/* Turn an algorithm status for frame @pn into a panic (FRAME_OK returns). */
+static void status_check(const char *fn, int st, ppn_t pn)
+{
+	if (likely(st == FRAME_OK))
+		return;
+	if (st == FRAME_EDOUBLE)
+		panic("%s: double free of frame " PA_FMT, fn, PA_ARG(ppn_to_pa(pn)));
+	if (st == FRAME_ERANGE)
+		panic("%s: frame " PA_FMT " outside managed memory", fn,
+		      PA_ARG(ppn_to_pa(pn)));
+	panic("%s: algorithm %s failed with %d at frame " PA_FMT, fn,
+	      frames.algo->name, st, PA_ARG(ppn_to_pa(pn)));
+}
+
+/* The words of frame @pn (identity-mapped, see frame_ptr). */
+static unsigned long *frame_words(ppn_t pn)
+{
+	return frame_ptr((struct frame){ .pn = pn });
+}
+
+/* Fill the frames of @r with the poison pattern. */
+static void pages_poison(struct ppn_range r)
+{
+	ppn_t pn;
+
+	page_range_for_each(pn, r) {
+		unsigned long *w = frame_words(pn);
+		size_t i;
+
+		for (i = 0; i < PAGE_SIZE / sizeof(*w); i++)
+			w[i] = FRAME_POISON;
+	}
+}
+
+/* Panic unless frame @pn still holds nothing but the poison pattern. */
+static void page_poison_check(ppn_t pn)
+{
+	const unsigned long *w = frame_words(pn);
+	size_t i;
+
+	for (i = 0; i < PAGE_SIZE / sizeof(*w); i++)
+		if (unlikely(w[i] != FRAME_POISON))
+			panic("frame_alloc: frame " PA_FMT " modified after free "
+			      "(word %zu is 0x%lx)", PA_ARG(ppn_to_pa(pn)), i, w[i]);
+}
+
+/* Mark the frames of @r as poisoned (@on) or not; takes the lock. */
+static void poison_mark(struct ppn_range r, bool on)
+{
+	ppn_t pn;
+
+	spin_lock(&frames.lock);
+	page_range_for_each(pn, r) {
+		size_t bit = ppn_diff(pn, frames.span.start);
+
+		if (on)
+			bitmap_set_bit(frames.poisoned, bit);
+		else
+			bitmap_clear_bit(frames.poisoned, bit);
+	}
+	spin_unlock(&frames.lock);
+}
+
+/* After a free succeeded: fill the frames of @r and mark them poisoned. */
+static void pages_bury(struct ppn_range r)
+{
+	if (!IS_ENABLED(CONFIG_DEBUG_FRAMES))
+		return;
+	pages_poison(r);
+	poison_mark(r, true);
+}
+
+/*
+ * After an allocation: check the fill of every frame of @r marked poisoned
+ * and unmark them. The caller owns the frames now, so their bits are stable
+ * and can be read without the lock; clearing them takes it.
+ */
+static void pages_exhume(struct ppn_range r)
+{
+	ppn_t pn;
+
+	if (!IS_ENABLED(CONFIG_DEBUG_FRAMES))
+		return;
+	page_range_for_each(pn, r)
+		if (bitmap_test(frames.poisoned, ppn_diff(pn, frames.span.start)))
+			page_poison_check(pn);
+	poison_mark(r, false);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Boot                                                                     */
+/* ------------------------------------------------------------------------ */
+
+/* The single algorithm linked in; panics unless there is exactly one. */
+static const struct frame_algo *algo_pick(void)
+{
+	long n = __stop_frame_algos - __start_frame_algos;
+
+	if (n != 1)
+		panic("frame_init: %ld frame algorithms linked in, need exactly one", n);
+	return __start_frame_algos;
+}
+
+/* Where the poison map starts: after the algorithm's metadata, word aligned. */
+static size_t poison_map_offset(const struct frame_algo *algo, uint64_t count)
+{
+	size_t algo_bytes = algo->meta_size(count, algo_flags());
+
+	if (algo_bytes == 0)
+		panic("frame_init: algorithm %s cannot manage %lu frames",
+		      algo->name, (unsigned long)count);
+	return ALIGN_UP(algo_bytes, sizeof(long));
+}
+
+/* Bytes of metadata: the algorithm's plus, with DEBUG_FRAMES, the poison map. */
+static size_t meta_bytes(const struct frame_algo *algo, uint64_t count)
+{
+	size_t poison = IS_ENABLED(CONFIG_DEBUG_FRAMES) ?
+			BITS_TO_LONGS(count) * sizeof(long) : 0;
+
+	return poison_map_offset(algo, count) + poison;
+}
+
+/*
+ * Take @pages frames from the start of the first free range of @map that
+ * holds them; copy the rest of the free ranges into frames.managed.
+ */
+static struct ppn_range meta_carve(const struct memmap *map, uint64_t pages)
+{
+	struct ppn_range meta = { PPN(0), PPN(0) };
+	unsigned i;
+
+	for (i = 0; i < map->nr_free; i++) {
+		struct ppn_range r = map->free[i];
+
+		if (ppn_range_is_empty(meta) && ppn_range_len(r) >= pages) {
+			meta = ppn_range_sized(r.start, pages);
+			r.start = meta.end;
+		}
+		if (!ppn_range_is_empty(r))
+			frames.managed[frames.nr_managed++] = r;
+	}
+	if (ppn_range_is_empty(meta))
+		panic("frame_init: no free range holds %lu frames of metadata",
+		      (unsigned long)pages);
+	return meta;
+}
+
+void frame_init(const struct memmap *map)
+{
+	const struct frame_algo *algo = algo_pick();
+	struct ppn_range span = memmap_span(map);
+	size_t bytes = meta_bytes(algo, ppn_range_len(span));
+	void *meta;
+	unsigned i;
+
+	if (ppn_range_is_empty(span) || ppn_val(span.start) == 0)
+		panic("frame_init: unusable page span " PPN_RANGE_FMT, PPN_RANGE_ARG(span));
+	frames.algo = algo;
+	frames.span = span;
+	frames.total = memmap_ram_frames(map);
+	frames.meta = meta_carve(map, (bytes + PAGE_SIZE - 1) / PAGE_SIZE);
+	meta = frame_words(frames.meta.start);
+	frames.inst = algo->init(meta, span, algo_flags());
+	if (!frames.inst)
+		panic("frame_init: %s refused span " PPN_RANGE_FMT, algo->name,
+		      PPN_RANGE_ARG(span));
+	if (IS_ENABLED(CONFIG_DEBUG_FRAMES)) {
+		frames.poisoned = (unsigned long *)((char *)meta +
+			poison_map_offset(algo, ppn_range_len(span)));
+		memset(frames.poisoned, 0,
+		       BITS_TO_LONGS(ppn_range_len(span)) * sizeof(long));
+	}
+	for (i = 0; i < frames.nr_managed; i++)
+		status_check("frame_init", algo->add_free(frames.inst, frames.managed[i]),
+			     frames.managed[i].start);
+	pr_info("mm: frame metadata " PA_RANGE_FMT " (%lu KiB)\n",
+		PA_RANGE_ARG(ppn_range_to_pa(frames.meta)),
+		(unsigned long)(ppn_range_len(frames.meta) * PAGE_SIZE / KiB));
+	printk("mm: frames total=%lu free=%lu algo=%s\n", (unsigned long)frames.total,
+	       (unsigned long)frame_free_count(), algo->name);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Public API                                                               */
+/* ------------------------------------------------------------------------ */
+
+int frame_alloc(struct frame *out)
+{
+	ppn_t pn;
+	int st;
+
+	spin_lock(&frames.lock);
+	st = frames.algo->alloc(frames.inst, &pn);
+	spin_unlock(&frames.lock);
+	if (st == FRAME_ENOMEM)
+		return st;
+	status_check("frame_alloc", st, pn);
+	pages_exhume(ppn_range_sized(pn, 1));
+	out->pn = pn;
+	return FRAME_OK;
+}
+
+void frame_free(struct frame f)
+{
+	struct ppn_range r = ppn_range_sized(f.pn, 1);
+	int st;
+
+	managed_check("frame_free", r);
+	spin_lock(&frames.lock);
+	st = frames.algo->free(frames.inst, f.pn);
+	spin_unlock(&frames.lock);
+	status_check("frame_free", st, f.pn);
+	pages_bury(r);
+}
+
+int frame_alloc_run(uint64_t n, uint64_t align, struct frame_run *out)
+{
+	ppn_t first;
+	int st;
+
+	spin_lock(&frames.lock);
+	st = frames.algo->alloc_run(frames.inst, n, align, &first);
+	spin_unlock(&frames.lock);
+	if (st == FRAME_ENOMEM || st == FRAME_EINVAL)
+		return st;
+	status_check("frame_alloc_run", st, first);
+	pages_exhume(ppn_range_sized(first, n));
+	out->first = first;
+	out->count = n;
+	return FRAME_OK;
+}
+
+void frame_free_run(struct frame_run run)
+{
+	struct ppn_range r = frame_run_pages(run);
+	int st;
+
+	managed_check("frame_free_run", r);
+	spin_lock(&frames.lock);
+	st = frames.algo->free_run(frames.inst, run.first, run.count);
+	spin_unlock(&frames.lock);
+	status_check("frame_free_run", st, run.first);
+	pages_bury(r);
+}
+
+void frame_put(struct frame *f)
+{
+	if (!frame_is_none(*f))
+		frame_free(frame_take(f));
+}
+
+uint64_t frame_total(void)
+{
+	return frames.total;
+}
+
+uint64_t frame_free_count(void)
+{
+	uint64_t n;
+
+	spin_lock(&frames.lock);
+	n = frames.algo->free_count(frames.inst);
+	spin_unlock(&frames.lock);
+	return n;
+}
+
+bool frame_managed(ppn_t pn)
+{
+	return managed_holds(ppn_range_sized(pn, 1));
+}
+
+struct ppn_range frame_meta_pages(void)
+{
+	return frames.meta;
+}
+
+const char *frame_algo_name(void)
+{
+	return frames.algo->name;
+}
+
+void frame_walk(frame_walk_fn fn, void *arg)
+{
+	spin_lock(&frames.lock);
+	frames.algo->walk(frames.inst, fn, arg);
+	spin_unlock(&frames.lock);
+}
+
+unsigned frame_validate(void)
+{
+	unsigned problems;
+
+	spin_lock(&frames.lock);
+	problems = frames.algo->validate(frames.inst);
+	spin_unlock(&frames.lock);
+	return problems;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Self-test hooks                                                          */
+/* ------------------------------------------------------------------------ */
+
+struct frame frame_forge_for_test(ppn_t pn)
+{
+	return (struct frame){ .pn = pn };
+}
+
+void frame_lock_for_test(void)
+{
+	spin_lock(&frames.lock);
+}
+
+void frame_unlock_for_test(void)
+{
+	spin_unlock(&frames.lock);
+}

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: MIT
+/*
+ * KTAP suite "memmap": the boot memory map against the device tree and
+ * against what the frame allocator actually hands out.
+ *
+ * The RAM size is re-read from the tree here with the plain reader (not
+ * through memmap.c), so a mistake in the map's merging or rounding shows up
+ * as a mismatch instead of being repeated by the test.
+ */
+#include <lib/fdt.h>
+#include <mm/frame.h>
+#include <mm/memmap.h>
+#include <mmlab/kernel.h>
+#include <mmlab/ktest.h>
+
+/* RAM bytes the tree's /memory nodes describe (the fallback size without one). */
+static uint64_t tree_ram_bytes(void)
+{
+	struct fdt_reg reg;
+	uint64_t bytes = 0;
+	unsigned i;
+	int node;
+
+	if (!boot_fdt)
+		return CONFIG_PHYS_MEM_FALLBACK_SIZE;
+	for (node = fdt_next_node_named(boot_fdt, -1, "memory"); node >= 0;
+	     node = fdt_next_node_named(boot_fdt, node, "memory"))
+		for (i = 0; fdt_reg(boot_fdt, node, i, &reg) == 0; i++)
+			bytes += reg.size;
+	return bytes;
+}
+
+static struct ppn_range kernel_pages(void)
+{
+	return pa_range_to_ppn_outward(pa_range_make(
+		PADDR((uint64_t)(uintptr_t)__kernel_start),
+		PADDR((uint64_t)(uintptr_t)__kernel_end)));
+}
+
+static struct ppn_range dtb_pages(void)
+{
+	uint64_t size = boot_fdt ? fdt_total_size(boot_fdt) : 0;
+
+	return pa_range_to_ppn_outward(pa_range_sized(PADDR(boot_dtb_addr), size));
+}
+
+/* The summary line's relation: total == RAM bytes / 4096. */
+static void memmap_total_matches_tree(struct ktest *t)
+{
+	const struct memmap *m = memmap_boot_map();
+	uint64_t bytes = tree_ram_bytes();
+
+	KTEST_ASSERT_TRUE(t, m != NULL);
+	ktest_printf("RAM %lu MiB in %u range(s), %u reserved, %u free ranges",
+		     (unsigned long)(bytes / MiB), m->nr_ram, m->nr_rsv, m->nr_free);
+	KTEST_EXPECT_EQ(t, frame_total(), bytes / PAGE_SIZE);
+	KTEST_EXPECT_EQ(t, memmap_ram_frames(m), frame_total());
+}
+
+/* Free ranges: sorted, disjoint, inside RAM, clear of every reservation. */
+static void memmap_free_ranges_sane(struct ktest *t)
+{
+	const struct memmap *m = memmap_boot_map();
+	struct ppn_range span;
+	unsigned i, j;
+
+	KTEST_ASSERT_TRUE(t, m != NULL);
+	span = memmap_span(m);
+	KTEST_EXPECT_GT(t, m->nr_free, 0);
+	for (i = 0; i < m->nr_free; i++) {
+		struct ppn_range f = m->free[i];
+
+		KTEST_EXPECT_TRUE(t, !ppn_range_is_empty(f));
+		KTEST_EXPECT_TRUE(t, ppn_range_covers(span, f));
+		if (i > 0)
+			KTEST_EXPECT_LE(t, ppn_val(m->free[i - 1].end), ppn_val(f.start));
+		for (j = 0; j < m->nr_rsv; j++)
+			KTEST_EXPECT_TRUE(t, !ppn_range_overlaps(f,
+					pa_range_to_ppn_outward(m->rsv[j].bytes)));
+		KTEST_EXPECT_TRUE(t, !ppn_range_overlaps(f, kernel_pages()));
+		KTEST_EXPECT_TRUE(t, !ppn_range_overlaps(f, dtb_pages()));
+	}
+}
+
+/* free <= total, and the allocator holds no more than the free ranges minus metadata. */
+static void memmap_counts(struct ktest *t)
+{
+	const struct memmap *m = memmap_boot_map();
+
+	KTEST_ASSERT_TRUE(t, m != NULL);
+	KTEST_EXPECT_LE(t, memmap_free_frames(m), memmap_ram_frames(m));
+	KTEST_EXPECT_LE(t, frame_free_count() + ppn_range_len(frame_meta_pages()),
+			memmap_free_frames(m));
+	KTEST_EXPECT_EQ(t, m->lost_frames, 0);
+}
+
+struct reserved_hits {
+	const struct memmap *map;
+	uint64_t in_kernel, in_dtb, in_meta, outside_free;
+};
+
+/* frame_test_fill callback: count frames that land where they must not. */
+static void frame_where(ppn_t pn, void *arg)
+{
+	struct reserved_hits *h = arg;
+	bool in_free = false;
+	unsigned i;
+
+	h->in_kernel += ppn_range_contains(kernel_pages(), pn);
+	h->in_dtb += ppn_range_contains(dtb_pages(), pn);
+	h->in_meta += ppn_range_contains(frame_meta_pages(), pn);
+	for (i = 0; i < h->map->nr_free; i++)
+		in_free |= ppn_range_contains(h->map->free[i], pn);
+	h->outside_free += !in_free;
+}
+
+/* Allocate every frame: none may be the kernel's, the tree's or the metadata's. */
+static void memmap_reserved_not_allocated(struct ktest *t)
+{
+	struct reserved_hits h = { .map = memmap_boot_map() };
+	uint64_t before = frame_free_count(), got;
+
+	KTEST_ASSERT_TRUE(t, h.map != NULL);
+	got = frame_test_fill(UINT64_MAX, frame_where, &h);
+	KTEST_EXPECT_EQ(t, got, before);
+	KTEST_EXPECT_EQ(t, h.in_kernel, 0);
+	KTEST_EXPECT_EQ(t, h.in_dtb, 0);
+	KTEST_EXPECT_EQ(t, h.in_meta, 0);
+	KTEST_EXPECT_EQ(t, h.outside_free, 0);
+	KTEST_EXPECT_EQ(t, frame_test_release(), got);
+	KTEST_EXPECT_EQ(t, frame_free_count(), before);
+}
+
+static const struct ktest_case memmap_cases[] = {
+	KTEST_CASE(memmap_total_matches_tree),
+	KTEST_CASE(memmap_free_ranges_sane),
+	KTEST_CASE(memmap_counts),
+	KTEST_CASE(memmap_reserved_not_allocated),
+	{}
+};
+KTEST_SUITE(memmap, memmap_cases);
