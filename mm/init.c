@@ -5,10 +5,12 @@
  * Each step panics with its reason if memory cannot be set up.
  */
 #include <mm/frame.h>
+#include <mm/heap.h>
 #include <mm/memmap.h>
 #include <mm/mm.h>
 
 void mm_init(void)
 {
 	frame_init(memmap_init());
+	heap_init();
 }
