@@ -108,7 +108,7 @@ kconfig-file := $(srctree)/Kconfig
 config-targets := menuconfig defconfig savedefconfig olddefconfig oldconfig \
 	alldefconfig allnoconfig allyesconfig listnewconfig randconfig %_defconfig
 no-config-targets := help clean mrproper distclean host-check host-fuzz \
-	install-deps randcheck check-tools $(config-targets)
+	install-deps randcheck check-tools docs $(config-targets)
 
 .DEFAULT_GOAL := all
 PHONY := all
@@ -266,7 +266,7 @@ QEMU_BIOS ?= /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
 QEMU_ARGS := -machine virt -nographic -m $(QEMU_MEM) -bios $(QEMU_BIOS) \
 	-kernel mmlab.elf $(if $(BOOTARGS),-append "$(BOOTARGS)") $(QEMU_EXTRA)
 
-PHONY += run debug check randcheck host-check host-fuzz check-tools install-deps
+PHONY += run debug check randcheck host-check host-fuzz check-tools install-deps docs
 
 check-tools:
 	@$(srctree)/scripts/check-tools $(CC) $(QEMU) $(QEMU_BIOS)
@@ -299,6 +299,12 @@ randcheck: check-tools
 
 install-deps:
 	$(Q)$(srctree)/scripts/install-deps
+
+# Diagrams in docs/images from their Graphviz sources.
+docs:
+	$(Q)for f in $(srctree)/docs/images/*.dot; do \
+		echo "  DOT     $${f%.dot}.svg"; dot -Tsvg $$f -o $${f%.dot}.svg || exit 1; \
+	done
 
 # ---------------------------------------------------------------------------
 # Housekeeping

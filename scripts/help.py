@@ -35,6 +35,7 @@ TARGETS = [
         ("randcheck N=200", "Build and boot N random configurations"),
         ("bench", "Benchmark every defconfig (CONFIGS=, TRACE=): table and plots in build/bench"),
         ("install-deps", "Install the Debian packages mmlab needs (as root)"),
+        ("docs", "Regenerate the diagrams in docs/images from their Graphviz sources"),
     ]),
 ]
 
