@@ -1,0 +1,34 @@
+# SPDX-License-Identifier: MIT
+# Allocation traces (see tests/host/Makefile): host tests of the trace parser
+# and replay engine (mm/mmtrace.c) and of the mmtrace tool, and the tool
+# itself, built from the same sources over every registered heap algorithm
+# (heap-algo-srcs comes from heap.mk).
+#
+#   make -f tests/host/Makefile objtree=build mmtrace   ->  build/host/mmtrace
+
+# This fragment is read before tests/host/Makefile's first rule, so any rule
+# here would become make's default goal; it is saved and put back at the end.
+trace-mk-saved-goal := $(.DEFAULT_GOAL)
+
+mmtrace-srcs = scripts/mmtrace/mmtrace.c mm/mmtrace.c mm/heap_poison.c lib/bitmap.c \
+	$(heap-algo-srcs)
+
+# trace_test #includes scripts/mmtrace/mmtrace.c (without its main), so the
+# tool is not in -srcs; the stamp rebuilds the test when it changes.
+host-progs += trace_test
+trace_test-srcs = tests/host/trace_test.c $(filter-out scripts/mmtrace/mmtrace.c,$(mmtrace-srcs))
+$(hostdir)/trace_test: $(hostdir)/.trace_test.stamp
+$(hostdir)/.trace_test.stamp: $(srctree)/scripts/mmtrace/mmtrace.c
+	@mkdir -p $(@D)
+	@touch $@
+
+# The tool: optimised and unsanitised, so long traces replay quickly.
+.PHONY: mmtrace
+mmtrace: $(hostdir)/mmtrace
+$(hostdir)/mmtrace: $(addprefix $(srctree)/,$(mmtrace-srcs)) $(wildcard $(srctree)/include/*/*.h)
+	@mkdir -p $(@D)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOSTCC) -std=gnu11 -O2 -Wall -Wextra -Werror -I$(srctree)/include -DMMLAB_HOST=1 \
+		-o $@ $(filter %.c,$^)
+
+.DEFAULT_GOAL := $(trace-mk-saved-goal)
