@@ -396,6 +396,26 @@ HOST_TEST(fragmented_span_refuses_runs)
 	}
 }
 
+/* The only fitting run starts right after an allocated frame that cut a shorter one. */
+HOST_TEST(run_found_right_after_a_short_one)
+{
+	const struct frame_algo *a;
+	unsigned flags;
+
+	for_each_algo_mode(a, flags) {
+		struct inst t = inst_new(a, 0x80000, 64, flags);
+		ppn_t pn;
+
+		CHECK_EQ(a->add_free(t.h, ppn_range_sized(PPN(0x80000), 1)), FRAME_OK);
+		CHECK_EQ(a->add_free(t.h, ppn_range_sized(PPN(0x80002), 5)), FRAME_OK);
+		CHECK_EQ(a->alloc_run(t.h, 5, 1, &pn), FRAME_OK);
+		CHECK_EQ(ppn_val(pn), 0x80002);
+		CHECK_EQ(a->free_count(t.h), 1);
+		CHECK_EQ(a->validate(t.h), 0);
+		inst_free(&t);
+	}
+}
+
 HOST_TEST(run_freed_and_reallocated)
 {
 	const struct frame_algo *a;
