@@ -10,8 +10,7 @@
  *	^block                       ^payload = block + offset
  *
  * The header records the requested size (for the "used" statistic and for
- * krealloc's copy), the bytes the algorithm reserved, the offset back to
- * the block start, and a tag: a kind (live, freed, pad) mixed with the
+ * krealloc's copy), the offset back to the block start, and a tag: a kind (live, freed, pad) mixed with the
  * payload address, so a header copied elsewhere or left over from an older
  * block never passes as live. Guards are CONFIG_DEBUG_HEAP only (16 bytes
  * each, an address-derived pattern); without them the header sits right
@@ -106,13 +105,11 @@ static void *__block_alloc(size_t size, size_t align)
 	}
 	h = hdr_of(payload);
 	h->requested = size;
-	h->reserved = kheap.algo->reserved_size(kheap.inst, (void *)block);
 	h->offset = offset;
 	h->tag = hdr_tag(TAG_LIVE, payload);
 	__guards_write(payload, size);
 
 	kheap.used += size;
-	kheap.reserved += h->reserved;
 	kheap.peak_used = MAX(kheap.peak_used, kheap.used);
 	kheap.allocs++;
 	return (void *)payload;
@@ -165,7 +162,6 @@ static void __block_free(struct block_hdr *h, uintptr_t payload, const char *who
 
 	__guards_check(payload, h, who);
 	kheap.used -= h->requested;
-	kheap.reserved -= h->reserved;
 	kheap.frees++;
 	h->tag = hdr_tag(TAG_FREED, payload);
 	r = kheap.algo->free(kheap.inst, block_start(h, payload));
@@ -326,7 +322,7 @@ void heap_stats(struct heap_stats *out)
 	out->total = kheap.size;
 	out->meta = space.meta;
 	out->used = kheap.used;
-	out->reserved = kheap.reserved;
+	out->reserved = kheap.size - space.meta - space.free;	/* walk() tiles the region */
 	out->free = space.free;
 	out->peak_used = kheap.peak_used;
 	out->largest_free = space.largest_free > BLOCK_PREFIX + BLOCK_GUARD ?

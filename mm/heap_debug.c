@@ -11,8 +11,9 @@
  * every used block the algorithm walks must hold a live header (reached
  * through a pad record for over-aligned blocks) whose payload fits in the
  * block and whose guards are intact, and the headers must add up to the
- * counters: as many live blocks as allocs - frees, and the same used and
- * reserved totals. Nothing here panics except __heap_check(), by design.
+ * counters: as many live blocks as allocs - frees and the same used total;
+ * the used blocks must span what the algorithm reports as neither free nor
+ * metadata. Nothing here panics except __heap_check(), by design.
  */
 #include <lib/vsprintf.h>
 #include <mmlab/panic.h>
@@ -81,7 +82,7 @@ void __guards_check(uintptr_t payload, const struct block_hdr *h, const char *wh
 struct audit {
 	unsigned problems;
 	unsigned long blocks;
-	size_t used, reserved;
+	size_t used, reserved;	/* requested bytes; bytes the used blocks span */
 	char *first;		/* description of the first problem, or NULL */
 	size_t len;
 };
@@ -140,6 +141,7 @@ static void block_audit(void *arg, enum heap_block_kind kind, size_t offset, siz
 
 	if (kind != HEAP_BLOCK_USED)
 		return;
+	a->reserved += size;
 	if (offset > kheap.size || size > kheap.size - offset) {
 		audit_note(a, "block at +0x%zx (%zu bytes) runs past the heap", offset, size);
 		return;
@@ -154,18 +156,15 @@ static void block_audit(void *arg, enum heap_block_kind kind, size_t offset, siz
 		audit_note(a, "overrun before block 0x%lx", (unsigned long)payload);
 	else if (IS_ENABLED(CONFIG_DEBUG_HEAP) && !guard_tail_intact(payload, h->requested))
 		audit_note(a, "overrun after block 0x%lx", (unsigned long)payload);
-	if (h->reserved != size)
-		audit_note(a, "block 0x%lx reserved %u bytes but spans %zu",
-			   (unsigned long)payload, h->reserved, size);
 	a->blocks++;
 	a->used += h->requested;
-	a->reserved += h->reserved;
 }
 
 unsigned __heap_validate(char *first, size_t len)
 {
 	struct audit a = { .first = first, .len = len };
 	unsigned n = kheap.algo->validate(kheap.inst);
+	struct heap_algo_space space;
 
 	if (first && len)
 		first[0] = '\0';
@@ -177,9 +176,13 @@ unsigned __heap_validate(char *first, size_t len)
 	if (a.blocks != kheap.allocs - kheap.frees)
 		audit_note(&a, "%lu live blocks, counters say %lu", a.blocks,
 			   kheap.allocs - kheap.frees);
-	if (a.used != kheap.used || a.reserved != kheap.reserved)
-		audit_note(&a, "headers add up to used %zu reserved %zu, counters %zu and %zu",
-			   a.used, a.reserved, kheap.used, kheap.reserved);
+	if (a.used != kheap.used)
+		audit_note(&a, "headers add up to %zu bytes used, the counter says %zu",
+			   a.used, kheap.used);
+	kheap.algo->space(kheap.inst, &space);
+	if (a.reserved != kheap.size - space.meta - space.free)
+		audit_note(&a, "used blocks span %zu bytes, space() leaves %zu", a.reserved,
+			   kheap.size - space.meta - space.free);
 	return a.problems;
 }
 

@@ -18,7 +18,7 @@ struct kheap {
 	void *inst;			/* algorithm instance over [base, base + size) */
 	unsigned char *base;
 	size_t size;
-	size_t used, reserved, peak_used;
+	size_t used, peak_used;		/* requested bytes of live blocks */
 	unsigned long allocs, frees, failures;
 };
 
@@ -27,9 +27,9 @@ extern struct kheap kheap;
 /* The 16 bytes before the front guard (or the payload without guards). */
 struct block_hdr {
 	uint32_t requested;	/* bytes the caller asked for */
-	uint32_t reserved;	/* algorithm's reserved_size() of the block */
 	uint32_t offset;	/* payload - block start */
 	uint32_t tag;		/* hdr_tag(kind, payload) */
+	uint32_t spare;		/* keeps the header one alignment unit */
 };
 
 /* Header kinds, mixed with the payload address by hdr_tag(). */
