@@ -19,4 +19,4 @@ frames_test-srcs := tests/host/frames_test.c tests/host/fuzz_frames.c lib/bitmap
 
 host-fuzzers += fuzz_frames
 fuzz_frames-srcs := tests/host/fuzz_frames.c lib/bitmap.c $(frames-algo-srcs)
-fuzz_frames-runs := 15000
+fuzz_frames-runs := 25000
