@@ -17,6 +17,7 @@
 #include <mm/memmap.h>
 #include <lib/fdt.h>
 #include <lib/string.h>
+#include <mmlab/panic.h>
 
 /* ------------------------------------------------------------------------ */
 /* Table helpers                                                            */
@@ -57,7 +58,6 @@ void memmap_reset(struct memmap *m)
 	m->nr_ram = 0;
 	m->nr_rsv = 0;
 	m->nr_free = 0;
-	m->lost_frames = 0;
 }
 
 int memmap_add_ram(struct memmap *m, struct pa_range r)
@@ -107,15 +107,13 @@ int memmap_reserve(struct memmap *m, struct pa_range r, const char *what)
 	return MEMMAP_OK;
 }
 
-/* Append @r to the free table, or count it as lost when the table is full. */
+/* Append @r to the free table (sized so that it cannot overflow). */
 static void free_append(struct memmap *m, struct ppn_range r)
 {
 	if (ppn_range_is_empty(r))
 		return;
-	if (m->nr_free == MEMMAP_MAX_FREE) {
-		m->lost_frames += ppn_range_len(r);
-		return;
-	}
+	if (m->nr_free == MEMMAP_MAX_FREE)
+		panic("memmap_compute_free: more than %d free ranges", MEMMAP_MAX_FREE);
 	m->free[m->nr_free++] = r;
 }
 
@@ -145,7 +143,6 @@ void memmap_compute_free(struct memmap *m)
 	unsigned i;
 
 	m->nr_free = 0;
-	m->lost_frames = 0;
 	for (i = 0; i < m->nr_ram; i++)
 		ram_cut_reservations(m, pa_range_to_ppn_inward(m->ram[i]));
 }
@@ -351,7 +348,6 @@ int memmap_build(struct memmap *m, const struct memmap_boot *boot)
 /* ------------------------------------------------------------------------ */
 #ifndef MMLAB_HOST
 #include <mmlab/kernel.h>
-#include <mmlab/panic.h>
 #include <mmlab/printk.h>
 
 static struct memmap boot_map;
@@ -387,9 +383,6 @@ static void boot_map_print(const struct memmap *m)
 		pr_info("mm: free     " PA_RANGE_FMT " %lu frames\n",
 			PA_RANGE_ARG(ppn_range_to_pa(m->free[i])),
 			(unsigned long)ppn_range_len(m->free[i]));
-	if (m->lost_frames)
-		pr_warn("mm: %lu free frames left unused (more than %d free ranges)\n",
-			(unsigned long)m->lost_frames, MEMMAP_MAX_FREE);
 }
 
 /* Panic for a kernel image that does not fit, naming both sizes. */

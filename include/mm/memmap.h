@@ -16,9 +16,10 @@
  * carves its metadata out of them and hands the rest, M, to the allocator.
  *
  * Capacities are fixed (no allocator exists yet when this runs). RAM ranges
- * beyond MEMMAP_MAX_RAM are refused (ignoring RAM is safe), as are free
- * ranges beyond MEMMAP_MAX_FREE; a reservation beyond MEMMAP_MAX_RESERVED is
- * an error, since ignoring it would hand out memory someone else owns.
+ * beyond MEMMAP_MAX_RAM are refused (ignoring RAM is safe); a reservation
+ * beyond MEMMAP_MAX_RESERVED is an error, since ignoring it would hand out
+ * memory someone else owns. The free table cannot overflow: each RAM range
+ * gives at most one free range plus one more per reservation cutting it.
  */
 #ifndef MM_MEMMAP_H
 #define MM_MEMMAP_H
@@ -29,7 +30,7 @@ struct fdt;
 
 #define MEMMAP_MAX_RAM		8
 #define MEMMAP_MAX_RESERVED	24
-#define MEMMAP_MAX_FREE		32
+#define MEMMAP_MAX_FREE		(MEMMAP_MAX_RAM + MEMMAP_MAX_RESERVED)
 
 /* QEMU virt: RAM starts here and the kernel is loaded 2 MiB above it. */
 #define MEMMAP_RAM_BASE		0x80000000UL
@@ -54,7 +55,6 @@ struct memmap {
 	unsigned nr_rsv;
 	struct ppn_range free[MEMMAP_MAX_FREE];	/* sorted, disjoint; by compute_free */
 	unsigned nr_free;
-	uint64_t lost_frames;	/* free frames left out: free[] was full */
 };
 
 /* What the boot code knows besides the device tree (input of memmap_build). */
@@ -84,8 +84,7 @@ int memmap_reserve(struct memmap *m, struct pa_range r, const char *what);
 
 /*
  * memmap_compute_free - fill @m->free with the whole pages of RAM that no
- * reservation touches. Ranges that do not fit the table are counted in
- * @m->lost_frames and stay unused.
+ * reservation touches (never more than MEMMAP_MAX_FREE ranges).
  */
 void memmap_compute_free(struct memmap *m);
 
