@@ -392,7 +392,7 @@ void mmtrace_stats_print(const struct mmtrace_stats *s, uint64_t heap_size,
 	    (unsigned long long)s->failure_live_bytes, whole, frac,
 	    (unsigned long long)s->failure_largest_free);
 	out(arg, "\"live_blocks_end\":%llu,\"live_bytes_end\":%llu,"
-	    "\"largest_free_end\":%llu,\"validate\":%u}\n",
+	    "\"largest_free_end\":%llu,\"validate\":%u}",
 	    (unsigned long long)s->live_blocks, (unsigned long long)s->live_bytes,
 	    (unsigned long long)s->end_largest_free, s->end_validate);
 }

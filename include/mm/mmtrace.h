@@ -170,7 +170,7 @@ typedef void (*mmtrace_out_fn)(void *arg, const char *fmt, ...);
 
 /*
  * mmtrace_stats_print - write the summary as one JSON object on one line
- * (no prefix, ends in a newline). Utilisation is live bytes at the first
+ * (no prefix, no newline). Utilisation is live bytes at the first
  * failure divided by @heap_size.
  */
 void mmtrace_stats_print(const struct mmtrace_stats *s, uint64_t heap_size,

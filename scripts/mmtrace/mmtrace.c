@@ -214,6 +214,7 @@ static int mmtrace_file(const struct mmtrace_opts *o, FILE *in, const char *name
 			o->heap_size, o->kmalloc_layout ? "kmalloc" : "algorithm", name);
 		fprintf(out, "mmtrace: ");
 		mmtrace_stats_print(&r.st, o->heap_size, file_out, out);
+		fprintf(out, "\n");
 		mmtrace_replay_drain(&r);
 		if (r.st.end_validate || h.algo->validate(h.inst)) {
 			fprintf(err, "mmtrace: %s: heap validation found problems\n", h.algo->name);
