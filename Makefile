@@ -24,7 +24,7 @@ abs-makefile := $(abspath $(this-makefile))
 abs-srctree := $(patsubst %/,%,$(dir $(abs-makefile)))
 MAKECMDGOALS ?=
 .DEFAULT_GOAL := all
-$(filter-out sub-make,$(MAKECMDGOALS)) all: sub-make
+$(sort all $(filter-out sub-make,$(MAKECMDGOALS))): sub-make
 	@:
 .PHONY: sub-make
 sub-make:
@@ -290,6 +290,15 @@ host-fuzz:
 # Everything: host tests, the defconfig matrix, RAM sizes, randconfigs.
 check: check-tools $(KCONFIG_CONFIG)
 	$(Q)$(PYTHON) $(srctree)/scripts/check.py --srctree $(srctree) --out $(abspath build)
+
+# Benchmarks of every defconfig (or CONFIGS="a_defconfig b_defconfig"), with
+# TRACE=file replayed too: results, table and plots in build/bench, or in
+# $(O)/bench with O=. See docs/performance.md.
+bench-out := $(abspath $(if $(filter 1,$(mmlab_in_objtree)),bench,build/bench))
+PHONY += bench
+bench: check-tools
+	$(Q)$(PYTHON) $(srctree)/scripts/bench.py --srctree $(srctree) --out $(bench-out) \
+		$(if $(CONFIGS),--configs $(CONFIGS)) $(if $(TRACE),--trace $(TRACE))
 
 # Many random configurations: make randcheck N=200
 N ?= 20

@@ -56,8 +56,11 @@ static unsigned algo_flags(void)
 	return IS_ENABLED(CONFIG_DEBUG_FRAMES) ? FRAME_ALGO_CHECK : 0;
 }
 
-/* True when a managed range holds every page of @r. */
-static bool managed_holds(struct ppn_range r)
+/*
+ * True when a managed range holds every page of @r. frame_init() sorts the
+ * ranges largest first, so the usual frame is found at the first compare.
+ */
+static inline bool managed_holds(struct ppn_range r)
 {
 	unsigned i;
 
@@ -68,7 +71,7 @@ static bool managed_holds(struct ppn_range r)
 }
 
 /* Panic unless @r is inside managed memory; @fn names the caller. */
-static void managed_check(const char *fn, struct ppn_range r)
+static inline void managed_check(const char *fn, struct ppn_range r)
 {
 	if (unlikely(ppn_range_is_empty(r) || !managed_holds(r)))
 		panic("%s: frame " PA_FMT " outside managed memory", fn,
@@ -76,7 +79,7 @@ static void managed_check(const char *fn, struct ppn_range r)
 }
 
 /* Turn an algorithm status for frame @pn into a panic (FRAME_OK returns). */
-static void status_check(const char *fn, int st, ppn_t pn)
+static inline void status_check(const char *fn, int st, ppn_t pn)
 {
 	if (likely(st == FRAME_OK))
 		return;
@@ -223,6 +226,20 @@ static struct ppn_range meta_carve(const struct memmap *map, uint64_t pages)
 	return meta;
 }
 
+/* Order frames.managed by length, largest first (a handful of entries). */
+static void managed_sort_largest_first(void)
+{
+	unsigned i, j;
+
+	for (i = 1; i < frames.nr_managed; i++) {
+		struct ppn_range r = frames.managed[i];
+
+		for (j = i; j > 0 && ppn_range_len(frames.managed[j - 1]) < ppn_range_len(r); j--)
+			frames.managed[j] = frames.managed[j - 1];
+		frames.managed[j] = r;
+	}
+}
+
 void frame_init(const struct memmap *map)
 {
 	const struct frame_algo *algo = algo_pick();
@@ -251,6 +268,7 @@ void frame_init(const struct memmap *map)
 	for (i = 0; i < frames.nr_managed; i++)
 		status_check("frame_init", algo->add_free(frames.inst, frames.managed[i]),
 			     frames.managed[i].start);
+	managed_sort_largest_first();
 	pr_info("mm: frame metadata " PA_RANGE_FMT " (%lu KiB)\n",
 		PA_RANGE_ARG(ppn_range_to_pa(frames.meta)),
 		(unsigned long)(ppn_range_len(frames.meta) * PAGE_SIZE / KiB));
