@@ -360,7 +360,7 @@ static __maybe_unused void frame_double_free(struct ktest *t)
 	frame_free(copy);	/* panics */
 }
 
-/* Without the check, the stack algorithm cannot see a double free. */
+/* Without CONFIG_FRAME_ALLOC_CATCHES_DOUBLE_FREE a double free goes unseen. */
 static __maybe_unused void frame_double_free_unchecked(struct ktest *t)
 {
 	ktest_skip(t, "stack algorithm detects double frees only with CONFIG_DEBUG_FRAMES");
@@ -402,7 +402,7 @@ static __maybe_unused void frame_use_after_free(struct ktest *t)
 	ktest_fail(t, __FILE__, __LINE__, "written frame came back unnoticed");
 }
 
-#if IS_ENABLED(CONFIG_DEBUG_FRAMES) || !IS_ENABLED(CONFIG_FRAME_ALLOC_STACK)
+#if IS_ENABLED(CONFIG_FRAME_ALLOC_CATCHES_DOUBLE_FREE)
 #define FRAME_DOUBLE_FREE_CASE	KTEST_PANIC_CASE(frame_double_free, "frame_free: double free")
 #else
 #define FRAME_DOUBLE_FREE_CASE	KTEST_CASE(frame_double_free_unchecked)
