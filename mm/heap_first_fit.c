@@ -429,15 +429,14 @@ static enum heap_free_result block_check(const struct ff_heap *h,
 	return HEAP_FREE_OK;
 }
 
-/* The payload unit of live block @ptr; panics naming @who when it is not. */
-static unit_t block_check_live(const struct ff_heap *h, const void *ptr,
-			       const char *who)
+/* Units of the live block at @ptr, or 0 when @ptr is not one. */
+static uint32_t block_units_live(const struct ff_heap *h, const void *ptr)
 {
 	unit_t u = 0;
 
 	if (block_check(h, ptr, &u) != HEAP_FREE_OK)
-		panic("%s: %p is not a live block", who, ptr);
-	return u;
+		return 0;
+	return block_units(h, u);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -681,22 +680,24 @@ static enum heap_free_result first_fit_free(void *heap, void *ptr)
 	return r;
 }
 
-/* first_fit_usable_size - payload bytes of live block @ptr (panics if not one). */
+/*
+ * first_fit_usable_size - payload bytes of the live block at @ptr; 0 when
+ * @ptr is not the start of a live block (same checks as first_fit_free).
+ */
 static size_t first_fit_usable_size(void *heap, void *ptr)
 {
-	struct ff_heap *h = heap;
-	unit_t u = block_check_live(h, ptr, "first_fit_usable_size");
+	uint32_t n = block_units_live(heap, ptr);
 
-	return ((size_t)block_units(h, u) << UNIT_SHIFT) - HDR_SIZE;
+	return n ? ((size_t)n << UNIT_SHIFT) - HDR_SIZE : 0;
 }
 
-/* first_fit_reserved_size - heap bytes live block @ptr takes, header included. */
+/*
+ * first_fit_reserved_size - heap bytes the live block at @ptr takes, header
+ * and rounding included; 0 when @ptr is not the start of a live block.
+ */
 static size_t first_fit_reserved_size(void *heap, void *ptr)
 {
-	struct ff_heap *h = heap;
-	unit_t u = block_check_live(h, ptr, "first_fit_reserved_size");
-
-	return (size_t)block_units(h, u) << UNIT_SHIFT;
+	return (size_t)block_units_live(heap, ptr) << UNIT_SHIFT;
 }
 
 /* first_fit_space - region, metadata and free figures; O(1). */
