@@ -34,6 +34,7 @@ struct bench_entry {
 static const struct bench_entry bench_table[] = {
 	{ "heap_lab",       "heap",   bench_heap_lab },
 	{ "heap_churn",     "heap",   bench_heap_churn },
+	{ "heap_algo_churn", "heap",  bench_heap_algo_churn },
 	{ "heap_logu",      "heap",   bench_heap_logu },
 	{ "heap_align",     "heap",   bench_heap_align },
 	{ "heap_fill",      "heap",   bench_heap_fill },

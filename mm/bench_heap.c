@@ -10,7 +10,9 @@
  * blocks per free until the first allocation fails and reports how much of
  * the heap was in live use then. Targets scale down for heaps smaller than
  * the default 8 MiB so every configuration runs the same code. The lab
- * workload is the rCore standard test. Setting up (warm-up allocations) and
+ * workload is the rCore standard test. heap_algo_churn replays heap_churn's
+ * requests on a private instance of the algorithm, bypassing kmalloc, to
+ * show what the front end adds. Setting up (warm-up allocations) and
  * tearing down are not timed. After each workload the heap must be whole
  * again: nothing used, the same free space and largest free block as
  * before, and heap_validate() clean; otherwise the workload fails.
@@ -21,9 +23,11 @@
 #include <mm/heap.h>
 #include <mmlab/bench.h>
 #include <mmlab/panic.h>
+#include <mmlab/printk.h>
 
 #define LAB_ELEMENTS		10000
 #define LAB_FIRST_CAP		4
+#define LAB_HEAP_MIN		(256 * KiB)	/* the vector's last two buffers and slack */
 
 /* A churn workload. */
 struct churn_spec {
@@ -34,7 +38,18 @@ struct churn_spec {
 	unsigned long ops;		/* timed operations after the warm-up */
 	size_t (*size_pick)(struct rand_state *r);
 	size_t (*align_pick)(struct rand_state *r);	/* NULL: plain kmalloc */
+	bool algo;			/* call the algorithm directly, not kmalloc */
 };
+
+/*
+ * The private instance the algorithm-level workload drives: the linked
+ * algorithm over a region of CONFIG_HEAP_SIZE bytes carved from frames, so
+ * the front end's share of the cost (lock, header, statistics) shows.
+ */
+static struct {
+	const struct heap_algo *a;
+	void *inst;
+} algo_bench;
 
 /* ------------------------------------------------------------------ */
 /* Sizes and alignments                                                */
@@ -98,6 +113,29 @@ static void timed_kfree(struct bench_series *s, void *p)
 	bench_series_add(s, bench_stop(&c), false);
 }
 
+static void *timed_algo_alloc(struct bench_series *s, size_t size)
+{
+	struct bench_clock c;
+	void *p;
+
+	bench_start(&c);
+	p = algo_bench.a->alloc(algo_bench.inst, size, KMALLOC_MIN_ALIGN);
+	bench_series_add(s, bench_stop(&c), !p);
+	return p;
+}
+
+static void timed_algo_free(struct bench_series *s, void *p)
+{
+	struct bench_clock c;
+	enum heap_free_result r;
+
+	bench_start(&c);
+	r = algo_bench.a->free(algo_bench.inst, p);
+	bench_series_add(s, bench_stop(&c), false);
+	if (r != HEAP_FREE_OK)
+		panic("timed_algo_free: %s refused %p (%d)", algo_bench.a->name, p, r);
+}
+
 /* ------------------------------------------------------------------ */
 /* Whole-heap check                                                    */
 /* ------------------------------------------------------------------ */
@@ -156,6 +194,11 @@ enum bench_status bench_heap_lab(void)
 	unsigned long *box, *vec = NULL;
 	size_t cap = LAB_FIRST_CAP, i;
 
+	if (CONFIG_HEAP_SIZE < LAB_HEAP_MIN) {
+		printk("bench: {\"workload\":\"heap_lab\",\"skipped\":\"needs a %lu KiB heap\"}\n",
+		       LAB_HEAP_MIN / KiB);
+		return BENCH_SKIPPED;
+	}
 	if (bench_series_init(&sa, "heap_lab", "kmalloc", 32) ||
 	    bench_series_init(&sf, "heap_lab", "kfree", 32)) {
 		bench_series_release(&sa);
@@ -206,9 +249,19 @@ static void *churn_alloc(const struct churn_spec *w, struct bench_series *s,
 {
 	size_t size = w->size_pick(r);
 
+	if (w->algo)
+		return timed_algo_alloc(s, size);
 	if (!w->align_pick)
 		return timed_kmalloc(s, size);
 	return timed_kmalloc_aligned(s, size, w->align_pick(r));
+}
+
+static void churn_free(const struct churn_spec *w, struct bench_series *s, void *p)
+{
+	if (w->algo)
+		timed_algo_free(s, p);
+	else
+		timed_kfree(s, p);
 }
 
 static enum bench_status churn_run(const struct churn_spec *w)
@@ -224,7 +277,7 @@ static enum bench_status churn_run(const struct churn_spec *w)
 	live = bench_buffer_get(2 * target * sizeof(*live), &table_mem);
 	if (!live || bench_series_init(&sa, w->name, "kmalloc", w->ops) ||
 	    bench_series_init(&sf, w->name, "kfree", w->ops) ||
-	    bench_series_init(&warm, w->name, "warmup", target)) {
+	    bench_series_init(&warm, w->name, "setup", 4 * target)) {
 		bench_series_release(&sa);
 		bench_series_release(&sf);
 		bench_buffer_put(&table_mem);
@@ -248,18 +301,18 @@ static enum bench_status churn_run(const struct churn_spec *w)
 		} else {
 			size_t k = rand_range(&r, 0, n - 1);
 
-			timed_kfree(&sf, live[k]);
+			churn_free(w, &sf, live[k]);
 			live[k] = live[--n];
 		}
 	}
 	while (n)
-		kfree(live[--n]);
+		churn_free(w, &warm, live[--n]);
 	bench_metric_u64(w->name, "live_target", target);
 	bench_series_release(&warm);
 	bench_series_report(&sa);
 	bench_series_report(&sf);
 	bench_buffer_put(&table_mem);
-	return heap_whole_check(w->name, &before);
+	return w->algo ? BENCH_OK : heap_whole_check(w->name, &before);
 }
 
 enum bench_status bench_heap_churn(void)
@@ -270,6 +323,42 @@ enum bench_status bench_heap_churn(void)
 	};
 
 	return churn_run(&w);
+}
+
+/*
+ * heap_churn's requests (same seed, sizes and live target) sent straight to
+ * the algorithm at alignment 16, on a private instance: no lock, no header.
+ */
+enum bench_status bench_heap_algo_churn(void)
+{
+	static const struct churn_spec w = {
+		.name = "heap_algo_churn", .seed = 1, .live = 2000, .bytes_per_live = 1024,
+		.ops = 200000, .size_pick = size_small, .algo = true,
+	};
+	struct heap_algo_space before, after;
+	enum bench_status st;
+	struct frame_run region;
+	void *base = bench_buffer_get(CONFIG_HEAP_SIZE, &region);
+
+	algo_bench.a = heap_algo_active();
+	algo_bench.inst = base ? algo_bench.a->init(base, CONFIG_HEAP_SIZE, 0) : NULL;
+	if (!algo_bench.inst) {
+		bench_error(w.name, "no frames for a private %u-byte heap", CONFIG_HEAP_SIZE);
+		bench_buffer_put(&region);
+		return BENCH_SKIPPED;
+	}
+	algo_bench.a->space(algo_bench.inst, &before);
+	st = churn_run(&w);
+	algo_bench.a->space(algo_bench.inst, &after);
+	if (st == BENCH_OK && (after.free != before.free ||
+			       after.largest_free != before.largest_free ||
+			       algo_bench.a->validate(algo_bench.inst))) {
+		bench_error(w.name, "private heap not whole: free %zu (was %zu)", after.free,
+			    before.free);
+		st = BENCH_FAILED;
+	}
+	bench_buffer_put(&region);
+	return st;
 }
 
 enum bench_status bench_heap_logu(void)

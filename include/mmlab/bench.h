@@ -134,6 +134,7 @@ void bench_buffer_put(struct frame_run *run);
 
 enum bench_status bench_heap_lab(void);
 enum bench_status bench_heap_churn(void);
+enum bench_status bench_heap_algo_churn(void);
 enum bench_status bench_heap_logu(void);
 enum bench_status bench_heap_align(void);
 enum bench_status bench_heap_fill(void);
