@@ -3,31 +3,20 @@
  * The kernel heap front end: kmalloc() and friends over one page-aligned
  * array in .bss, managed by the single heap algorithm linked in.
  *
- * Block layout. The front end asks the algorithm for a little more than the
- * caller wants and lays the block out as
+ * Plain builds add nothing to a block: the pointer kmalloc() returns is the
+ * algorithm's own block, aligned by the algorithm itself, so the front end
+ * costs a lock and a few counters and the heap's space figures are the
+ * algorithm's. The counters follow usable bytes (usable_size(), what
+ * ksize() reports), since no header remembers the size asked for.
  *
- *	[pad][header 16][front guard][payload (requested)][tail guard][slack]
- *	^block                       ^payload = block + offset
+ * kfree(p) trusts nothing it has not checked: the algorithm's usable_size()
+ * answers 0 for anything that is not the start of a live block (without
+ * reading outside the heap), and then its free() names the reason (not in
+ * the heap, not a block start, already free) without changing anything, so
+ * the panic says exactly what was wrong with p.
  *
- * The header records the requested size (for the "used" statistic and for
- * krealloc's copy), the offset back to the block start, and a tag: a kind (live, freed, pad) mixed with the
- * payload address, so a header copied elsewhere or left over from an older
- * block never passes as live. Guards are CONFIG_DEBUG_HEAP only (16 bytes
- * each, an address-derived pattern); without them the header sits right
- * before the payload. The offset is the prefix (header and front guard)
- * rounded up to the requested alignment, and the algorithm is asked for
- * that alignment, so payload alignment holds for every power of two up to
- * KMALLOC_MAX_ALIGN. When the offset exceeds the prefix, the first 16 bytes
- * of the pad hold a "pad" record, so a pointer into the pad is refused.
- *
- * kfree(p) trusts nothing it has not checked: p must lie in the array, be
- * 16-byte aligned and carry a live tag in the header before it. A freed
- * tag means a double free. Any other header (the algorithm may have reused
- * it for its free lists, or poisoned it) is settled by offering p - prefix
- * to the algorithm's free(), which tells a free block (double free) from a
- * non-block without changing anything; no live block can start there, as
- * every live block start holds a live or pad tag. Debug checks, statistics
- * and validation live in mm/heap_debug.c.
+ * With CONFIG_DEBUG_HEAP, mm/heap_debug.c lays each block out with a header
+ * and guards around the payload, and the heap is validated after every call.
  */
 #include <asm/csr.h>
 #include <lib/string.h>
@@ -39,8 +28,6 @@ static unsigned char heap_area[CONFIG_HEAP_SIZE] __aligned(KMALLOC_MAX_ALIGN);
 
 struct kheap kheap = { .lock = SPINLOCK_INIT(heap_lock) };
 
-BUILD_BUG_ON(sizeof(struct block_hdr) != KMALLOC_MIN_ALIGN);
-BUILD_BUG_ON(!IS_POWER_OF_2(BLOCK_PREFIX));
 BUILD_BUG_ON((unsigned long long)CONFIG_HEAP_SIZE > UINT32_MAX);
 
 /* ------------------------------------------------------------------ */
@@ -70,104 +57,70 @@ static void heap_unlock(unsigned long flags)
 /* Blocks (lock held)                                                  */
 /* ------------------------------------------------------------------ */
 
-static inline void *block_start(const struct block_hdr *h, uintptr_t payload)
+void heap_refuse(const char *who, const void *p, enum heap_free_result r)
 {
-	return (void *)(payload - h->offset);
-}
+	unsigned long a = (unsigned long)p;
 
-/* Bytes the caller may use at @payload: the block minus layout overhead. */
-static size_t block_usable(const struct block_hdr *h, uintptr_t payload)
-{
-	return kheap.algo->usable_size(kheap.inst, block_start(h, payload)) -
-	       h->offset - BLOCK_GUARD;
+	if (r == HEAP_FREE_FOREIGN)
+		panic("%s: 0x%lx is not in the heap", who, a);
+	if (r == HEAP_FREE_DOUBLE)
+		panic("%s: double free of 0x%lx", who, a);
+	if (r == HEAP_FREE_NOT_BLOCK)
+		panic("%s: 0x%lx is not the start of a block", who, a);
+	panic("%s: %s freed 0x%lx, which usable_size() did not know", who,
+	      kheap.algo->name, a);
 }
 
 /*
- * Allocate @size bytes at @align (a power of two >= KMALLOC_MIN_ALIGN) and
- * lay the block out. Returns the payload, or NULL with nothing changed.
+ * Usable bytes of the live block @p that @who was given; panics naming the
+ * problem when @p is not one.
+ */
+static size_t __block_usable(const void *p, const char *who)
+{
+	size_t n;
+
+	if (IS_ENABLED(CONFIG_DEBUG_HEAP))
+		return __debug_usable(p, who);
+	n = kheap.algo->usable_size(kheap.inst, (void *)p);
+	if (unlikely(!n))
+		heap_refuse(who, p, kheap.algo->free(kheap.inst, (void *)p));
+	return n;
+}
+
+/*
+ * Allocate @size bytes at @align (a power of two, KMALLOC_MIN_ALIGN up to
+ * KMALLOC_MAX_ALIGN). Returns the block, or NULL with nothing changed.
  */
 static void *__block_alloc(size_t size, size_t align)
 {
-	size_t offset = MAX(BLOCK_PREFIX, align);
-	struct block_hdr *h;
-	uintptr_t block, payload;
+	void *p;
 
-	if (size > kheap.size)
-		return NULL;	/* also keeps the sum below from wrapping */
-	block = (uintptr_t)kheap.algo->alloc(kheap.inst, offset + size + BLOCK_GUARD, align);
-	if (!block)
+	if (unlikely(size > kheap.size))
 		return NULL;
-	payload = block + offset;
-	if (offset > BLOCK_PREFIX) {
-		h = (struct block_hdr *)block;
-		*h = (struct block_hdr){ .offset = offset,
-					 .tag = hdr_tag(TAG_PAD, block + BLOCK_PREFIX) };
-	}
-	h = hdr_of(payload);
-	h->requested = size;
-	h->offset = offset;
-	h->tag = hdr_tag(TAG_LIVE, payload);
-	__guards_write(payload, size);
-
-	kheap.used += size;
-	kheap.peak_used = MAX(kheap.peak_used, kheap.used);
+	if (IS_ENABLED(CONFIG_DEBUG_HEAP))
+		p = __debug_alloc(size, align);
+	else
+		p = kheap.algo->alloc(kheap.inst, size, align);
+	if (unlikely(!p))
+		return NULL;
+	kheap.used += __block_usable(p, "kmalloc");
+	if (kheap.used > kheap.peak_used)
+		kheap.peak_used = kheap.used;
 	kheap.allocs++;
-	return (void *)payload;
+	return p;
 }
 
-/* Panic for @p, which @who was given and which is not a live block. */
-static __noreturn void block_refuse(const char *who, uintptr_t p, enum heap_free_result r)
+/* Free the live block @p of @usable bytes; @who names the caller. */
+static void __block_free(void *p, size_t usable, const char *who)
 {
-	if (r == HEAP_FREE_FOREIGN)
-		panic("%s: 0x%lx is not in the heap", who, (unsigned long)p);
-	if (r == HEAP_FREE_DOUBLE)
-		panic("%s: double free of 0x%lx", who, (unsigned long)p);
-	panic("%s: 0x%lx is not the start of a block", who, (unsigned long)p);
-}
+	void *start = IS_ENABLED(CONFIG_DEBUG_HEAP) ? __debug_release(p, who) : p;
+	enum heap_free_result r = kheap.algo->free(kheap.inst, start);
 
-/*
- * The header of the live block at @p, after the checks described at the top
- * of this file; panics naming @who and @p when @p is not a live block.
- */
-static struct block_hdr *__block_find(const void *p, const char *who)
-{
-	uintptr_t a = (uintptr_t)p, base = (uintptr_t)kheap.base;
-	const struct block_hdr *h;
-	enum heap_free_result r;
-
-	if (a < base || a - base >= kheap.size)
-		block_refuse(who, a, HEAP_FREE_FOREIGN);
-	if (!IS_ALIGNED(a, KMALLOC_MIN_ALIGN) || a - base < BLOCK_PREFIX)
-		block_refuse(who, a, HEAP_FREE_NOT_BLOCK);
-	h = hdr_of(a);
-	if (h->tag == hdr_tag(TAG_LIVE, a)) {
-		if (!hdr_offset_sane(h, a))
-			panic("%s: header of block 0x%lx is corrupt", who, (unsigned long)a);
-		return (struct block_hdr *)h;
-	}
-	if (h->tag == hdr_tag(TAG_FREED, a))
-		block_refuse(who, a, HEAP_FREE_DOUBLE);
-	if (h->tag == hdr_tag(TAG_PAD, a))
-		block_refuse(who, a, HEAP_FREE_NOT_BLOCK);
-	r = kheap.algo->free(kheap.inst, (void *)(a - BLOCK_PREFIX));
-	if (r == HEAP_FREE_OK)
-		panic("%s: header of block 0x%lx was overwritten", who, (unsigned long)a);
-	block_refuse(who, a, r == HEAP_FREE_DOUBLE ? r : HEAP_FREE_NOT_BLOCK);
-}
-
-/* Free the live block at @payload with header @h; @who names the caller. */
-static void __block_free(struct block_hdr *h, uintptr_t payload, const char *who)
-{
-	enum heap_free_result r;
-
-	__guards_check(payload, h, who);
-	kheap.used -= h->requested;
+	if (unlikely(r != HEAP_FREE_OK))
+		panic("%s: %s refused live block 0x%lx (result %d)", who,
+		      kheap.algo->name, (unsigned long)p, (int)r);
+	kheap.used -= usable;
 	kheap.frees++;
-	h->tag = hdr_tag(TAG_FREED, payload);
-	r = kheap.algo->free(kheap.inst, block_start(h, payload));
-	if (r != HEAP_FREE_OK)
-		panic("%s: %s refused block 0x%lx of a live header (result %d)",
-		      who, kheap.algo->name, (unsigned long)payload, (int)r);
 }
 
 /* ------------------------------------------------------------------ */
@@ -259,16 +212,15 @@ void kfree(void *p)
 	if (ZERO_OR_NULL_PTR(p))
 		return;
 	flags = heap_lock("kfree");
-	__block_free(__block_find(p, "kfree"), (uintptr_t)p, "kfree");
+	__block_free(p, __block_usable(p, "kfree"), "kfree");
 	__heap_check("kfree");
 	heap_unlock(flags);
 }
 
 void *krealloc(void *p, size_t size)
 {
-	uintptr_t old = (uintptr_t)p;
-	struct block_hdr *h;
 	unsigned long flags;
+	size_t old;
 	void *q;
 
 	if (ZERO_OR_NULL_PTR(p))
@@ -278,19 +230,16 @@ void *krealloc(void *p, size_t size)
 		return NULL;
 	}
 	flags = heap_lock("krealloc");
-	h = __block_find(p, "krealloc");
-	__guards_check(old, h, "krealloc");
-	if (size <= block_usable(h, old)) {
-		kheap.used = kheap.used - h->requested + size;
-		kheap.peak_used = MAX(kheap.peak_used, kheap.used);
-		h->requested = size;
-		__guards_write(old, size);
-		q = p;
+	old = __block_usable(p, "krealloc");
+	if (size <= old) {
+		q = p;		/* the block already holds @size bytes */
+		if (IS_ENABLED(CONFIG_DEBUG_HEAP))
+			__debug_resize(p, size);
 	} else {
 		q = __block_alloc(size, KMALLOC_MIN_ALIGN);
 		if (q) {
-			memcpy(q, p, h->requested);
-			__block_free(h, old, "krealloc");
+			memcpy(q, p, MIN(old, size));
+			__block_free(p, old, "krealloc");
 		} else {
 			kheap.failures++;
 		}
@@ -308,7 +257,7 @@ size_t ksize(const void *p)
 	if (ZERO_OR_NULL_PTR(p))
 		return 0;
 	flags = heap_lock("ksize");
-	n = block_usable(__block_find(p, "ksize"), (uintptr_t)p);
+	n = __block_usable(p, "ksize");
 	heap_unlock(flags);
 	return n;
 }
@@ -325,8 +274,8 @@ void heap_stats(struct heap_stats *out)
 	out->reserved = kheap.size - space.meta - space.free;	/* walk() tiles the region */
 	out->free = space.free;
 	out->peak_used = kheap.peak_used;
-	out->largest_free = space.largest_free > BLOCK_PREFIX + BLOCK_GUARD ?
-			    space.largest_free - BLOCK_PREFIX - BLOCK_GUARD : 0;
+	out->largest_free = space.largest_free > HEAP_DEBUG_OVERHEAD ?
+			    space.largest_free - HEAP_DEBUG_OVERHEAD : 0;
 	out->allocs = kheap.allocs;
 	out->frees = kheap.frees;
 	out->failures = kheap.failures;

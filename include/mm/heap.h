@@ -42,7 +42,7 @@
 struct heap_stats {
 	size_t total;		/* size of the heap array */
 	size_t meta;		/* kept by the algorithm for its own metadata */
-	size_t used;		/* requested by the callers of live blocks */
+	size_t used;		/* handed out: usable bytes (ksize) of live blocks */
 	size_t reserved;	/* taken by live blocks: used plus all overhead */
 	size_t free;		/* in free blocks; reserved + free + meta == total */
 	size_t peak_used;	/* largest value "used" has had */

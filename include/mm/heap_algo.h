@@ -78,8 +78,12 @@ struct heap_algo {
 	enum heap_free_result (*free)(void *heap, void *ptr);
 
 	/*
-	 * usable_size - bytes the caller may use at @ptr, a live block
-	 * returned by alloc (>= the size asked for).
+	 * usable_size - bytes the caller may use at @ptr when it is the start
+	 * of a live block returned by alloc (>= the size asked for); 0 for
+	 * any other pointer (outside the region, interior, misaligned, free),
+	 * found with the same checks as free() and without changing anything
+	 * or reading outside the region. The front end calls it on every
+	 * pointer kfree() is given, so keep it cheap.
 	 */
 	size_t (*usable_size)(void *heap, void *ptr);
 
