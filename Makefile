@@ -309,6 +309,15 @@ randcheck: check-tools
 install-deps:
 	$(Q)$(srctree)/scripts/install-deps
 
+# Heap and frame maps of the current configuration: built with CONFIG_BENCH=y
+# in build/maps/obj (your .config is only read), booted once with map=all;
+# images in build/maps, or $(O)/maps with O=. See docs/heap.md.
+maps-out := $(abspath $(if $(filter 1,$(mmlab_in_objtree)),maps,build/maps))
+PHONY += maps
+maps: check-tools $(KCONFIG_CONFIG)
+	$(Q)$(PYTHON) $(srctree)/scripts/mapviz.py --boot $(KCONFIG_CONFIG) \
+		--srctree $(srctree) --out $(maps-out)
+
 # Diagrams in docs/images from their Graphviz sources.
 docs:
 	$(Q)for f in $(srctree)/docs/images/*.dot; do \

@@ -8,6 +8,7 @@
  */
 #include <asm/sbi.h>
 #include <lib/fdt.h>
+#include <mm/map.h>
 #include <mm/mm.h>
 #include <mmlab/bench.h>
 #include <mmlab/kernel.h>
@@ -106,7 +107,9 @@ void start_kernel(unsigned long hartid, unsigned long dtb)
 	timer_init(timebase_hz());
 	mm_init();
 
-	if (IS_ENABLED(CONFIG_BENCH) && bench_requested())
+	if (IS_ENABLED(CONFIG_BENCH) && map_requested())
+		status = map_run();
+	else if (IS_ENABLED(CONFIG_BENCH) && bench_requested())
 		status = bench_run();
 	else if (IS_ENABLED(CONFIG_KTEST))
 		status = ktest_run_all();
