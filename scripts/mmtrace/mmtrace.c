@@ -14,9 +14,9 @@
  * reason" on stderr and exit status 1.
  *
  * By default requests go straight to the algorithm, at alignment 16 unless
- * the line gives one. --kmalloc-layout asks for what the kernel's kmalloc()
- * asks for instead (a 16-byte header in front, alignment at least 16), so
- * utilisation compares with the in-kernel replay.
+ * the line gives one, as the kernel's kmalloc() does in plain builds.
+ * --kmalloc-layout adds a 16-byte header in front of each request and
+ * aligns to at least 16 (the front end's layout with a block header).
  *
  * Exit status: 0 replayed and the heap validated, 1 bad trace, 2 bad usage,
  * 3 the heap failed validation.
@@ -32,7 +32,7 @@
 #include <mm/mmtrace.h>
 
 #define MMTRACE_DEFAULT_ALIGN	16
-#define MMTRACE_KMALLOC_HEADER	16	/* the front end's block header, no debug guards */
+#define MMTRACE_KMALLOC_HEADER	16	/* a front-end block header */
 
 struct mmtrace_opts {
 	const char *algo;
