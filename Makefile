@@ -108,7 +108,7 @@ kconfig-file := $(srctree)/Kconfig
 config-targets := menuconfig defconfig savedefconfig olddefconfig oldconfig \
 	alldefconfig allnoconfig allyesconfig listnewconfig randconfig %_defconfig
 no-config-targets := help clean mrproper distclean host-check host-fuzz \
-	install-deps randcheck check-tools docs $(config-targets)
+	install-deps randcheck check-tools docs bench $(config-targets)
 
 .DEFAULT_GOAL := all
 PHONY := all
@@ -226,6 +226,7 @@ quiet_cmd_lds = LDS     $@
       cmd_lds = $(CC) -E -P $(KBUILD_CPPFLAGS) -D__ASSEMBLY__ -o $@ $<
 
 arch/riscv/kernel.lds: $(srctree)/arch/riscv/kernel.lds.S include/config/auto.conf FORCE
+	@mkdir -p $(@D)
 	$(call if_changed,lds)
 
 # Three-step link so panic backtraces can name functions: link once with an

@@ -34,6 +34,7 @@ TARGETS = [
         ("host-fuzz", "Host fuzzers only, fixed seed"),
         ("randcheck N=200", "Build and boot N random configurations"),
         ("bench", "Benchmark every defconfig (CONFIGS=, TRACE=): table and plots in build/bench"),
+        ("maps", "Boot the current config with map=all and draw its heap and frame maps in build/maps"),
         ("install-deps", "Install the Debian packages mmlab needs (as root)"),
         ("docs", "Regenerate the diagrams in docs/images from their Graphviz sources"),
     ]),
