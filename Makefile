@@ -272,11 +272,15 @@ PHONY += run debug check randcheck host-check host-fuzz check-tools install-deps
 check-tools:
 	@$(srctree)/scripts/check-tools $(CC) $(QEMU) $(QEMU_BIOS)
 
+fit-check = $(PYTHON) $(srctree)/scripts/ktest_runner.py --check-fit --mem $(QEMU_MEM) mmlab.elf
+
 run: all
+	$(Q)$(fit-check)
 	@echo "  QEMU    mmlab.elf (quit: Ctrl-A X)"
 	$(Q)$(QEMU) $(QEMU_ARGS)
 
 debug: all
+	$(Q)$(fit-check)
 	@echo "  QEMU    mmlab.elf, halted, gdb stub on tcp::1234"
 	@echo "  In another terminal run:"
 	@echo "    $(GDB) $(abspath mmlab.elf) -ex 'target remote :1234'"

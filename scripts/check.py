@@ -221,12 +221,20 @@ def stage_errors(srctree, out, tally):
         print("  %-40s ok: warned and corrected" % "bad .config values", flush=True)
     else:
         tally.fail("errors: bad .config not warned/corrected: %s" % text.strip()[-400:])
+    no_install = dict(os.environ, MMLAB_AUTO_INSTALL="0")
     expect_error(tally, "missing cross compiler",
                  ["make", "-C", srctree, "O=" + d, "CROSS_COMPILE=no-such-cross-"],
-                 r"scripts/install-deps")
+                 r"missing: no-such-cross-gcc; install with: .*scripts/install-deps", env=no_install)
     expect_error(tally, "missing QEMU",
                  ["make", "-C", srctree, "O=" + d, "QEMU=no-such-qemu", "run"],
-                 r"scripts/install-deps")
+                 r"missing: no-such-qemu; install with: .*scripts/install-deps", env=no_install)
+    # A 32 MiB heap cannot boot in 32 MiB of RAM: said before QEMU starts.
+    with open(os.path.join(d, ".config"), "a") as f:
+        f.write("CONFIG_HEAP_SIZE=33554432\n")
+    make(["olddefconfig"], srctree, d)
+    expect_error(tally, "heap too large for the RAM",
+                 ["make", "-C", srctree, "O=" + d, "QEMU_MEM=32M", "run"],
+                 r"kernel image ends at .* lower CONFIG_HEAP_SIZE")
     expect_error(tally, "unknown make target", ["make", "-C", srctree, "O=" + d, "no-such-target"],
                  r"No rule to make target")
 

@@ -47,6 +47,38 @@ class BootResult:
         self.panic_cases = []      # (name, expected text)
 
 
+RAM_BASE = 0x80000000
+DTB_RESERVE = 2 << 20      # fw_dynamic puts the device tree 2 MiB below the top of RAM
+
+
+def mem_bytes(size):
+    """QEMU -m value ("128M", "2G", "512") in bytes."""
+    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+    size = size.strip().upper()
+    if size[-1:] in units:
+        return int(size[:-1]) * units[size[-1]]
+    return int(size) << 20
+
+
+def image_fit_error(elf, mem, nm="riscv64-linux-gnu-nm"):
+    """One line saying why the image cannot boot with this much RAM, or None."""
+    try:
+        out = subprocess.run([nm, elf], stdout=subprocess.PIPE, check=True).stdout.decode()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    syms = dict((l.split()[2], int(l.split()[0], 16)) for l in out.splitlines()
+                if len(l.split()) == 3)
+    end = syms.get("__kernel_end")
+    if end is None:
+        return None
+    ram_end = RAM_BASE + mem_bytes(mem)
+    if end > ram_end - DTB_RESERVE:
+        return ("error: the kernel image ends at 0x%x but RAM (-m %s) ends at 0x%x, and the "
+                "firmware needs the top 2 MiB for the device tree; lower CONFIG_HEAP_SIZE "
+                "or give QEMU more memory (QEMU_MEM=)" % (end, mem, ram_end))
+    return None
+
+
 def qemu_command(args, elf, append):
     cmd = [args.qemu, "-machine", "virt", "-nographic", "-m", args.mem,
            "-bios", args.bios, "-kernel", elf, "-monitor", "none",
@@ -171,6 +203,10 @@ def run_panic_case(args, elf, name, text, echo):
 
 def run_image(args, elf, echo=True):
     """Boot the self-tests (and panic cases); returns (passed, failed, skipped, failures, result)."""
+    why = image_fit_error(elf, args.mem)
+    if why:
+        res = BootResult()
+        return 0, 1, 0, [why], res
     res = parse_ktap(boot(args, elf, args.append, echo=echo))
     passed, failed, skipped = res.passed, res.failed, res.skipped
     failures = list(res.failures)
@@ -203,12 +239,20 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     add_qemu_args(p)
     p.add_argument("--quiet", action="store_true", help="do not echo the console")
+    p.add_argument("--check-fit", action="store_true",
+                   help="only check that the image fits the RAM, then exit")
     p.add_argument("elf")
     args = p.parse_args()
     ARGS_TIMEOUT[0] = args.timeout
     if not os.path.exists(args.elf):
         print("error: no image %s (run make first)" % args.elf, file=sys.stderr)
         return 2
+    why = image_fit_error(args.elf, args.mem)
+    if why:
+        print(why, file=sys.stderr)
+        return 2
+    if args.check_fit:
+        return 0
     passed, failed, skipped, failures, _ = run_image(args, args.elf, echo=not args.quiet)
     for f in failures:
         print("# FAIL: " + f)
