@@ -158,6 +158,27 @@ if want != have:
         else:
             tally.fail("lint: %s is not minimal (make savedefconfig): %s" % (name, text.strip()))
     print("  defconfigs checked for minimality", flush=True)
+    lint_workflow(srctree, tally)
+
+
+def lint_workflow(srctree, tally):
+    """.github/workflows/ci.yml is valid YAML and runs every stage of make check."""
+    path = os.path.join(srctree, ".github", "workflows", "ci.yml")
+    try:
+        import yaml
+        with open(path) as f:
+            flow = yaml.safe_load(f)
+        runs = " ".join(step.get("run", "") for job in flow["jobs"].values()
+                        for step in job.get("steps", []))
+    except Exception as e:  # noqa: BLE001 - any failure here is the finding
+        tally.fail("lint: %s: %s" % (path, e))
+        return
+    missing = [st for st in STAGES if "--only " + st not in runs]
+    if missing:
+        tally.fail("lint: ci.yml does not run stages: %s" % " ".join(missing))
+    else:
+        tally.ok("lint: workflow")
+        print("  ci.yml: valid YAML, runs every stage of make check", flush=True)
 
 
 def stage_host(srctree, out, tally):
