@@ -4,36 +4,62 @@
  *
  * The region is cut into blocks of BM_BLOCK bytes (CONFIG_HEAP_BITMAP_BLOCK_SIZE,
  * default 16), counted from the region base rounded up to a block boundary.
- * Two bitmaps and two summary arrays describe them, all carved, with the
- * instance struct, from the start of the region and sized from its length:
+ * Everything below lives, with the instance struct, at the start of the
+ * region and is sized from its length:
  *
- *   used      bit i set when block i belongs to an allocation or to the
- *             metadata; the bits past the last block are set too, so scans
- *             stop there by themselves.
- *   last      bit i set when block i is the last block of an allocation (or
- *             of the metadata). free() finds the size of a block by looking
- *             for the next "last" bit, so there is no in-band header: a
- *             16-byte request takes exactly one 16-byte block.
- *   run_max   the summary level: one byte per word of "used", an upper bound
- *             on the longest free run that starts in that word (capped at
- *             RUN_CAP blocks).
- *   group_max one byte per GROUP_WORDS words of "used": an upper bound on
- *             their run_max bytes.
+ *   used       bit i set when block i belongs to an allocation or to the
+ *              metadata; the bits past the last block are set too.
+ *   last       bit i set when block i is the last block of an allocation (or
+ *              of the metadata). free() finds the size of a block from the
+ *              next "last" bit, so there is no in-band header: a 16-byte
+ *              request takes exactly one 16-byte block.
+ *   run_max    one byte per word of "used": the length of the longest free
+ *              run that starts in that word, capped at RUN_CAP (64) blocks.
+ *              A run belongs to the word holding its first block only, so
+ *              a long run counts once, and its capped length needs at most
+ *              the next word to compute. Always exact.
+ *   class_map  per size class, one bit per word of "used": set when the
+ *              word's run_max falls in that class. A word is in at most
+ *              one class (none when no free run starts in it). Exact.
+ *   class_top  per size class, one bit per word of class_map: set when
+ *              that word is non-zero, and maybe also after it emptied.
+ *   class_mask bit c set when size class c holds any word, and maybe also
+ *              after it emptied. These two are hints kept cheap: moving a
+ *              word between classes sets them but never clears them; the
+ *              search clears each stale bit it meets (once per bit).
+ *
+ * Size classes split run lengths 1..64 TLSF-style: exact below 8, then four
+ * per power of two ([8,10), [10,12), ... [56,64)), and 64 alone: NCLASS = 20.
  *
  * A pointer is the start of a live block when its block is used and the block
  * before it is either free or the last block of another allocation. Free runs
  * are only stretches of clear bits, so freeing merges them implicitly and an
  * empty heap is one free run again.
  *
- * Allocation is first fit. The summary bytes are scanned eight at a time (a
- * byte-parallel compare on a machine word, then count-trailing-zeros) to find
- * the lowest group, then the lowest word, where a long enough free run starts;
- * inside that word the run starts come from count-trailing-zeros on "used".
- * The bounds are raised eagerly (a free that grows a run, an allocation that
- * leaves a remainder starting in another word) and lowered lazily: a search
- * that finds nothing in a word or group it was sent to recomputes that bound
- * exactly. So alloc and free touch a word or two plus a scan of group_max,
- * one byte per 64 KiB of heap with 16-byte blocks.
+ * Allocation is segregated good fit over words, not first fit. A request of
+ * n blocks at an alignment worth a blocks needs a run of n + a - 1 blocks to
+ * fit whatever the run's start; the smallest non-empty class whose every run
+ * is that long is found with one count-trailing-zeros on class_mask, then
+ * its lowest word with two more (class_top, class_map; class_top is scanned
+ * a word at a time, one word per 4096 words of "used", 4 MiB of heap at
+ * 16-byte blocks), and the first run in that word that fits is taken. When
+ * no such class exists (longer requests, big alignments, or only runs a
+ * little shorter than the rounded-up class), an exact address-ordered first
+ * fit runs over every word whose run_max could hold the request, so an
+ * allocation fails only when no free run can hold it at all.
+ *
+ * An allocation or a free changes the runs starting in at most two words;
+ * their run_max bytes are updated from the run just split or merged, and a
+ * word is rescanned only when the run that changed was its longest. So a
+ * free and a good-fit allocation take constant time (the search amortised,
+ * for the stale hints): a few word operations plus moving a word between two
+ * classes; only the first-fit fallback walks the summary. free() and
+ * usable_size() find the end of an allocation with count-trailing-zeros on
+ * "last" in its first two words, falling back to a scan beyond that.
+ *
+ * The common calls (up to RUN_CAP blocks at block alignment, an end mark
+ * within two words, no poisoning) run without calling anything; everything
+ * else goes through out-of-line *_general() paths with the same effect.
  */
 #include <lib/bitops.h>
 #include <lib/string.h>
@@ -41,23 +67,25 @@
 #include <mmlab/compiler.h>
 #include <mmlab/panic.h>
 
+/* Keep rare paths out of line, so the common ones need no stack frame. */
+#define bm_noinline	__attribute__((noinline))
+
 #ifdef CONFIG_HEAP_BITMAP_BLOCK_SIZE
 #define BM_BLOCK	((size_t)CONFIG_HEAP_BITMAP_BLOCK_SIZE)
 #else
 #define BM_BLOCK	((size_t)16)
 #endif
 
-/* Summary bytes hold 0..RUN_CAP: seven bits, so byte-parallel sums never carry. */
-#define RUN_CAP		127u
-#define GROUP_WORDS	64u
-#define BYTES_PER_LONG	((unsigned)sizeof(unsigned long))
-#define BYTE_LOW	(~0UL / 0xff)		/* 0x0101...01 */
-#define BYTE_HIGH	(BYTE_LOW << 7)		/* 0x8080...80 */
+/* Longest run length run_max records; the class math below assumes 64. */
+#define RUN_CAP		((size_t)BITS_PER_LONG)
+#define NCLASS		20u
+#define NO_CLASS	NCLASS
+#define NO_WORD		SIZE_MAX
 
 BUILD_BUG_ON(!IS_POWER_OF_2(BM_BLOCK));
 BUILD_BUG_ON(BM_BLOCK < 8);
-BUILD_BUG_ON(RUN_CAP > 127);
-BUILD_BUG_ON(GROUP_WORDS % 8 != 0);
+BUILD_BUG_ON(RUN_CAP != 64);
+BUILD_BUG_ON(NCLASS > BITS_PER_LONG);
 
 struct heap_bitmap {
 	uintptr_t base;			/* region start, == (uintptr_t)this */
@@ -65,12 +93,15 @@ struct heap_bitmap {
 	uintptr_t origin;		/* address of block 0 */
 	size_t nblocks;			/* blocks in the grid, metadata included */
 	size_t meta_blocks;		/* blocks [0, meta_blocks) hold the metadata */
-	size_t nwords;			/* words in "used" and "last" */
-	size_t ngroups;			/* bytes in group_max */
+	size_t nwords;			/* words in "used" and "last", bytes in run_max */
+	size_t nmap;			/* words of class_map per class */
+	size_t ntop;			/* words of class_top per class */
 	unsigned long *used;
 	unsigned long *last;
-	unsigned long *run_max;		/* nwords bytes, packed 8 per word */
-	unsigned long *group_max;	/* ngroups bytes, packed 8 per word */
+	unsigned long *class_map;	/* NCLASS * nmap words, class-major */
+	unsigned long *class_top;	/* NCLASS * ntop words, class-major */
+	unsigned char *run_max;		/* nwords bytes */
+	unsigned long class_mask;	/* bit c: class c holds a word */
 	unsigned long flags;		/* HEAP_ALGO_* */
 };
 
@@ -81,120 +112,48 @@ struct bm_layout {
 	uintptr_t origin;
 	size_t nblocks;
 	size_t nwords;
-	size_t ngroups;
+	size_t nmap;
+	size_t ntop;
 	size_t meta_blocks;
 	unsigned long *used;
 	unsigned long *last;
-	unsigned long *run_max;
-	unsigned long *group_max;
+	unsigned long *class_map;
+	unsigned long *class_top;
+	unsigned char *run_max;
 };
 
 /* ------------------------------------------------------------------------ */
-/* Generic bit and byte helpers (candidates for lib/bitmap.c)                */
+/* Size classes                                                              */
 /* ------------------------------------------------------------------------ */
 
-/*
- * bitmap_clear_tail_start - start of the run of clear bits that ends just
- * before @end, looking no lower than @floor: one past the highest set bit in
- * [floor, end), or @floor when that range has no set bit.
- */
-static size_t bitmap_clear_tail_start(const unsigned long *map, size_t floor, size_t end)
-{
-	while (end > floor) {
-		size_t idx = (end - 1) / BITS_PER_LONG;
-		unsigned top = (unsigned)((end - 1) % BITS_PER_LONG);
-		unsigned long w = map[idx] & (~0UL >> (BITS_PER_LONG - 1 - top));
+/* Class of a run of @m blocks, 1 <= m <= RUN_CAP. */
+#define CLASS_OF(m)							\
+	((m) < 8 ? (m) - 1 :						\
+	 (m) < 16 ? 7 + (((m) >> 1) & 3) :				\
+	 (m) < 32 ? 11 + (((m) >> 2) & 3) :				\
+	 (m) < 64 ? 15 + (((m) >> 3) & 3) : 19)
+/* Lowest class all of whose runs are at least @n blocks, 1 <= n <= RUN_CAP. */
+#define CLASS_AT_LEAST(n)						\
+	((n) <= 8 ? (n) - 1 :						\
+	 (n) <= 16 ? 7 + (((n) - 7) >> 1) :				\
+	 (n) <= 32 ? 11 + (((n) - 13) >> 2) : 15 + (((n) - 25) >> 3))
 
-		if (w) {
-			size_t bit = idx * BITS_PER_LONG + word_fls(w);
+#define CLASS_ROW4(f, m)	f(m), f((m) + 1), f((m) + 2), f((m) + 3)
+#define CLASS_ROW16(f, m)	CLASS_ROW4(f, m), CLASS_ROW4(f, (m) + 4),	\
+				CLASS_ROW4(f, (m) + 8), CLASS_ROW4(f, (m) + 12)
+#define CLASS_TABLE(f)		{ NO_CLASS, CLASS_ROW16(f, 1), CLASS_ROW16(f, 17),	\
+				  CLASS_ROW16(f, 33), CLASS_ROW16(f, 49) }
 
-			return bit >= floor ? bit + 1 : floor;
-		}
-		end = idx * BITS_PER_LONG;
-	}
-	return floor;
-}
+/* Class of a word by its longest run, 0..RUN_CAP blocks (0: NO_CLASS). */
+static const unsigned char class_of_max[RUN_CAP + 1] = CLASS_TABLE(CLASS_OF);
+/* Lowest class that guarantees a run of n blocks, 1..RUN_CAP. */
+static const unsigned char class_at_least[RUN_CAP + 1] = CLASS_TABLE(CLASS_AT_LEAST);
 
-/* Set bits [start, start + n) of @map; a range inside one word takes one step. */
-static inline void bitmap_set_range_fast(unsigned long *map, size_t start, size_t n)
-{
-	unsigned lo = (unsigned)(start % BITS_PER_LONG);
-
-	if (lo + n <= BITS_PER_LONG)
-		map[start / BITS_PER_LONG] |= word_mask(lo, (unsigned)n);
-	else
-		bitmap_set_range(map, start, n);
-}
-
-/* Clear bits [start, start + n) of @map; a range inside one word takes one step. */
-static inline void bitmap_clear_range_fast(unsigned long *map, size_t start, size_t n)
-{
-	unsigned lo = (unsigned)(start % BITS_PER_LONG);
-
-	if (lo + n <= BITS_PER_LONG)
-		map[start / BITS_PER_LONG] &= ~word_mask(lo, (unsigned)n);
-	else
-		bitmap_clear_range(map, start, n);
-}
-
-/* Words holding @n bytes packed 8 per word. */
-static inline size_t bytes_words(size_t n)
-{
-	return (n + BYTES_PER_LONG - 1) / BYTES_PER_LONG;
-}
-
-/* Byte @k of a packed byte array (byte k sits at bits 8 * (k % 8) of its word). */
-static inline unsigned bytes_get(const unsigned long *arr, size_t k)
-{
-	return (unsigned)(arr[k / BYTES_PER_LONG] >> (8 * (k % BYTES_PER_LONG))) & 0xff;
-}
-
-static inline void bytes_set(unsigned long *arr, size_t k, unsigned v)
-{
-	unsigned shift = 8 * (unsigned)(k % BYTES_PER_LONG);
-	unsigned long *word = &arr[k / BYTES_PER_LONG];
-
-	*word = (*word & ~(0xffUL << shift)) | ((unsigned long)v << shift);
-}
-
-/* High bit set in each byte of @x (all bytes <= 127) that is >= @v (1..127). */
-static inline unsigned long bytes_ge_mask(unsigned long x, unsigned v)
-{
-	return (x + (128 - v) * BYTE_LOW) & BYTE_HIGH;
-}
-
-/* Byte-wise maximum of @a and @b (all bytes <= 127). */
-static inline unsigned long bytes_max(unsigned long a, unsigned long b)
-{
-	unsigned long a_ge = (((a | BYTE_HIGH) - b) & BYTE_HIGH) >> 7;
-	unsigned long keep_a = a_ge * 0xff;
-
-	return (a & keep_a) | (b & ~keep_a);
-}
-
-/*
- * bytes_find_ge - first index in [from, end) of a packed byte array whose
- * byte is >= @v (1..127), or @end when there is none. Bytes from @end up to
- * the end of its word are read too, so they must be below @v (e.g. 0).
- */
-static inline size_t bytes_find_ge(const unsigned long *arr, size_t from, size_t end, unsigned v)
-{
-	size_t idx = from / BYTES_PER_LONG, last = bytes_words(end);
-	unsigned long hit;
-
-	if (from >= end)
-		return end;
-	hit = bytes_ge_mask(arr[idx], v) & (~0UL << (8 * (from % BYTES_PER_LONG)));
-	while (!hit) {
-		if (++idx >= last)
-			return end;
-		hit = bytes_ge_mask(arr[idx], v);
-	}
-	return MIN(idx * BYTES_PER_LONG + word_ffs(hit) / 8, end);
-}
+BUILD_BUG_ON(CLASS_OF(RUN_CAP) != NCLASS - 1 || CLASS_AT_LEAST(RUN_CAP) != NCLASS - 1);
+BUILD_BUG_ON(CLASS_AT_LEAST(9) != CLASS_OF(10) || CLASS_AT_LEAST(33) != CLASS_OF(40));
 
 /* ------------------------------------------------------------------------ */
-/* Block helpers                                                             */
+/* Block and run helpers                                                     */
 /* ------------------------------------------------------------------------ */
 
 static inline uintptr_t block_addr(const struct heap_bitmap *h, size_t i)
@@ -219,163 +178,360 @@ static inline size_t block_align_up(const struct heap_bitmap *h, size_t i, size_
 	return block_index(h, ALIGN_UP(block_addr(h, i), (uintptr_t)align));
 }
 
-/* Length of the free run that starts at free block @s, capped at @cap blocks. */
-static inline size_t run_len(const struct heap_bitmap *h, size_t s, size_t cap)
+static inline bool block_used(const struct heap_bitmap *h, size_t i)
 {
-	unsigned long rest = h->used[s / BITS_PER_LONG] >> (s % BITS_PER_LONG);
+	return bitmap_test(h->used, i);
+}
+
+/* Free blocks at the start of word @w of "used" (0 past the last word). */
+static inline size_t word_lead_free(const struct heap_bitmap *h, size_t w)
+{
+	unsigned long u;
+
+	if (w >= h->nwords)
+		return 0;
+	u = h->used[w];
+	return u ? word_ffs(u) : BITS_PER_LONG;
+}
+
+/*
+ * Word @w of "used" with the free blocks that continue a run from word w - 1
+ * marked used too, so that its clear bits are exactly the runs starting in w.
+ */
+static inline unsigned long word_own_used(const struct heap_bitmap *h, size_t w)
+{
+	unsigned long u = h->used[w];
+
+	if (w && !(h->used[w - 1] >> (BITS_PER_LONG - 1)))
+		u |= (u & -u) - 1;	/* all ones when u == 0 */
+	return u;
+}
+
+/* Length of the free run that starts at free block @s, capped at RUN_CAP. */
+static inline size_t run_len_capped(const struct heap_bitmap *h, size_t s)
+{
+	size_t w = s / BITS_PER_LONG;
+	unsigned b = s % BITS_PER_LONG;
+	unsigned long rest = h->used[w] >> b;
 
 	if (rest)
-		return MIN((size_t)word_ffs(rest), cap);
-	return bitmap_next_set(h->used, s, MIN(h->nblocks, s + cap)) - s;
+		return word_ffs(rest);
+	return MIN(RUN_CAP, BITS_PER_LONG - b + word_lead_free(h, w + 1));
 }
 
-/* Bits of word @w of "used" where a free run starts. */
-static inline unsigned long word_run_starts(const struct heap_bitmap *h, size_t w)
+/* Longest free run starting in word @w of "used", capped at RUN_CAP: run_max[w]. */
+static __always_inline size_t word_run_max(const struct heap_bitmap *h, size_t w)
 {
-	unsigned long free_bits = ~h->used[w];
-	unsigned long prev_free = w ? ~h->used[w - 1] >> (BITS_PER_LONG - 1) : 0;
-
-	return free_bits & ~((free_bits << 1) | prev_free);
-}
-
-/* ------------------------------------------------------------------------ */
-/* Summary level                                                             */
-/* ------------------------------------------------------------------------ */
-
-/* Longest free run starting in word @w of "used", capped at RUN_CAP. */
-static unsigned word_run_max(const struct heap_bitmap *h, size_t w)
-{
-	unsigned long starts = word_run_starts(h, w);
+	unsigned long u = word_own_used(h, w), f;
 	size_t best = 0;
 
-	while (starts && best < RUN_CAP) {
-		best = MAX(best, run_len(h, w * BITS_PER_LONG + word_ffs(starts), RUN_CAP));
-		starts &= starts - 1;
+	if (!(u >> (BITS_PER_LONG - 1))) {
+		/* the last run reaches the top bit and may go on into w + 1 */
+		unsigned t = u ? word_fls(u) + 1 : 0;
+
+		best = BITS_PER_LONG - t + word_lead_free(h, w + 1);
+		if (best >= RUN_CAP)
+			return RUN_CAP;
+		u |= ~0UL << t;
 	}
-	return (unsigned)best;
+	for (f = ~u; f; ) {
+		unsigned long low = f & -f, next = f + low;
+		size_t len = word_ffs(next) - word_ffs(low);
+
+		best = MAX(best, len);
+		f &= next;
+	}
+	return best;
 }
 
-/* Largest run_max byte among the words of group @g. */
-static unsigned group_run_max(const struct heap_bitmap *h, size_t g)
-{
-	const size_t per = GROUP_WORDS / BYTES_PER_LONG;
-	size_t first = g * per, end = MIN(first + per, bytes_words(h->nwords));
-	unsigned long m = 0;
+/* ------------------------------------------------------------------------ */
+/* Summary: size-class bitmaps                                               */
+/* ------------------------------------------------------------------------ */
 
-	for (size_t k = first; k < end; k++)
-		m = bytes_max(m, h->run_max[k]);
-	m = bytes_max(m, m >> 32);
-	m = bytes_max(m, m >> 16);
-	m = bytes_max(m, m >> 8);
-	return (unsigned)(m & 0xff);
+static inline unsigned long *class_map_word(const struct heap_bitmap *h, unsigned c, size_t j)
+{
+	return &h->class_map[c * h->nmap + j];
 }
 
-/* A free run of @len blocks (capped at RUN_CAP) starts at block @s: raise the bounds. */
-static void summary_raise(struct heap_bitmap *h, size_t s, size_t len)
+static inline unsigned long *class_top_word(const struct heap_bitmap *h, unsigned c, size_t k)
 {
-	size_t w = s / BITS_PER_LONG, g = w / GROUP_WORDS;
-
-	if (len > bytes_get(h->run_max, w)) {
-		bytes_set(h->run_max, w, (unsigned)len);
-		if (len > bytes_get(h->group_max, g))
-			bytes_set(h->group_max, g, (unsigned)len);
-	}
+	return &h->class_top[c * h->ntop + k];
 }
 
 /*
- * Mark blocks [i, i + n) as one allocation; they lie in the free run that
- * starts at block @s. That run only shrinks, so its bound stays valid; a new
- * run may start at i + n, in another word.
+ * Move word @w of "used" from class @old to class @now (either may be
+ * NO_CLASS). class_top and class_mask bits are set here but cleared only by
+ * the search, when it finds them stale: that keeps this a few instructions.
  */
-static void range_take(struct heap_bitmap *h, size_t s, size_t i, size_t n)
+static inline void class_move(struct heap_bitmap *h, size_t w, unsigned old, unsigned now)
 {
-	size_t end = i + n;
+	size_t j = w / BITS_PER_LONG;
+	unsigned long bit = BIT(w % BITS_PER_LONG);
 
-	bitmap_set_range_fast(h->used, i, n);
-	bitmap_set_bit(h->last, end - 1);
-	if (end < h->nblocks && end / BITS_PER_LONG != s / BITS_PER_LONG &&
-	    !bitmap_test(h->used, end))
-		summary_raise(h, end, run_len(h, end, RUN_CAP));
+	if (old != NO_CLASS)
+		*class_map_word(h, old, j) &= ~bit;
+	if (now != NO_CLASS) {
+		*class_map_word(h, now, j) |= bit;
+		bitmap_set_bit(class_top_word(h, now, 0), j);
+		h->class_mask |= BIT(now);
+	}
+}
+
+/* Record @m as the longest run starting in word @w, moving it between classes. */
+static inline void summary_store(struct heap_bitmap *h, size_t w, size_t m)
+{
+	unsigned old = class_of_max[h->run_max[w]], now = class_of_max[m];
+
+	h->run_max[w] = (unsigned char)m;
+	if (old != now)
+		class_move(h, w, old, now);
+}
+
+/* Rescan word @w of "used" and record its longest run. */
+static inline void summary_rescan(struct heap_bitmap *h, size_t w)
+{
+	summary_store(h, w, word_run_max(h, w));
 }
 
 /*
- * Return the allocation at blocks [i, i + n) to the free space. The run it
- * joins starts at or before @i and grows; a run that started at i + n is
- * absorbed, which leaves its word's bound merely loose.
+ * A free run starting in word @w, which was @len blocks long (capped), has
+ * shrunk or gone: rescan the word if that run may have been its longest.
  */
-static void range_release(struct heap_bitmap *h, size_t i, size_t n)
+static inline void summary_run_shrunk(struct heap_bitmap *h, size_t w, size_t len)
 {
-	size_t floor = i > RUN_CAP ? i - RUN_CAP : 0, start;
+	if (len >= h->run_max[w])
+		summary_rescan(h, w);
+}
 
-	bitmap_clear_bit(h->last, i + n - 1);
-	bitmap_clear_range_fast(h->used, i, n);
-	start = bitmap_clear_tail_start(h->used, floor, i);
-	/* a left neighbour of RUN_CAP blocks or more already has a full byte */
-	if (i - start < RUN_CAP)
-		summary_raise(h, start, run_len(h, start, RUN_CAP));
+/* A free run of @len blocks (capped) now starts in word @w. */
+static inline void summary_run_grown(struct heap_bitmap *h, size_t w, size_t len)
+{
+	if (len > h->run_max[w])
+		summary_store(h, w, len);
 }
 
 /* ------------------------------------------------------------------------ */
 /* Search                                                                    */
 /* ------------------------------------------------------------------------ */
 
-/*
- * Try the free run starting at block @s for @n blocks at a multiple of
- * @align bytes: the first block of the fit, or nblocks when it does not fit.
- */
-static size_t run_fit(const struct heap_bitmap *h, size_t s, size_t n, size_t align)
-{
-	size_t at = block_align_up(h, s, align);
+/* Where an allocation goes: first block, and the free run it is cut from. */
+struct bm_fit {
+	size_t at;		/* first block of the allocation */
+	size_t run;		/* first block of the free run */
+	size_t run_len;		/* that run's length, capped at RUN_CAP */
+};
 
-	if (at >= h->nblocks || n > h->nblocks - at)
-		return h->nblocks;
-	if (at == s && n <= RUN_CAP && run_len(h, s, n) == n)
-		return at;
-	if (bitmap_next_set(h->used, s, at + n) != at + n)
-		return h->nblocks;
-	return at;
+/*
+ * Look for @n blocks at a multiple of @align bytes in the free runs that
+ * start in word @w, lowest first. With @exact, runs longer than RUN_CAP are
+ * measured in full; otherwise the capped length is taken as the length.
+ * Fills @fit and returns true on success.
+ */
+static __always_inline bool word_fit(const struct heap_bitmap *h, size_t w, size_t n,
+				     size_t align, bool exact, struct bm_fit *fit)
+{
+	unsigned long u = word_own_used(h, w), f = ~u;
+
+	while (f) {
+		unsigned long low = f & -f, next = f + low;
+		size_t s = w * BITS_PER_LONG + word_ffs(low), len, at;
+
+		if (next)
+			len = word_ffs(next) - word_ffs(low);
+		else		/* the run reaches the top bit */
+			len = MIN(RUN_CAP, (w + 1) * BITS_PER_LONG - s +
+					   word_lead_free(h, w + 1));
+		at = align > BM_BLOCK ? block_align_up(h, s, align) : s;
+		if (at - s + n <= len ||
+		    (exact && len == RUN_CAP && at + n <= h->nblocks &&
+		     bitmap_next_set(h->used, s, at + n) == at + n)) {
+			fit->at = at;
+			fit->run = s;
+			fit->run_len = len;
+			return true;
+		}
+		f &= next;
+	}
+	return false;
 }
 
 /*
- * First-fit search for @n blocks at a multiple of @align bytes. Returns the
- * first block and sets *@run to the start of the free run it lies in, or
- * returns nblocks when nothing fits.
+ * Lowest word of "used" in the smallest non-empty class from @lowest up, or
+ * NO_WORD when they are all empty. Clears the class_top and class_mask bits
+ * it finds stale on the way (class_move() leaves them behind), so each such
+ * bit costs one extra step once.
  */
-static size_t run_find(struct heap_bitmap *h, size_t n, size_t align, size_t *run)
+static inline size_t class_first_word(struct heap_bitmap *h, unsigned lowest)
 {
-	unsigned want = (unsigned)MIN(n, (size_t)RUN_CAP);
-	size_t g = 0, w = 0;
+	unsigned long classes;
 
-	for (;;) {
-		size_t group_end;
+	while ((classes = h->class_mask & (~0UL << lowest))) {
+		unsigned c = word_ffs(classes);
+		unsigned long *top = class_top_word(h, c, 0);
 
-		g = bytes_find_ge(h->group_max, g, h->ngroups, want);
-		if (g == h->ngroups)
-			return h->nblocks;
-		group_end = MIN(h->nwords, (g + 1) * GROUP_WORDS);
-		w = bytes_find_ge(h->run_max, MAX(w, g * GROUP_WORDS), group_end, want);
-		if (w == group_end) {
-			/* a loose group bound: make it exact */
-			bytes_set(h->group_max, g, group_run_max(h, g));
-			g++;
-			continue;
-		}
-		for (unsigned long st = word_run_starts(h, w); st; st &= st - 1) {
-			size_t s = w * BITS_PER_LONG + word_ffs(st);
-			size_t at = run_fit(h, s, n, align);
+		for (size_t k = 0; k < h->ntop; k++) {
+			while (top[k]) {
+				size_t j = k * BITS_PER_LONG + word_ffs(top[k]);
+				unsigned long words = *class_map_word(h, c, j);
 
-			if (at != h->nblocks) {
-				*run = s;
-				return at;
+				if (likely(words))
+					return j * BITS_PER_LONG + word_ffs(words);
+				top[k] &= top[k] - 1;
 			}
 		}
-		/* nothing in word w fits: make its loose bound exact */
-		bytes_set(h->run_max, w, word_run_max(h, w));
-		w++;
-		g = w / GROUP_WORDS;
+		h->class_mask &= ~BIT(c);
 	}
+	return NO_WORD;
 }
 
+/*
+ * Exact first fit: the lowest place for @n blocks at @align among the words
+ * whose longest run could hold them. False when there is none.
+ */
+static bool fit_first(const struct heap_bitmap *h, size_t n, size_t align, struct bm_fit *fit)
+{
+	unsigned long classes = h->class_mask & (~0UL << class_of_max[MIN(n, RUN_CAP)]);
+
+	for (size_t k = 0; classes && k < h->ntop; k++) {
+		unsigned long tops = 0;
+
+		for (unsigned long cs = classes; cs; cs &= cs - 1)
+			tops |= *class_top_word(h, word_ffs(cs), k);
+		for (; tops; tops &= tops - 1) {
+			size_t j = k * BITS_PER_LONG + word_ffs(tops);
+			unsigned long words = 0;
+
+			for (unsigned long cs = classes; cs; cs &= cs - 1)
+				words |= *class_map_word(h, word_ffs(cs), j);
+			for (; words; words &= words - 1)
+				if (word_fit(h, j * BITS_PER_LONG + word_ffs(words), n, align,
+					     true, fit))
+					return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Good fit from the size classes when one guarantees a fit for @n blocks at
+ * @align (a run of n + align / BM_BLOCK - 1 blocks does), else exact first
+ * fit. False when nothing fits.
+ */
+static bm_noinline bool fit_find(struct heap_bitmap *h, size_t n, size_t align,
+				 struct bm_fit *fit)
+{
+	size_t need = n + align / BM_BLOCK - 1;
+
+	if (need <= RUN_CAP) {
+		size_t w = class_first_word(h, class_at_least[need]);
+
+		if (w != NO_WORD) {
+			if (word_fit(h, w, n, align, false, fit))
+				return true;
+			panic("heap_bitmap: word %zu holds no run of its class", w);
+		}
+	}
+	return fit_first(h, n, align, fit);
+}
+
+/*
+ * fit_find() for the common case, @n <= RUN_CAP blocks at any alignment a
+ * block has anyway: the first run of the lowest word of the smallest class
+ * that guarantees a fit. False when that class and all above are empty
+ * (the caller then tries fit_find(), which ends in first fit).
+ */
+static __always_inline bool fit_find_small(struct heap_bitmap *h, size_t n, struct bm_fit *fit)
+{
+	size_t w = class_first_word(h, class_at_least[n]);
+	unsigned long u, f;
+
+	if (unlikely(w == NO_WORD))
+		return false;
+	u = word_own_used(h, w);
+	for (f = ~u; f; ) {
+		unsigned long low = f & -f, next = f + low;
+		size_t s = w * BITS_PER_LONG + word_ffs(low), len;
+
+		if (next)
+			len = word_ffs(next) - word_ffs(low);
+		else
+			len = MIN(RUN_CAP, (w + 1) * BITS_PER_LONG - s + word_lead_free(h, w + 1));
+		if (len >= n) {
+			fit->at = s;
+			fit->run = s;
+			fit->run_len = len;
+			return true;
+		}
+		f &= next;
+	}
+	return false;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Taking and releasing blocks                                               */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Mark blocks [fit->at, fit->at + n) as one allocation. The run they are cut
+ * from shrinks (its word is rescanned if it was the longest there) and what
+ * is left after them starts a new run, perhaps in a later word.
+ */
+static __always_inline void range_take(struct heap_bitmap *h, const struct bm_fit *fit, size_t n)
+{
+	size_t end = fit->at + n, w = fit->run / BITS_PER_LONG;
+
+	bitmap_set_range_fast(h->used, fit->at, n);
+	bitmap_set_bit(h->last, end - 1);
+	if (end / BITS_PER_LONG != w && end < h->nblocks && !block_used(h, end))
+		summary_run_grown(h, end / BITS_PER_LONG, run_len_capped(h, end));
+	summary_run_shrunk(h, w, fit->run_len);
+}
+
+/*
+ * Start of the free run that ends at block @i - 1 (which is free), looking
+ * back no further than the word before @i's: false when the run is longer,
+ * in which case its own word already records RUN_CAP.
+ */
+static inline bool run_start_before(const struct heap_bitmap *h, size_t i, size_t *start)
+{
+	size_t w = i / BITS_PER_LONG;
+	unsigned long below = h->used[w] & (BIT(i % BITS_PER_LONG) - 1);
+
+	if (below) {
+		*start = w * BITS_PER_LONG + word_fls(below) + 1;
+		return true;
+	}
+	if (w && h->used[w - 1]) {
+		*start = (w - 1) * BITS_PER_LONG + word_fls(h->used[w - 1]) + 1;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Return the allocation at blocks [i, i + n) to the free space. It merges
+ * with the free run before it (or starts one) and absorbs the run after it,
+ * whose word is rescanned if that run was its longest.
+ */
+static __always_inline void range_release(struct heap_bitmap *h, size_t i, size_t n)
+{
+	size_t right = i + n, right_len = 0, start = i;
+	bool right_free = right < h->nblocks && !block_used(h, right);
+	bool start_known = true;
+
+	if (right_free)
+		right_len = run_len_capped(h, right);
+	if (!block_used(h, i - 1))
+		start_known = run_start_before(h, i, &start);
+	bitmap_clear_bit(h->last, right - 1);
+	bitmap_clear_range_fast(h->used, i, n);
+	if (start_known)
+		summary_run_grown(h, start / BITS_PER_LONG, run_len_capped(h, start));
+	if (right_free && (!start_known || right / BITS_PER_LONG != start / BITS_PER_LONG))
+		summary_run_shrunk(h, right / BITS_PER_LONG, right_len);
+}
+
+/* ------------------------------------------------------------------------ */
 /* Layout and pointer checks                                                 */
 /* ------------------------------------------------------------------------ */
 
@@ -391,43 +547,87 @@ static bool layout_compute(uintptr_t base, size_t size, struct bm_layout *lo)
 		return false;
 	lo->nblocks = (end - lo->origin) / BM_BLOCK;
 	lo->nwords = BITS_TO_LONGS(lo->nblocks);
+	lo->nmap = BITS_TO_LONGS(lo->nwords);
+	lo->ntop = BITS_TO_LONGS(lo->nmap);
 	lo->used = (unsigned long *)(base + sizeof(struct heap_bitmap));
 	lo->last = lo->used + lo->nwords;
-	lo->ngroups = (lo->nwords + GROUP_WORDS - 1) / GROUP_WORDS;
-	lo->run_max = lo->last + lo->nwords;
-	lo->group_max = lo->run_max + bytes_words(lo->nwords);
-	meta_end = (uintptr_t)(lo->group_max + bytes_words(lo->ngroups));
+	lo->class_map = lo->last + lo->nwords;
+	lo->class_top = lo->class_map + NCLASS * lo->nmap;
+	lo->run_max = (unsigned char *)(lo->class_top + NCLASS * lo->ntop);
+	meta_end = (uintptr_t)(lo->run_max + lo->nwords);
+	if (meta_end < base || meta_end >= end)
+		return false;
 	lo->meta_blocks = (meta_end - lo->origin + BM_BLOCK - 1) / BM_BLOCK;
 	/* at least one block must be left for allocations */
 	return lo->meta_blocks < lo->nblocks;
 }
 
 /*
- * Classify @p: HEAP_FREE_OK with *@first and *@count set when it is the start
- * of a live allocation, otherwise the reason it is not.
+ * Block index of @p when it is a block start past the metadata and before the
+ * last block, whose own block is used and whose previous block is free or
+ * ends another allocation: then @p may start a live allocation. NO_WORD
+ * otherwise (including pointers below the origin, whose offset wraps).
  */
-static enum heap_free_result block_lookup(const struct heap_bitmap *h, uintptr_t p,
-					  size_t *first, size_t *count)
+static __always_inline size_t block_start_index(const struct heap_bitmap *h, uintptr_t p)
 {
-	size_t i, last;
+	uintptr_t off = p - h->origin;
+	size_t i = off / BM_BLOCK;
 
-	if (p < h->base || p - h->base >= h->size)
-		return HEAP_FREE_FOREIGN;
-	if (p < block_addr(h, h->meta_blocks) || (p - h->origin) % BM_BLOCK)
-		return HEAP_FREE_NOT_BLOCK;
-	i = block_index(h, p);
-	if (i >= h->nblocks)
-		return HEAP_FREE_NOT_BLOCK;
-	if (!bitmap_test(h->used, i))
-		return HEAP_FREE_DOUBLE;
-	if (bitmap_test(h->used, i - 1) && !bitmap_test(h->last, i - 1))
-		return HEAP_FREE_NOT_BLOCK;
+	if (off % BM_BLOCK || i - h->meta_blocks >= h->nblocks - h->meta_blocks)
+		return NO_WORD;
+	if (!block_used(h, i) || (block_used(h, i - 1) && !bitmap_test(h->last, i - 1)))
+		return NO_WORD;
+	return i;
+}
+
+/*
+ * The hot-path lookup: blocks in the live allocation at @p when it starts
+ * there and ends within the next word of "last", else 0 (the caller then
+ * takes block_live()).
+ */
+static __always_inline size_t block_count_near(const struct heap_bitmap *h, uintptr_t p)
+{
+	size_t i = block_start_index(h, p), w;
+	unsigned long rest;
+
+	if (i == NO_WORD)
+		return 0;
+	w = i / BITS_PER_LONG;
+	rest = h->last[w] >> (i % BITS_PER_LONG);
+	if (rest)
+		return word_ffs(rest) + 1;
+	if (w + 1 < h->nwords && h->last[w + 1])
+		return (w + 1) * BITS_PER_LONG - i + word_ffs(h->last[w + 1]) + 1;
+	return 0;
+}
+
+/*
+ * True when @p is the start of a live allocation, with *@first and *@count
+ * set to its blocks. Panics when the allocation has no end mark.
+ */
+static bool block_live(const struct heap_bitmap *h, uintptr_t p, size_t *first, size_t *count)
+{
+	size_t i = block_start_index(h, p), last;
+
+	if (i == NO_WORD)
+		return false;
 	last = bitmap_next_set(h->last, i, h->nblocks);
 	if (last == h->nblocks)
 		panic("heap_bitmap: block %zu has no end mark", i);
 	*first = i;
 	*count = last - i + 1;
-	return HEAP_FREE_OK;
+	return true;
+}
+
+/* Why @p, which block_live() refused, is not the start of a live allocation. */
+static bm_noinline enum heap_free_result block_refusal(const struct heap_bitmap *h, uintptr_t p)
+{
+	if (p < h->base || p - h->base >= h->size)
+		return HEAP_FREE_FOREIGN;
+	if (p < block_addr(h, h->meta_blocks) || (p - h->origin) % BM_BLOCK ||
+	    block_index(h, p) >= h->nblocks)
+		return HEAP_FREE_NOT_BLOCK;
+	return block_used(h, block_index(h, p)) ? HEAP_FREE_NOT_BLOCK : HEAP_FREE_DOUBLE;
 }
 
 /* Blocks of the live allocation at @ptr; panics when @ptr is not one. */
@@ -435,7 +635,7 @@ static size_t block_count_live(const struct heap_bitmap *h, const void *ptr, con
 {
 	size_t i, n;
 
-	if (block_lookup(h, (uintptr_t)ptr, &i, &n) != HEAP_FREE_OK)
+	if (!block_live(h, (uintptr_t)ptr, &i, &n))
 		panic("%s: %p is not a live block", who, ptr);
 	return n;
 }
@@ -445,7 +645,7 @@ static size_t block_count_live(const struct heap_bitmap *h, const void *ptr, con
 /* ------------------------------------------------------------------------ */
 
 /*
- * heap_bitmap_init - place the instance and its bitmaps at @base and make the
+ * heap_bitmap_init - place the instance and its maps at @base and make the
  * rest of [base, base + size) one free run. Returns the instance, or NULL when
  * the region cannot hold the metadata plus one block. The caller keeps owning
  * the region; the instance lives inside it.
@@ -463,50 +663,80 @@ static void *heap_bitmap_init(void *base, size_t size, unsigned flags)
 	h->nblocks = lo.nblocks;
 	h->meta_blocks = lo.meta_blocks;
 	h->nwords = lo.nwords;
-	h->ngroups = lo.ngroups;
+	h->nmap = lo.nmap;
+	h->ntop = lo.ntop;
 	h->flags = flags;
 	h->used = lo.used;
 	h->last = lo.last;
+	h->class_map = lo.class_map;
+	h->class_top = lo.class_top;
 	h->run_max = lo.run_max;
-	h->group_max = lo.group_max;
-	/* the four arrays are contiguous, up to the end of the metadata */
-	memset(h->used, 0, (uintptr_t)(lo.group_max + bytes_words(lo.ngroups)) -
-			   (uintptr_t)lo.used);
+	h->class_mask = 0;
+	/* the maps are contiguous, up to the end of the metadata */
+	memset(h->used, 0, (uintptr_t)(lo.run_max + lo.nwords) - (uintptr_t)lo.used);
 	bitmap_set_range(h->used, h->nblocks, h->nwords * BITS_PER_LONG - h->nblocks);
 	bitmap_set_range(h->used, 0, h->meta_blocks);
 	bitmap_set_bit(h->last, h->meta_blocks - 1);
 	for (size_t w = 0; w < h->nwords; w++)
-		bytes_set(h->run_max, w, word_run_max(h, w));
-	for (size_t g = 0; g < h->ngroups; g++)
-		bytes_set(h->group_max, g, group_run_max(h, g));
+		summary_store(h, w, word_run_max(h, w));
 	if (flags & HEAP_ALGO_POISON)
 		heap_poison_fill((void *)block_addr(h, h->meta_blocks),
 				 (h->nblocks - h->meta_blocks) * BM_BLOCK);
 	return h;
 }
 
+/* heap_bitmap_alloc() for every case: any size and alignment, poisoning. */
+static bm_noinline void *alloc_general(struct heap_bitmap *h, size_t size, size_t align)
+{
+	struct bm_fit fit;
+	size_t n = blocks_for(size);
+	void *p;
+
+	if (!(align <= BM_BLOCK && n <= RUN_CAP && fit_find_small(h, n, &fit)) &&
+	    !fit_find(h, n, MAX(align, BM_BLOCK), &fit))
+		return NULL;
+	range_take(h, &fit, n);
+	p = (void *)block_addr(h, fit.at);
+	if (h->flags & HEAP_ALGO_POISON)
+		heap_poison_check("heap_bitmap", p, n * BM_BLOCK);
+	return p;
+}
+
 /*
- * heap_bitmap_alloc - first-fit allocation of whole blocks covering @size
- * bytes at a multiple of @align. Returns NULL (and changes nothing) when no
- * free run fits. The caller owns the block until it passes it to free.
+ * heap_bitmap_alloc - whole blocks covering @size bytes at a multiple of
+ * @align (good fit by size class, else first fit; see the top of the file).
+ * Returns NULL (and changes nothing) when no free run fits. The caller owns
+ * the block until it passes it to free.
+ *
+ * The common case (up to RUN_CAP blocks, block alignment, a class that fits,
+ * no poisoning) stays in this function, which then calls nothing.
  */
 static void *heap_bitmap_alloc(void *heap, size_t size, size_t align)
 {
 	struct heap_bitmap *h = heap;
-	size_t n, i, run;
-	void *p;
+	struct bm_fit fit;
+	size_t n = blocks_for(size);
 
-	if (size == 0 || size > (h->nblocks - h->meta_blocks) * BM_BLOCK)
-		return NULL;
-	n = blocks_for(size);
-	i = run_find(h, n, MAX(align, BM_BLOCK), &run);
-	if (i == h->nblocks)
-		return NULL;
-	range_take(h, run, i, n);
-	p = (void *)block_addr(h, i);
+	if (size - 1 >= (h->nblocks - h->meta_blocks) * BM_BLOCK)
+		return NULL;	/* 0, or more than the heap */
+	if (align > BM_BLOCK || n > RUN_CAP || (h->flags & HEAP_ALGO_POISON) ||
+	    !fit_find_small(h, n, &fit))
+		return alloc_general(h, size, align);
+	range_take(h, &fit, n);
+	return (void *)block_addr(h, fit.at);
+}
+
+/* heap_bitmap_free() for every case: far end marks, refusals, poisoning. */
+static bm_noinline enum heap_free_result free_general(struct heap_bitmap *h, void *ptr)
+{
+	size_t i, n;
+
+	if (!block_live(h, (uintptr_t)ptr, &i, &n))
+		return block_refusal(h, (uintptr_t)ptr);
+	range_release(h, i, n);
 	if (h->flags & HEAP_ALGO_POISON)
-		heap_poison_check("heap_bitmap", p, n * BM_BLOCK);
-	return p;
+		heap_poison_fill(ptr, n * BM_BLOCK);
+	return HEAP_FREE_OK;
 }
 
 /*
@@ -517,22 +747,31 @@ static void *heap_bitmap_alloc(void *heap, size_t size, size_t align)
 static enum heap_free_result heap_bitmap_free(void *heap, void *ptr)
 {
 	struct heap_bitmap *h = heap;
-	enum heap_free_result r;
-	size_t i, n;
+	size_t n = block_count_near(h, (uintptr_t)ptr);
 
-	r = block_lookup(h, (uintptr_t)ptr, &i, &n);
-	if (r != HEAP_FREE_OK)
-		return r;
-	range_release(h, i, n);
-	if (h->flags & HEAP_ALGO_POISON)
-		heap_poison_fill(ptr, n * BM_BLOCK);
+	if (!n || (h->flags & HEAP_ALGO_POISON))
+		return free_general(h, ptr);
+	range_release(h, block_index(h, (uintptr_t)ptr), n);
 	return HEAP_FREE_OK;
 }
 
-/* heap_bitmap_usable_size - bytes of the live allocation at @ptr (whole blocks). */
+/* heap_bitmap_usable_size() when the end mark is far or @ptr is refused. */
+static bm_noinline size_t usable_general(const struct heap_bitmap *h, const void *ptr)
+{
+	size_t i, n;
+
+	return block_live(h, (uintptr_t)ptr, &i, &n) ? n * BM_BLOCK : 0;
+}
+
+/*
+ * heap_bitmap_usable_size - bytes of the live allocation at @ptr (whole
+ * blocks), or 0 when @ptr is not the start of one (the checks of free()).
+ */
 static size_t heap_bitmap_usable_size(void *heap, void *ptr)
 {
-	return block_count_live(heap, ptr, "heap_bitmap_usable_size") * BM_BLOCK;
+	size_t n = block_count_near(heap, (uintptr_t)ptr);
+
+	return n ? n * BM_BLOCK : usable_general(heap, ptr);
 }
 
 /* heap_bitmap_reserved_size - same as usable: there is no header or padding. */
@@ -573,10 +812,10 @@ static unsigned header_check(const struct heap_bitmap *h)
 	if (h->base != (uintptr_t)h || !layout_compute(h->base, h->size, &lo))
 		return 1;
 	return (lo.origin != h->origin) + (lo.nblocks != h->nblocks) +
-	       (lo.nwords != h->nwords) + (lo.ngroups != h->ngroups) +
+	       (lo.nwords != h->nwords) + (lo.nmap != h->nmap) + (lo.ntop != h->ntop) +
 	       (lo.meta_blocks != h->meta_blocks) + (lo.used != h->used) +
-	       (lo.last != h->last) + (lo.run_max != h->run_max) +
-	       (lo.group_max != h->group_max);
+	       (lo.last != h->last) + (lo.class_map != h->class_map) +
+	       (lo.class_top != h->class_top) + (lo.run_max != h->run_max);
 }
 
 /* Problems in "used" and "last": marks out of place, allocations without an end. */
@@ -601,27 +840,44 @@ static unsigned maps_check(const struct heap_bitmap *h)
 	return bad;
 }
 
-/* Problems in the summary bytes: each must bound what it summarises from above. */
+/*
+ * Problems in the summary: run_max bytes that differ from a rescan of their
+ * word, class_map words that differ from the classes of those rescans, and
+ * class_top and class_mask bits missing above a non-empty word or class (a
+ * set bit with nothing below it is a stale hint, which the search clears).
+ */
 static unsigned summary_check(const struct heap_bitmap *h)
 {
+	unsigned long any = 0;
 	unsigned bad = 0;
 
-	for (size_t w = 0; w < bytes_words(h->nwords) * BYTES_PER_LONG; w++) {
-		unsigned b = bytes_get(h->run_max, w);
+	for (size_t j = 0; j < h->nmap; j++) {
+		unsigned long want[NCLASS] = { 0 };
 
-		bad += w < h->nwords ? b > RUN_CAP || b < word_run_max(h, w) : b != 0;
-	}
-	for (size_t g = 0; g < bytes_words(h->ngroups) * BYTES_PER_LONG; g++) {
-		unsigned b = bytes_get(h->group_max, g);
+		for (size_t w = j * BITS_PER_LONG; w < MIN(h->nwords, (j + 1) * BITS_PER_LONG); w++) {
+			size_t m = word_run_max(h, w);
 
-		bad += g < h->ngroups ? b > RUN_CAP || b < group_run_max(h, g) : b != 0;
+			bad += h->run_max[w] != m;
+			if (m)
+				want[class_of_max[m]] |= BIT(w % BITS_PER_LONG);
+		}
+		for (unsigned c = 0; c < NCLASS; c++) {
+			bad += *class_map_word(h, c, j) != want[c];
+			bad += want[c] && !bitmap_test(class_top_word(h, c, 0), j);
+			any |= want[c] ? BIT(c) : 0;
+		}
 	}
+	for (unsigned c = 0; c < NCLASS; c++)
+		for (size_t j = h->nmap; j < h->ntop * BITS_PER_LONG; j++)
+			bad += bitmap_test(class_top_word(h, c, 0), j);
+	bad += (any & ~h->class_mask) != 0;
+	bad += (h->class_mask >> NCLASS) != 0;
 	return bad;
 }
 
 /*
  * heap_bitmap_validate - cross-check the instance struct against its layout,
- * "used" and "last" against each other and the summary bytes against "used".
+ * "used" and "last" against each other and the summary against "used".
  * Returns the number of problems (0 when consistent).
  */
 static unsigned heap_bitmap_validate(void *heap)
@@ -644,7 +900,7 @@ static void heap_bitmap_walk(void *heap, heap_walk_fn fn, void *arg)
 	while (i < h->nblocks) {
 		size_t end;
 
-		if (bitmap_test(h->used, i)) {
+		if (block_used(h, i)) {
 			end = bitmap_next_set(h->last, i, h->nblocks) + 1;
 			fn(arg, HEAP_BLOCK_USED, block_addr(h, i) - h->base, (end - i) * BM_BLOCK);
 		} else {

@@ -83,4 +83,39 @@ size_t bitmap_next_set(const unsigned long *map, size_t start, size_t end);
 /* First clear bit at or after @start and before @end; returns @end when none. */
 size_t bitmap_next_clear(const unsigned long *map, size_t start, size_t end);
 
+/*
+ * Inline variants for short ranges (allocator hot paths): a range within
+ * two words takes one or two steps, longer ones call the functions above.
+ * Same results.
+ */
+static inline void bitmap_set_range_fast(unsigned long *map, size_t start, size_t n)
+{
+	unsigned long *p = &map[start / BITS_PER_LONG];
+	size_t lo = start % BITS_PER_LONG, hi = lo + n;
+
+	if (hi <= BITS_PER_LONG) {
+		p[0] |= word_mask((unsigned)lo, (unsigned)n);
+	} else if (hi <= 2 * BITS_PER_LONG) {
+		p[0] |= ~0UL << lo;
+		p[1] |= word_mask(0, (unsigned)(hi - BITS_PER_LONG));
+	} else {
+		bitmap_set_range(map, start, n);
+	}
+}
+
+static inline void bitmap_clear_range_fast(unsigned long *map, size_t start, size_t n)
+{
+	unsigned long *p = &map[start / BITS_PER_LONG];
+	size_t lo = start % BITS_PER_LONG, hi = lo + n;
+
+	if (hi <= BITS_PER_LONG) {
+		p[0] &= ~word_mask((unsigned)lo, (unsigned)n);
+	} else if (hi <= 2 * BITS_PER_LONG) {
+		p[0] &= ~(~0UL << lo);
+		p[1] &= ~word_mask(0, (unsigned)(hi - BITS_PER_LONG));
+	} else {
+		bitmap_clear_range(map, start, n);
+	}
+}
+
 #endif /* LIB_BITOPS_H */
