@@ -35,7 +35,7 @@ BUILD_BUG_ON((unsigned long long)CONFIG_HEAP_SIZE > UINT32_MAX);
 /* ------------------------------------------------------------------ */
 
 /* Take the heap lock with interrupts off; @who names the caller for panics. */
-static unsigned long heap_lock(const char *who)
+static __always_inline unsigned long heap_lock(const char *who)
 {
 	unsigned long flags;
 
@@ -47,7 +47,7 @@ static unsigned long heap_lock(const char *who)
 }
 
 /* Drop the heap lock and restore interrupts. */
-static void heap_unlock(unsigned long flags)
+static __always_inline void heap_unlock(unsigned long flags)
 {
 	spin_unlock(&kheap.lock);
 	irq_restore(flags);
@@ -75,7 +75,7 @@ void heap_refuse(const char *who, const void *p, enum heap_free_result r)
  * Usable bytes of the live block @p that @who was given; panics naming the
  * problem when @p is not one.
  */
-static size_t __block_usable(const void *p, const char *who)
+static __always_inline size_t __block_usable(const void *p, const char *who)
 {
 	size_t n;
 
@@ -91,7 +91,7 @@ static size_t __block_usable(const void *p, const char *who)
  * Allocate @size bytes at @align (a power of two, KMALLOC_MIN_ALIGN up to
  * KMALLOC_MAX_ALIGN). Returns the block, or NULL with nothing changed.
  */
-static void *__block_alloc(size_t size, size_t align)
+static __always_inline void *__block_alloc(size_t size, size_t align)
 {
 	void *p;
 
@@ -111,7 +111,7 @@ static void *__block_alloc(size_t size, size_t align)
 }
 
 /* Free the live block @p of @usable bytes; @who names the caller. */
-static void __block_free(void *p, size_t usable, const char *who)
+static __always_inline void __block_free(void *p, size_t usable, const char *who)
 {
 	void *start = IS_ENABLED(CONFIG_DEBUG_HEAP) ? __debug_release(p, who) : p;
 	enum heap_free_result r = kheap.algo->free(kheap.inst, start);
@@ -160,27 +160,33 @@ const struct heap_algo *heap_algo_active(void)
 	return algo_single();
 }
 
-void *kmalloc_aligned(size_t size, size_t align)
+/* kmalloc_aligned() and kmalloc() share this body, inlined into both. */
+static __always_inline void *heap_alloc(size_t size, size_t align)
 {
 	unsigned long flags;
 	void *p;
 
-	if (!size)
+	if (unlikely(!size))
 		return ZERO_SIZE_PTR;
 	flags = heap_lock("kmalloc");
 	p = NULL;
-	if (IS_POWER_OF_2(align) && align <= KMALLOC_MAX_ALIGN)
+	if (likely(IS_POWER_OF_2(align) && align <= KMALLOC_MAX_ALIGN))
 		p = __block_alloc(size, MAX(align, KMALLOC_MIN_ALIGN));
-	if (!p)
+	if (unlikely(!p))
 		kheap.failures++;
 	__heap_check("kmalloc");
 	heap_unlock(flags);
 	return p;
 }
 
+void *kmalloc_aligned(size_t size, size_t align)
+{
+	return heap_alloc(size, align);
+}
+
 void *kmalloc(size_t size)
 {
-	return kmalloc_aligned(size, KMALLOC_MIN_ALIGN);
+	return heap_alloc(size, KMALLOC_MIN_ALIGN);
 }
 
 void *kzalloc(size_t size)
