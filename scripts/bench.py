@@ -293,7 +293,7 @@ def run_all(args, srctree, out):
     trace = find_trace(args.trace, srctree)
     for config in config_list(srctree, args.configs):
         t0 = time.time()
-        d = os.path.join(out, config.replace("_defconfig", "") if config != "defconfig" else config)
+        d = config_dir(out, config)
         ok, log = build(srctree, d, config, trace)
         if not ok:
             sys.stdout.write(log[-3000:])
@@ -326,9 +326,44 @@ def run_all(args, srctree, out):
     print("\nResults in %s (results.json, results.csv, table.md, %s), %.0f s\n"
           % (out, ", ".join(os.path.basename(p) for p in pngs), time.time() - start))
     sys.stdout.write(table)
+    failed += maps_step(out, results, args.timeout)
     if failed:
         print("\nbench: failed: %s" % " ".join(sorted(set(failed))))
     return 1 if failed else 0
+
+
+def config_dir(out, config):
+    """Where @config is built: OUT/<name without _defconfig>."""
+    return os.path.join(out, config.replace("_defconfig", "") if config != "defconfig" else config)
+
+
+# --------------------------------------------------------------------------
+# Maps: every benchmarked image booted once more with "map=all" (no -icount),
+# drawn by scripts/mapviz.py into OUT/maps/ (grid.png, one folder per config).
+
+def maps_step(out, results, timeout):
+    """Returns the configurations whose map boot failed."""
+    import mapviz
+
+    logs, failed = [], []
+    for config in results:
+        d = config_dir(out, config)
+        ns = argparse.Namespace(qemu=os.environ.get("QEMU", "qemu-system-riscv64"),
+                                bios=ktest_runner.BIOS, mem="128M", timeout=timeout, icount=False)
+        res = ktest_runner.boot(ns, os.path.join(d, "mmlab.elf"), "map=all", echo=False)
+        with open(os.path.join(d, "map.log"), "w") as f:
+            f.write("\n".join(res.lines) + "\n")
+        maps = [m for m in mapviz.parse(res.lines)[0] if m.figures]
+        if res.timed_out or res.panic or res.status not in (0, None) or not maps:
+            print("  %-28s MAPS FAILED (see %s)" % (config, os.path.join(d, "map.log")))
+            failed.append(config)
+            continue
+        name = os.path.basename(d)
+        mapviz.render_split(maps, os.path.join(out, "maps", name), "png")
+        logs.append((maps, name))
+    if logs:
+        mapviz.render_grid(logs, os.path.join(out, "maps", "grid.png"))
+    return failed
 
 
 def run_determinism(args, srctree, out, config):

@@ -295,6 +295,7 @@ def main():
     p.add_argument("--grid", metavar="FILE", help="every log side by side in one image")
     p.add_argument("--format", default="png", choices=("png", "svg"),
                    help="image format for --split (default png)")
+    p.add_argument("--only", choices=("heap", "frames"), help="draw only heap or frame maps")
     p.add_argument("--boot", metavar="CONFIG", help="build CONFIG with CONFIG_BENCH, boot "
                    "it with map=all, draw into --out")
     p.add_argument("--srctree", default=".", help="source tree for --boot")
@@ -313,7 +314,7 @@ def main():
     logs = []
     for path in args.logs:
         maps, config = read_log(path)
-        maps = [m for m in maps if m.figures]  # only maps that were printed whole
+        maps = [m for m in maps if m.figures and args.only in (None, m.what)]  # whole maps
         if not maps:
             sys.exit("mapviz: %s: no complete map (boot with map=all and CONFIG_BENCH=y)" % path)
         logs.append((maps, log_name(path, config)))
