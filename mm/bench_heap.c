@@ -386,18 +386,23 @@ enum bench_status bench_heap_align(void)
 /* ------------------------------------------------------------------ */
 
 /*
- * Live blocks the heap can hold at most: every block takes at least its
- * 16-byte header plus 8 requested bytes, so HEAP/16 is a safe bound.
+ * Live blocks the heap can hold at most: every block takes at least 16
+ * bytes (the smallest block of every algorithm), so HEAP/16 is a bound.
  */
 #define FILL_LIVE_MAX	((size_t)CONFIG_HEAP_SIZE / 16)
 
-/* At the first failure: utilisation and the state of the heap. */
-static void fill_report(const char *name, size_t n, size_t size)
+/*
+ * At the first failure: utilisation (bytes the callers asked for and still
+ * hold, over the heap size: the figure peers report), what the heap handed
+ * out (ksize) and reserved, and the state of the heap.
+ */
+static void fill_report(const char *name, size_t n, size_t size, size_t live_bytes)
 {
 	struct heap_stats st;
 
 	heap_stats(&st);
-	bench_metric_ratio(name, "util", st.used, CONFIG_HEAP_SIZE);
+	bench_metric_ratio(name, "util", live_bytes, CONFIG_HEAP_SIZE);
+	bench_metric_ratio(name, "handed_out_fraction", st.used, CONFIG_HEAP_SIZE);
 	bench_metric_ratio(name, "reserved_fraction", st.reserved, CONFIG_HEAP_SIZE);
 	bench_metric_u64(name, "live_blocks", n);
 	bench_metric_u64(name, "failed_size", size);
@@ -408,18 +413,23 @@ static enum bench_status fill_run(const char *name, uint64_t seed,
 				  size_t (*size_pick)(struct rand_state *r))
 {
 	struct bench_series sa = { 0 }, sf = { 0 };
-	struct frame_run table_mem;
+	struct frame_run table_mem, sizes_mem;
 	struct heap_stats before;
 	struct rand_state r;
 	unsigned long step;
-	size_t n = 0;
+	size_t n = 0, live_bytes = 0;
+	uint32_t *sizes;
 	void **live;
 
 	live = bench_buffer_get(FILL_LIVE_MAX * sizeof(*live), &table_mem);
-	if (!live || bench_series_init(&sa, name, "kmalloc", 2 * FILL_LIVE_MAX + 2) ||
+	sizes = live ? bench_buffer_get(FILL_LIVE_MAX * sizeof(*sizes), &sizes_mem) : NULL;
+	if (!sizes || bench_series_init(&sa, name, "kmalloc", 2 * FILL_LIVE_MAX + 2) ||
 	    bench_series_init(&sf, name, "kfree", FILL_LIVE_MAX + 1)) {
 		bench_series_release(&sa);
-		bench_buffer_put(&table_mem);
+		if (sizes)
+			bench_buffer_put(&sizes_mem);
+		if (live)
+			bench_buffer_put(&table_mem);
 		return BENCH_SKIPPED;
 	}
 	heap_mark(&before);
@@ -429,24 +439,29 @@ static enum bench_status fill_run(const char *name, uint64_t seed,
 			size_t k = rand_range(&r, 0, n - 1);
 
 			timed_kfree(&sf, live[k]);
+			live_bytes -= sizes[k];
 			live[k] = live[--n];
+			sizes[k] = sizes[n];
 		} else {
 			size_t size = size_pick(&r);
 			void *p = timed_kmalloc(&sa, size);
 
 			if (!p) {
-				fill_report(name, n, size);
+				fill_report(name, n, size, live_bytes);
 				break;
 			}
 			if (n == FILL_LIVE_MAX)
 				panic("fill_run: %s: more than %zu live blocks", name, n);
+			sizes[n] = (uint32_t)size;
 			live[n++] = p;
+			live_bytes += size;
 		}
 	}
 	while (n)
 		kfree(live[--n]);
 	bench_series_report(&sa);
 	bench_series_report(&sf);
+	bench_buffer_put(&sizes_mem);
 	bench_buffer_put(&table_mem);
 	return heap_whole_check(name, &before);
 }
