@@ -8,6 +8,8 @@
  */
 #include <asm/sbi.h>
 #include <lib/fdt.h>
+#include <mm/frame.h>
+#include <mm/heap.h>
 #include <mm/map.h>
 #include <mm/mm.h>
 #include <mmlab/bench.h>
@@ -58,22 +60,6 @@ static unsigned long timebase_hz(void)
 	return hz;
 }
 
-static const char *heap_algo_config(void)
-{
-	if (IS_ENABLED(CONFIG_HEAP_BUDDY))
-		return "buddy";
-	if (IS_ENABLED(CONFIG_HEAP_BITMAP))
-		return "bitmap";
-	if (IS_ENABLED(CONFIG_HEAP_FIRST_FIT))
-		return "first_fit";
-	return "none";
-}
-
-static const char *frame_algo_config(void)
-{
-	return IS_ENABLED(CONFIG_FRAME_ALLOC_BITMAP) ? "bitmap" : "stack";
-}
-
 static void banner_print(unsigned long hartid)
 {
 	long v = sbi_spec_version();
@@ -83,7 +69,7 @@ static void banner_print(unsigned long hartid)
 	       sbi_has_dbcn() ? ", debug console" : "");
 	printk("config: heap=%s size=%u KiB frames=%s zbb=%s timer=%d Hz "
 	       "debug_heap=%s debug_frames=%s ktest=%s\n",
-	       heap_algo_config(), CONFIG_HEAP_SIZE / 1024, frame_algo_config(),
+	       heap_algo_active()->name, CONFIG_HEAP_SIZE / 1024, frame_algo_name(),
 	       IS_ENABLED(CONFIG_RISCV_ISA_ZBB) ? "y" : "n", CONFIG_TIMER_HZ,
 	       IS_ENABLED(CONFIG_DEBUG_HEAP) ? "y" : "n",
 	       IS_ENABLED(CONFIG_DEBUG_FRAMES) ? "y" : "n",

@@ -372,7 +372,7 @@ struct ppn_range frame_meta_pages(void)
 
 const char *frame_algo_name(void)
 {
-	return frames.algo->name;
+	return algo_pick()->name;
 }
 
 void frame_walk(frame_walk_fn fn, void *arg)
