@@ -108,7 +108,9 @@ struct heap_algo {
 	 * blocks tile the region: they start at offset 0, each begins where the
 	 * previous ended, and they end at the region size; FREE sizes add up to
 	 * space().free and META sizes to space().meta. A USED block is one
-	 * allocation as returned by alloc.
+	 * allocation: the first 16-byte boundary inside it is the pointer
+	 * alloc() returned (a header of fewer than 16 bytes may come before),
+	 * which is where the debug front end looks for its own header.
 	 */
 	void (*walk)(void *heap, heap_walk_fn fn, void *arg);
 };
