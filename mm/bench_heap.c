@@ -119,7 +119,7 @@ static void *timed_algo_alloc(struct bench_series *s, size_t size)
 	void *p;
 
 	bench_start(&c);
-	p = algo_bench.a->alloc(algo_bench.inst, size, KMALLOC_MIN_ALIGN);
+	p = algo_bench.a->alloc(algo_bench.inst, size, KMALLOC_MIN_ALIGN, NULL);
 	bench_series_add(s, bench_stop(&c), !p);
 	return p;
 }
@@ -130,7 +130,7 @@ static void timed_algo_free(struct bench_series *s, void *p)
 	enum heap_free_result r;
 
 	bench_start(&c);
-	r = algo_bench.a->free(algo_bench.inst, p);
+	r = algo_bench.a->free(algo_bench.inst, p, NULL);
 	bench_series_add(s, bench_stop(&c), false);
 	if (r != HEAP_FREE_OK)
 		panic("timed_algo_free: %s refused %p (%d)", algo_bench.a->name, p, r);

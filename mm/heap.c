@@ -6,14 +6,15 @@
  * Plain builds add nothing to a block: the pointer kmalloc() returns is the
  * algorithm's own block, aligned by the algorithm itself, so the front end
  * costs a lock and a few counters and the heap's space figures are the
- * algorithm's. The counters follow usable bytes (usable_size(), what
- * ksize() reports), since no header remembers the size asked for.
+ * algorithm's. The counters follow usable bytes (what ksize() reports),
+ * which the algorithm's alloc() and free() hand back, since no header
+ * remembers the size asked for.
  *
- * kfree(p) trusts nothing it has not checked: the algorithm's usable_size()
- * answers 0 for anything that is not the start of a live block (without
- * reading outside the heap), and then its free() names the reason (not in
- * the heap, not a block start, already free) without changing anything, so
- * the panic says exactly what was wrong with p.
+ * kfree(p) trusts nothing it has not checked: the algorithm's free() either
+ * releases a live block or names the reason it refused p (not in the heap,
+ * not a block start, already free) without changing anything, so the panic
+ * says exactly what was wrong with p. ksize() and krealloc() ask
+ * usable_size(), which answers 0 for anything but a live block.
  *
  * With CONFIG_DEBUG_HEAP, mm/heap_debug.c lays each block out with a header
  * and guards around the payload, and the heap is validated after every call.
@@ -83,7 +84,7 @@ static __always_inline size_t __block_usable(const void *p, const char *who)
 		return __debug_usable(p, who);
 	n = kheap.algo->usable_size(kheap.inst, (void *)p);
 	if (unlikely(!n))
-		heap_refuse(who, p, kheap.algo->free(kheap.inst, (void *)p));
+		heap_refuse(who, p, kheap.algo->free(kheap.inst, (void *)p, NULL));
 	return n;
 }
 
@@ -93,32 +94,38 @@ static __always_inline size_t __block_usable(const void *p, const char *who)
  */
 static __always_inline void *__block_alloc(size_t size, size_t align)
 {
+	size_t usable;
 	void *p;
 
 	if (unlikely(size > kheap.size))
 		return NULL;
 	if (IS_ENABLED(CONFIG_DEBUG_HEAP))
-		p = __debug_alloc(size, align);
+		p = __debug_alloc(size, align, &usable);
 	else
-		p = kheap.algo->alloc(kheap.inst, size, align);
+		p = kheap.algo->alloc(kheap.inst, size, align, &usable);
 	if (unlikely(!p))
 		return NULL;
-	kheap.used += __block_usable(p, "kmalloc");
+	kheap.used += usable;
 	if (kheap.used > kheap.peak_used)
 		kheap.peak_used = kheap.used;
 	kheap.allocs++;
 	return p;
 }
 
-/* Free the live block @p of @usable bytes; @who names the caller. */
-static __always_inline void __block_free(void *p, size_t usable, const char *who)
+/* Free the live block @p, which @who was given; panics naming what is wrong with @p. */
+static __always_inline void __block_free(void *p, const char *who)
 {
-	void *start = IS_ENABLED(CONFIG_DEBUG_HEAP) ? __debug_release(p, who) : p;
-	enum heap_free_result r = kheap.algo->free(kheap.inst, start);
+	enum heap_free_result r;
+	size_t usable;
 
+	if (IS_ENABLED(CONFIG_DEBUG_HEAP)) {
+		usable = __debug_usable(p, who);	/* checks header and guards */
+		r = kheap.algo->free(kheap.inst, __debug_release(p, who), NULL);
+	} else {
+		r = kheap.algo->free(kheap.inst, p, &usable);
+	}
 	if (unlikely(r != HEAP_FREE_OK))
-		panic("%s: %s refused live block 0x%lx (result %d)", who,
-		      kheap.algo->name, (unsigned long)p, (int)r);
+		heap_refuse(who, p, r);
 	kheap.used -= usable;
 	kheap.frees++;
 }
@@ -218,7 +225,7 @@ void kfree(void *p)
 	if (ZERO_OR_NULL_PTR(p))
 		return;
 	flags = heap_lock("kfree");
-	__block_free(p, __block_usable(p, "kfree"), "kfree");
+	__block_free(p, "kfree");
 	__heap_check("kfree");
 	heap_unlock(flags);
 }
@@ -245,7 +252,7 @@ void *krealloc(void *p, size_t size)
 		q = __block_alloc(size, KMALLOC_MIN_ALIGN);
 		if (q) {
 			memcpy(q, p, MIN(old, size));
-			__block_free(p, old, "krealloc");
+			__block_free(p, "krealloc");
 		} else {
 			kheap.failures++;
 		}

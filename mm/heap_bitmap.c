@@ -711,28 +711,37 @@ static bm_noinline void *alloc_general(struct heap_bitmap *h, size_t size, size_
  * The common case (up to RUN_CAP blocks, block alignment, a class that fits,
  * no poisoning) stays in this function, which then calls nothing.
  */
-static void *heap_bitmap_alloc(void *heap, size_t size, size_t align)
+static void *heap_bitmap_alloc(void *heap, size_t size, size_t align, size_t *usable)
 {
 	struct heap_bitmap *h = heap;
 	struct bm_fit fit;
 	size_t n = blocks_for(size);
+	void *p;
 
 	if (size - 1 >= (h->nblocks - h->meta_blocks) * BM_BLOCK)
 		return NULL;	/* 0, or more than the heap */
 	if (align > BM_BLOCK || n > RUN_CAP || (h->flags & HEAP_ALGO_POISON) ||
-	    !fit_find_small(h, n, &fit))
-		return alloc_general(h, size, align);
-	range_take(h, &fit, n);
-	return (void *)block_addr(h, fit.at);
+	    !fit_find_small(h, n, &fit)) {
+		p = alloc_general(h, size, align);
+	} else {
+		range_take(h, &fit, n);
+		p = (void *)block_addr(h, fit.at);
+	}
+	if (p && usable)
+		*usable = n * BM_BLOCK;	/* exactly n blocks are taken */
+	return p;
 }
 
 /* heap_bitmap_free() for every case: far end marks, refusals, poisoning. */
-static bm_noinline enum heap_free_result free_general(struct heap_bitmap *h, void *ptr)
+static bm_noinline enum heap_free_result free_general(struct heap_bitmap *h, void *ptr,
+						      size_t *usable)
 {
 	size_t i, n;
 
 	if (!block_live(h, (uintptr_t)ptr, &i, &n))
 		return block_refusal(h, (uintptr_t)ptr);
+	if (usable)
+		*usable = n * BM_BLOCK;
 	range_release(h, i, n);
 	if (h->flags & HEAP_ALGO_POISON)
 		heap_poison_fill(ptr, n * BM_BLOCK);
@@ -744,13 +753,15 @@ static bm_noinline enum heap_free_result free_general(struct heap_bitmap *h, voi
  * HEAP_FREE_FOREIGN, HEAP_FREE_NOT_BLOCK or HEAP_FREE_DOUBLE, changing
  * nothing, when @ptr is not the start of a live allocation.
  */
-static enum heap_free_result heap_bitmap_free(void *heap, void *ptr)
+static enum heap_free_result heap_bitmap_free(void *heap, void *ptr, size_t *usable)
 {
 	struct heap_bitmap *h = heap;
 	size_t n = block_count_near(h, (uintptr_t)ptr);
 
 	if (!n || (h->flags & HEAP_ALGO_POISON))
-		return free_general(h, ptr);
+		return free_general(h, ptr, usable);
+	if (usable)
+		*usable = n * BM_BLOCK;
 	range_release(h, block_index(h, (uintptr_t)ptr), n);
 	return HEAP_FREE_OK;
 }

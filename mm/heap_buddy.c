@@ -550,9 +550,10 @@ static void *buddy_init(void *base, size_t size, unsigned flags)
  * else split from the smallest FREE block. Returns NULL when the heap, with
  * the cache merged back, has no free block that large.
  */
-static void *buddy_alloc(void *heap, size_t size, size_t align)
+static void *buddy_alloc(void *heap, size_t size, size_t align, size_t *usable)
 {
 	struct buddy_heap *h = heap;
+	void *p;
 
 	if (likely(size <= h->fast_max)) {
 		size_t k = order_for_size(size);
@@ -562,10 +563,16 @@ static void *buddy_alloc(void *heap, size_t size, size_t align)
 			k = MAX(k, (size_t)word_ffs(align) - UNIT_SHIFT);
 		head = &h->cache[k];
 		b = head->next;
-		if (likely(b != head))
+		if (likely(b != head)) {
+			if (usable)
+				*usable = order_units(k) << UNIT_SHIFT;
 			return cache_pop(h, head, b);
+		}
 	}
-	return alloc_slow(h, size, align);
+	p = alloc_slow(h, size, align);
+	if (p && usable)
+		*usable = busy_block_units(h, (uintptr_t)p, addr_word(h, (uintptr_t)p)) << UNIT_SHIFT;
+	return p;
 }
 
 /*
@@ -595,7 +602,8 @@ static __attribute__((noinline)) enum heap_free_result free_refused(const struct
 }
 
 /* free() of a pointer the inline path does not take: foreign, or a poisoned heap. */
-static __attribute__((noinline)) enum heap_free_result free_checked(struct buddy_heap *h, void *ptr)
+static __attribute__((noinline)) enum heap_free_result free_checked(struct buddy_heap *h, void *ptr,
+								     size_t *usable)
 {
 	uintptr_t a = (uintptr_t)ptr;
 	struct unit_bits *w;
@@ -607,6 +615,8 @@ static __attribute__((noinline)) enum heap_free_result free_checked(struct buddy
 	w = unit_word(h, u);
 	if ((a & (UNIT - 1)) || u >= h->end_unit || !(w->used & ~w->free & unit_bit(u)))
 		return free_refused(h, a);
+	if (usable)
+		*usable = busy_block_units(h, a, w) << UNIT_SHIFT;
 	return free_slow(h, ptr, u, word_ffs(busy_block_units(h, a, w)));
 }
 
@@ -616,7 +626,7 @@ static __attribute__((noinline)) enum heap_free_result free_checked(struct buddy
  * space is HEAP_FREE_DOUBLE, any other pointer that is not the start of a
  * live allocation HEAP_FREE_NOT_BLOCK; neither changes anything.
  */
-static enum heap_free_result buddy_free(void *heap, void *ptr)
+static enum heap_free_result buddy_free(void *heap, void *ptr, size_t *usable)
 {
 	struct buddy_heap *h = heap;
 	uintptr_t a = (uintptr_t)ptr;
@@ -625,11 +635,13 @@ static enum heap_free_result buddy_free(void *heap, void *ptr)
 	size_t k;
 
 	if (unlikely(a - h->base >= h->fast_span))
-		return free_checked(h, ptr);
+		return free_checked(h, ptr, usable);
 	w = addr_word(h, a);
 	if (unlikely((a & (UNIT - 1)) || !(w->used & ~w->free & addr_bit(a))))
 		return free_refused(h, a);	/* the sentinel at end_unit is FREE */
 	k = word_ffs(busy_block_units(h, a, w));
+	if (usable)
+		*usable = order_units(k) << UNIT_SHIFT;
 	head = &h->cache[k];
 	top = head->next;
 	if (likely(top->room)) {
@@ -639,13 +651,26 @@ static enum heap_free_result buddy_free(void *heap, void *ptr)
 	return free_slow(h, ptr, unit_of(h, ptr), k);
 }
 
-/* buddy_usable_size - the block size of the live allocation at @ptr. */
+/*
+ * buddy_usable_size - the block size of the live allocation at @ptr, or 0
+ * when @ptr is not the start of one (the checks of buddy_free()).
+ */
 static size_t buddy_usable_size(void *heap, void *ptr)
 {
 	struct buddy_heap *h = heap;
 	uintptr_t a = (uintptr_t)ptr;
+	struct unit_bits *w;
+	size_t u;
 
-	return busy_block_units(h, a, addr_word(h, a)) << UNIT_SHIFT;
+	if (a - h->base >= h->size || (a & (UNIT - 1)))
+		return 0;
+	u = unit_of(h, ptr);
+	if (u < h->first_unit || u >= h->end_unit)
+		return 0;
+	w = unit_word(h, u);
+	if (!(w->used & ~w->free & unit_bit(u)))
+		return 0;
+	return busy_block_units(h, a, w) << UNIT_SHIFT;
 }
 
 /*

@@ -102,15 +102,17 @@ static bool hdr_offset_sane(const struct block_hdr *h, uintptr_t payload)
 	       payload - (uintptr_t)kheap.base >= h->offset;
 }
 
-void *__debug_alloc(size_t size, size_t align)
+void *__debug_alloc(size_t size, size_t align, size_t *usable)
 {
 	size_t offset = MAX(DEBUG_PREFIX, align);
 	uintptr_t block, payload;
 	struct block_hdr *h;
 
-	block = (uintptr_t)kheap.algo->alloc(kheap.inst, offset + size + DEBUG_GUARD_SIZE, align);
+	block = (uintptr_t)kheap.algo->alloc(kheap.inst, offset + size + DEBUG_GUARD_SIZE,
+					      align, usable);
 	if (!block)
 		return NULL;
+	*usable -= offset + DEBUG_GUARD_SIZE;
 	payload = block + offset;
 	if (offset > DEBUG_PREFIX) {
 		h = (struct block_hdr *)block;
@@ -150,7 +152,7 @@ static struct block_hdr *debug_find(const void *p, const char *who)
 		heap_refuse(who, p, HEAP_FREE_DOUBLE);
 	if (h->tag == hdr_tag(TAG_PAD, a))
 		heap_refuse(who, p, HEAP_FREE_NOT_BLOCK);
-	r = kheap.algo->free(kheap.inst, (void *)(a - DEBUG_PREFIX));
+	r = kheap.algo->free(kheap.inst, (void *)(a - DEBUG_PREFIX), NULL);
 	if (r == HEAP_FREE_OK)
 		panic("%s: header of block 0x%lx was overwritten", who, (unsigned long)a);
 	heap_refuse(who, p, r == HEAP_FREE_DOUBLE ? r : HEAP_FREE_NOT_BLOCK);

@@ -642,7 +642,7 @@ static void *first_fit_init(void *base, size_t size, unsigned flags)
  * at a multiple of @align (at least 16). Returns NULL, changing nothing, when
  * no free block fits. The caller owns the block until first_fit_free.
  */
-static void *first_fit_alloc(void *heap, size_t size, size_t align)
+static void *first_fit_alloc(void *heap, size_t size, size_t align, size_t *usable)
 {
 	struct ff_heap *h = heap;
 	uint32_t need, pad = 0;
@@ -661,6 +661,8 @@ static void *first_fit_alloc(void *heap, size_t size, size_t align)
 	if (u == 0)
 		return NULL;
 	block_carve(h, u, pad, need);
+	if (usable)
+		*usable = ((size_t)block_units(h, u + pad) << UNIT_SHIFT) - HDR_SIZE;
 	return unit_addr(h, u + pad);
 }
 
@@ -669,14 +671,17 @@ static void *first_fit_alloc(void *heap, size_t size, size_t align)
  * neighbours. Returns HEAP_FREE_FOREIGN, _NOT_BLOCK or _DOUBLE, changing
  * nothing, when @ptr is not a live block of this heap.
  */
-static enum heap_free_result first_fit_free(void *heap, void *ptr)
+static enum heap_free_result first_fit_free(void *heap, void *ptr, size_t *usable)
 {
 	struct ff_heap *h = heap;
 	unit_t u = 0;
 	enum heap_free_result r = block_check(h, ptr, &u);
 
-	if (r == HEAP_FREE_OK)
+	if (r == HEAP_FREE_OK) {
+		if (usable)
+			*usable = ((size_t)block_units(h, u) << UNIT_SHIFT) - HDR_SIZE;
 		block_release(h, u);
+	}
 	return r;
 }
 

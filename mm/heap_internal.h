@@ -31,7 +31,8 @@ __noreturn void heap_refuse(const char *who, const void *p, enum heap_free_resul
  * CONFIG_DEBUG_HEAP block layout (mm/heap_debug.c). The payload handed out
  * sits after a header and a front guard, and a tail guard follows it.
  *
- * __debug_alloc - a payload of @size bytes at @align, or NULL.
+ * __debug_alloc - a payload of @size bytes at @align, or NULL; *@usable
+ *	gets the payload's usable bytes.
  * __debug_usable - usable bytes of the live payload @p; panics naming @who
  *	when @p is not one (wrong header, overwritten guards).
  * __debug_resize - make the live payload @p (usable for at least @size
@@ -45,7 +46,7 @@ __noreturn void heap_refuse(const char *who, const void *p, enum heap_free_resul
 /* Bytes the debug layout adds to a block (0 in plain builds). */
 #define HEAP_DEBUG_OVERHEAD	(IS_ENABLED(CONFIG_DEBUG_HEAP) ? DEBUG_PREFIX + DEBUG_GUARD_SIZE : 0UL)
 
-void *__debug_alloc(size_t size, size_t align);
+void *__debug_alloc(size_t size, size_t align, size_t *usable);
 size_t __debug_usable(const void *p, const char *who);
 void __debug_resize(void *p, size_t size);
 void *__debug_release(void *p, const char *who);

@@ -87,7 +87,7 @@ static unsigned heap_check_valid(const struct heap_stress *s, const char *when)
 static unsigned block_take(const struct heap_stress *s, struct live_table *t,
 			   size_t size, size_t align, unsigned char **out)
 {
-	unsigned char *p = s->algo->alloc(s->heap, size, align);
+	unsigned char *p = s->algo->alloc(s->heap, size, align, NULL);
 	const unsigned char *lo = s->region;
 	unsigned problems = 0;
 	size_t usable;
@@ -134,7 +134,7 @@ static unsigned block_give(const struct heap_stress *s, const struct live_block 
 			  s->algo->name, (void *)b->ptr, b->size, bad);
 		problems++;
 	}
-	r = s->algo->free(s->heap, b->ptr);
+	r = s->algo->free(s->heap, b->ptr, NULL);
 	if (r != HEAP_FREE_OK) {
 		s->report(s->report_arg, "%s: free(%p) returned %d", s->algo->name,
 			  (void *)b->ptr, (int)r);
@@ -330,21 +330,21 @@ unsigned heap_stress_lab(const struct heap_stress *s)
 	unsigned problems = 0;
 
 	space_get(s, &start);
-	box = a->alloc(s->heap, word, word);
+	box = a->alloc(s->heap, word, word, NULL);
 	if (!box) {
 		s->report(s->report_arg, "%s: lab: cannot box a value", a->name);
 		return 1;
 	}
 	*box = 5;
-	vec = a->alloc(s->heap, cap * word, word);
+	vec = a->alloc(s->heap, cap * word, word, NULL);
 	if (!vec) {
 		s->report(s->report_arg, "%s: lab: cannot allocate the vector", a->name);
-		a->free(s->heap, box);
+		a->free(s->heap, box, NULL);
 		return 1;
 	}
 	for (len = 0; len < 10000; len++) {
 		if (len == cap) {
-			grown = a->alloc(s->heap, 2 * cap * word, word);
+			grown = a->alloc(s->heap, 2 * cap * word, word, NULL);
 			if (!grown) {
 				s->report(s->report_arg, "%s: lab: growing the vector to %zu failed",
 					  a->name, 2 * cap);
@@ -352,7 +352,7 @@ unsigned heap_stress_lab(const struct heap_stress *s)
 				break;
 			}
 			memcpy(grown, vec, cap * word);
-			if (a->free(s->heap, vec) != HEAP_FREE_OK)
+			if (a->free(s->heap, vec, NULL) != HEAP_FREE_OK)
 				problems++;
 			vec = grown;
 			cap *= 2;
@@ -369,7 +369,7 @@ unsigned heap_stress_lab(const struct heap_stress *s)
 		s->report(s->report_arg, "%s: lab: boxed value is %lu", a->name, *box);
 		problems++;
 	}
-	if (a->free(s->heap, vec) != HEAP_FREE_OK || a->free(s->heap, box) != HEAP_FREE_OK) {
+	if (a->free(s->heap, vec, NULL) != HEAP_FREE_OK || a->free(s->heap, box, NULL) != HEAP_FREE_OK) {
 		s->report(s->report_arg, "%s: lab: free failed", a->name);
 		problems++;
 	}

@@ -66,24 +66,29 @@ struct heap_algo {
 	 * alloc - a block of at least @size bytes whose address is a multiple
 	 * of @align. @size >= 1; @align is a power of two, 1..page size.
 	 * Returns NULL when no such block exists; a failed call changes nothing.
+	 * On success, when @usable is not NULL, *@usable gets what
+	 * usable_size() would say of the block (so the front end needs no
+	 * second look-up).
 	 */
-	void *(*alloc)(void *heap, size_t size, size_t align);
+	void *(*alloc)(void *heap, size_t size, size_t align, size_t *usable);
 
 	/*
 	 * free - release the block that starts at @ptr (never NULL). Returns
 	 * HEAP_FREE_OK, or the reason the pointer was refused; a refused
 	 * pointer changes nothing. Must never read outside the region or
-	 * follow a pointer it has not checked.
+	 * follow a pointer it has not checked. On HEAP_FREE_OK, when @usable
+	 * is not NULL, *@usable gets the block's usable size (what
+	 * usable_size() said of it before the free).
 	 */
-	enum heap_free_result (*free)(void *heap, void *ptr);
+	enum heap_free_result (*free)(void *heap, void *ptr, size_t *usable);
 
 	/*
 	 * usable_size - bytes the caller may use at @ptr when it is the start
 	 * of a live block returned by alloc (>= the size asked for); 0 for
 	 * any other pointer (outside the region, interior, misaligned, free),
 	 * found with the same checks as free() and without changing anything
-	 * or reading outside the region. The front end calls it on every
-	 * pointer kfree() is given, so keep it cheap.
+	 * or reading outside the region (ksize() and krealloc() call it on
+	 * pointers they have not checked).
 	 */
 	size_t (*usable_size)(void *heap, void *ptr);
 

@@ -59,19 +59,19 @@ static void *heap_cb_alloc(void *ctx, size_t size, size_t align)
 	if (!align)
 		align = MMTRACE_DEFAULT_ALIGN;
 	if (!h->kmalloc_layout)
-		return h->algo->alloc(h->inst, size, align);
+		return h->algo->alloc(h->inst, size, align, NULL);
 	align = MAX(align, (size_t)MMTRACE_KMALLOC_HEADER);
 	prefix = MAX((size_t)MMTRACE_KMALLOC_HEADER, align);
 	if (size > SIZE_MAX - prefix)
 		return NULL;
-	return h->algo->alloc(h->inst, prefix + size, align);
+	return h->algo->alloc(h->inst, prefix + size, align, NULL);
 }
 
 static void heap_cb_free(void *ctx, void *ptr)
 {
 	struct mmtrace_heap *h = ctx;
 
-	if (h->algo->free(h->inst, ptr) != HEAP_FREE_OK) {
+	if (h->algo->free(h->inst, ptr, NULL) != HEAP_FREE_OK) {
 		fprintf(stderr, "mmtrace: %s refused to free %p\n", h->algo->name, ptr);
 		abort();
 	}

@@ -61,7 +61,7 @@ static void fuzz_one(const struct heap_algo *a, const uint8_t *data, size_t size
 		if (!(data[i] & 1)) {
 			size_t align = (size_t)1 << MIN((data[i] >> 1) & 15, 12);
 			size_t sz = arg + 1;
-			unsigned char *p = n < MAX_LIVE ? a->alloc(heap, sz, align) : NULL;
+			unsigned char *p = n < MAX_LIVE ? a->alloc(heap, sz, align, NULL) : NULL;
 
 			if (p) {
 				if (p < region || p + sz > region + REGION_SIZE)
@@ -83,9 +83,9 @@ static void fuzz_one(const struct heap_algo *a, const uint8_t *data, size_t size
 			for (j = 0; j < b.size; j++)
 				if (b.p[j] != b.fill)
 					finding(a, "block contents changed");
-			if (a->free(heap, b.p) != HEAP_FREE_OK)
+			if (a->free(heap, b.p, NULL) != HEAP_FREE_OK)
 				finding(a, "free of a live block refused");
-			if (a->free(heap, b.p) == HEAP_FREE_OK)
+			if (a->free(heap, b.p, NULL) == HEAP_FREE_OK)
 				finding(a, "double free accepted");
 			n--;
 			live[k] = live[n];
@@ -95,7 +95,7 @@ static void fuzz_one(const struct heap_algo *a, const uint8_t *data, size_t size
 	}
 	while (n) {
 		n--;
-		if (a->free(heap, live[n].p) != HEAP_FREE_OK)
+		if (a->free(heap, live[n].p, NULL) != HEAP_FREE_OK)
 			finding(a, "final free refused");
 	}
 	if (a->validate(heap) != 0)

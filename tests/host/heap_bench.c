@@ -54,48 +54,48 @@ static unsigned long bench_churn(const struct heap_algo *a, void *heap, unsigned
 	rand_seed(&rng, 42);
 	while (done < ops) {
 		if (done < 2000) {
-			live[n++] = a->alloc(heap, rand_range(&rng, 8, 512), 8);
+			live[n++] = a->alloc(heap, rand_range(&rng, 8, 512), 8, NULL);
 		} else if (rand_next(&rng) & 1) {
-			void *p = a->alloc(heap, rand_range(&rng, 8, 512), 8);
+			void *p = a->alloc(heap, rand_range(&rng, 8, 512), 8, NULL);
 
 			if (p && n < 4096)
 				live[n++] = p;
 		} else if (n) {
 			size_t k = rand_range(&rng, 0, n - 1);
 
-			a->free(heap, live[k]);
+			a->free(heap, live[k], NULL);
 			live[k] = live[--n];
 		}
 		done++;
 		op_done();
 	}
 	while (n)
-		a->free(heap, live[--n]);
+		a->free(heap, live[--n], NULL);
 	free(live);
 	return done;
 }
 
 static unsigned long bench_lab(const struct heap_algo *a, void *heap)
 {
-	unsigned long *box = a->alloc(heap, sizeof(long), sizeof(long)), *vec, *grown;
+	unsigned long *box = a->alloc(heap, sizeof(long), sizeof(long), NULL), *vec, *grown;
 	size_t cap = 4, len;
 	unsigned long ops = 2;
 
 	*box = 5;
-	vec = a->alloc(heap, cap * sizeof(long), sizeof(long));
+	vec = a->alloc(heap, cap * sizeof(long), sizeof(long), NULL);
 	for (len = 0; len < 10000; len++) {
 		if (len == cap) {
-			grown = a->alloc(heap, 2 * cap * sizeof(long), sizeof(long));
+			grown = a->alloc(heap, 2 * cap * sizeof(long), sizeof(long), NULL);
 			memcpy(grown, vec, cap * sizeof(long));
-			a->free(heap, vec);
+			a->free(heap, vec, NULL);
 			vec = grown;
 			cap *= 2;
 			ops += 2;
 		}
 		vec[len] = len;
 	}
-	a->free(heap, vec);
-	a->free(heap, box);
+	a->free(heap, vec, NULL);
+	a->free(heap, box, NULL);
 	return ops + 2;
 }
 
@@ -111,12 +111,12 @@ static unsigned long bench_fill(const struct heap_algo *a, void *heap)
 		if (step % 3 == 2 && n) {
 			size_t k = rand_range(&rng, 0, n - 1);
 
-			a->free(heap, live[k].p);
+			a->free(heap, live[k].p, NULL);
 			bytes -= live[k].size;
 			live[k] = live[--n];
 		} else {
 			size_t sz = rand_range(&rng, 16, 256);
-			void *p = a->alloc(heap, sz, 1);
+			void *p = a->alloc(heap, sz, 1, NULL);
 
 			if (!p)
 				break;

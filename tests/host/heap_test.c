@@ -237,12 +237,15 @@ static void model_run(const struct heap_algo *a, size_t size, uint64_t seed, uns
 			size_t align = rand_range(&rng, 0, 15) ? 1 : (size_t)1 << rand_range(&rng, 0, 12);
 			struct model_block b;
 
+			size_t said = 0;
+
 			sz = rand_range(&rng, 1, sz);
-			b.p = a->alloc(heap, sz, align);
+			b.p = a->alloc(heap, sz, align, &said);
 			if (!b.p)
 				continue;
 			b.size = sz;
 			b.usable = a->usable_size(heap, b.p);
+			ALGO_CHECK(a, said == b.usable);	/* alloc reports usable_size */
 			b.seed = (unsigned char)rand_next(&rng);
 			i = model_search(m, n, b.p);
 			ALGO_CHECK(a, b.p >= region && b.p + b.usable <= region + size);
@@ -260,8 +263,12 @@ static void model_run(const struct heap_algo *a, size_t size, uint64_t seed, uns
 			n++;
 		} else {
 			i = rand_range(&rng, 0, n - 1);
+			size_t freed = 0;
+
 			ALGO_CHECK(a, model_bytes_ok(&m[i]));
-			ALGO_CHECK(a, a->free(heap, m[i].p) == HEAP_FREE_OK);
+			ALGO_CHECK(a, a->free(heap, m[i].p, &freed) == HEAP_FREE_OK);
+			ALGO_CHECK(a, freed == m[i].usable);	/* free reports it too */
+			ALGO_CHECK(a, a->usable_size(heap, m[i].p) == 0);	/* and it is gone */
 			memmove(&m[i], &m[i + 1], (n - i - 1) * sizeof(*m));
 			n--;
 		}
@@ -270,7 +277,7 @@ static void model_run(const struct heap_algo *a, size_t size, uint64_t seed, uns
 	}
 	for (i = 0; heap && i < n && !strstr(failed_algos, a->name); i++) {
 		ALGO_CHECK(a, model_bytes_ok(&m[i]));
-		ALGO_CHECK(a, a->free(heap, m[i].p) == HEAP_FREE_OK);
+		ALGO_CHECK(a, a->free(heap, m[i].p, NULL) == HEAP_FREE_OK);
 	}
 	if (heap)
 		ALGO_CHECK(a, a->validate(heap) == 0);
@@ -301,7 +308,7 @@ static void bad_free_check(const struct heap_algo *a, void *heap, void *ptr,
 	enum heap_free_result got;
 
 	a->space(heap, &before);
-	got = a->free(heap, ptr);
+	got = a->free(heap, ptr, NULL);
 	a->space(heap, &after);
 	if (got != want)
 		algo_problem(a, "free(%s) returned %d, expected %d", what, (int)got, (int)want);
@@ -325,9 +332,9 @@ HOST_TEST(heap_bad_free)
 		ALGO_CHECK(a, heap != NULL);
 		if (!heap)
 			continue;
-		lo = a->alloc(heap, 64, 16);
-		p = a->alloc(heap, 64, 16);
-		hi = a->alloc(heap, 64, 16);
+		lo = a->alloc(heap, 64, 16, NULL);
+		p = a->alloc(heap, 64, 16, NULL);
+		hi = a->alloc(heap, 64, 16, NULL);
 		ALGO_CHECK(a, lo && p && hi);
 		if (!lo || !p || !hi)
 			continue;
@@ -343,11 +350,11 @@ HOST_TEST(heap_bad_free)
 		bad_free_check(a, heap, p + 1, HEAP_FREE_NOT_BLOCK, "misaligned pointer");
 		bad_free_check(a, heap, p + 8, HEAP_FREE_NOT_BLOCK, "8 bytes in");
 		bad_free_check(a, heap, heap, HEAP_FREE_NOT_BLOCK, "the instance");
-		ALGO_CHECK(a, a->free(heap, p) == HEAP_FREE_OK);
+		ALGO_CHECK(a, a->free(heap, p, NULL) == HEAP_FREE_OK);
 		bad_free_check(a, heap, p, HEAP_FREE_DOUBLE, "a freed block");
 		ALGO_CHECK(a, lo[0] == 0x11 && lo[63] == 0x11 && hi[0] == 0x33 && hi[63] == 0x33);
-		ALGO_CHECK(a, a->free(heap, lo) == HEAP_FREE_OK);
-		ALGO_CHECK(a, a->free(heap, hi) == HEAP_FREE_OK);
+		ALGO_CHECK(a, a->free(heap, lo, NULL) == HEAP_FREE_OK);
+		ALGO_CHECK(a, a->free(heap, hi, NULL) == HEAP_FREE_OK);
 		bad_free_check(a, heap, lo, HEAP_FREE_DOUBLE, "a freed and merged block");
 		ALGO_CHECK(a, a->validate(heap) == 0);
 		free(outside);
@@ -363,7 +370,7 @@ HOST_TEST(heap_bad_free)
 /* Allocate 256-byte blocks until the heap is full (a poison check panics). */
 static void heap_fill(const struct heap_algo *a, void *heap)
 {
-	while (a->alloc(heap, 256, 16))
+	while (a->alloc(heap, 256, 16, NULL))
 		;
 }
 
@@ -373,12 +380,12 @@ static void poison_case(const struct heap_algo *a)
 	const size_t size = 64 * KiB;
 	unsigned char *region = region_alloc(size, 0);
 	void *heap = a->init(region, size, HEAP_ALGO_POISON);
-	unsigned char *p = heap ? a->alloc(heap, 256, 16) : NULL;
+	unsigned char *p = heap ? a->alloc(heap, 256, 16, NULL) : NULL;
 
 	ALGO_CHECK(a, heap != NULL && p != NULL);
 	if (p) {
 		memset(p, 0, 256);
-		ALGO_CHECK(a, a->free(heap, p) == HEAP_FREE_OK);
+		ALGO_CHECK(a, a->free(heap, p, NULL) == HEAP_FREE_OK);
 		ALGO_CHECK(a, p[128] == HEAP_POISON && p[255] == HEAP_POISON);
 		p[128] = 0;	/* the stale write */
 		EXPECT_PANIC(heap_fill(a, heap), "write after free");
@@ -458,12 +465,12 @@ HOST_TEST(heap_walk_tiles_region)
 		rand_seed(&rng, 5);
 		for (i = 0; i < 600; i++) {
 			if (n < ARRAY_SIZE(live) && (n == 0 || rand_next(&rng) % 3)) {
-				live[n] = a->alloc(heap, rand_range(&rng, 1, 3000), 1);
+				live[n] = a->alloc(heap, rand_range(&rng, 1, 3000), 1, NULL);
 				n += live[n] != NULL;
 			} else {
 				size_t k = rand_range(&rng, 0, n - 1);
 
-				ALGO_CHECK(a, a->free(heap, live[k]) == HEAP_FREE_OK);
+				ALGO_CHECK(a, a->free(heap, live[k], NULL) == HEAP_FREE_OK);
 				live[k] = live[--n];
 			}
 		}
@@ -503,12 +510,12 @@ static double fill_utilisation(const struct heap_algo *a, uint64_t seed)
 		if (step % 3 == 2 && n) {
 			size_t k = rand_range(&rng, 0, n - 1);
 
-			a->free(heap, live[k].p);
+			a->free(heap, live[k].p, NULL);
 			bytes -= live[k].size;
 			live[k] = live[--n];
 		} else {
 			size_t sz = rand_range(&rng, 16, 256);
-			void *p = a->alloc(heap, sz, 1);
+			void *p = a->alloc(heap, sz, 1, NULL);
 
 			if (!p)
 				break;
