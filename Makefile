@@ -197,7 +197,7 @@ KBUILD_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror \
 KBUILD_AFLAGS := -D__ASSEMBLY__ -march=$(ARCH_ISA) -mabi=lp64 \
 	$(if $(CONFIG_DEBUG_INFO),-g)
 KBUILD_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none \
-	-Wl,--no-relax -Wl,-T,arch/riscv/kernel.lds
+	-Wl,-T,arch/riscv/kernel.lds
 export KBUILD_CPPFLAGS KBUILD_CFLAGS KBUILD_AFLAGS
 
 # ---------------------------------------------------------------------------

@@ -19,7 +19,6 @@
  * With CONFIG_DEBUG_HEAP, mm/heap_debug.c lays each block out with a header
  * and guards around the payload, and the heap is validated after every call.
  */
-#include <asm/csr.h>
 #include <lib/string.h>
 #include <mm/heap.h>
 #include <mmlab/printk.h>
@@ -35,23 +34,23 @@ BUILD_BUG_ON((unsigned long long)CONFIG_HEAP_SIZE > UINT32_MAX);
 /* Locking                                                             */
 /* ------------------------------------------------------------------ */
 
-/* Take the heap lock with interrupts off; @who names the caller for panics. */
-static __always_inline unsigned long heap_lock(const char *who)
+/*
+ * Take the heap lock; @who names the caller for panics. Interrupts stay on:
+ * no trap handler allocates, and one that tried while the lock is held
+ * would end in the spinlock's "recursive acquire of heap_lock" panic rather
+ * than a deadlock.
+ */
+static __always_inline void heap_lock(const char *who)
 {
-	unsigned long flags;
-
 	if (unlikely(!kheap.inst))
 		panic("%s: heap used before heap_init()", who);
-	flags = irq_save();
 	spin_lock(&kheap.lock);
-	return flags;
 }
 
-/* Drop the heap lock and restore interrupts. */
-static __always_inline void heap_unlock(unsigned long flags)
+/* Drop the heap lock. */
+static __always_inline void heap_unlock(void)
 {
 	spin_unlock(&kheap.lock);
-	irq_restore(flags);
 }
 
 /* ------------------------------------------------------------------ */
@@ -170,19 +169,18 @@ const struct heap_algo *heap_algo_active(void)
 /* kmalloc_aligned() and kmalloc() share this body, inlined into both. */
 static __always_inline void *heap_alloc(size_t size, size_t align)
 {
-	unsigned long flags;
 	void *p;
 
 	if (unlikely(!size))
 		return ZERO_SIZE_PTR;
-	flags = heap_lock("kmalloc");
+	heap_lock("kmalloc");
 	p = NULL;
 	if (likely(IS_POWER_OF_2(align) && align <= KMALLOC_MAX_ALIGN))
 		p = __block_alloc(size, MAX(align, KMALLOC_MIN_ALIGN));
 	if (unlikely(!p))
 		kheap.failures++;
 	__heap_check("kmalloc");
-	heap_unlock(flags);
+	heap_unlock();
 	return p;
 }
 
@@ -207,32 +205,29 @@ void *kzalloc(size_t size)
 
 void *kcalloc(size_t n, size_t size)
 {
-	unsigned long flags;
 	size_t bytes;
 
 	if (!__builtin_mul_overflow(n, size, &bytes))
 		return kzalloc(bytes);
-	flags = heap_lock("kcalloc");
+	heap_lock("kcalloc");
 	kheap.failures++;
-	heap_unlock(flags);
+	heap_unlock();
 	return NULL;
 }
 
 void kfree(void *p)
 {
-	unsigned long flags;
 
 	if (ZERO_OR_NULL_PTR(p))
 		return;
-	flags = heap_lock("kfree");
+	heap_lock("kfree");
 	__block_free(p, "kfree");
 	__heap_check("kfree");
-	heap_unlock(flags);
+	heap_unlock();
 }
 
 void *krealloc(void *p, size_t size)
 {
-	unsigned long flags;
 	size_t old;
 	void *q;
 
@@ -242,7 +237,7 @@ void *krealloc(void *p, size_t size)
 		kfree(p);
 		return NULL;
 	}
-	flags = heap_lock("krealloc");
+	heap_lock("krealloc");
 	old = __block_usable(p, "krealloc");
 	if (size <= old) {
 		q = p;		/* the block already holds @size bytes */
@@ -258,28 +253,27 @@ void *krealloc(void *p, size_t size)
 		}
 	}
 	__heap_check("krealloc");
-	heap_unlock(flags);
+	heap_unlock();
 	return q;
 }
 
 size_t ksize(const void *p)
 {
-	unsigned long flags;
 	size_t n;
 
 	if (ZERO_OR_NULL_PTR(p))
 		return 0;
-	flags = heap_lock("ksize");
+	heap_lock("ksize");
 	n = __block_usable(p, "ksize");
-	heap_unlock(flags);
+	heap_unlock();
 	return n;
 }
 
 void heap_stats(struct heap_stats *out)
 {
 	struct heap_algo_space space;
-	unsigned long flags = heap_lock("heap_stats");
 
+	heap_lock("heap_stats");
 	kheap.algo->space(kheap.inst, &space);
 	out->total = kheap.size;
 	out->meta = space.meta;
@@ -292,22 +286,22 @@ void heap_stats(struct heap_stats *out)
 	out->allocs = kheap.allocs;
 	out->frees = kheap.frees;
 	out->failures = kheap.failures;
-	heap_unlock(flags);
+	heap_unlock();
 }
 
 unsigned heap_validate(void)
 {
-	unsigned long flags = heap_lock("heap_validate");
-	unsigned n = __heap_validate(NULL, 0);
+	unsigned n;
 
-	heap_unlock(flags);
+	heap_lock("heap_validate");
+	n = __heap_validate(NULL, 0);
+	heap_unlock();
 	return n;
 }
 
 void heap_walk(heap_walk_fn fn, void *arg)
 {
-	unsigned long flags = heap_lock("heap_walk");
-
+	heap_lock("heap_walk");
 	kheap.algo->walk(kheap.inst, fn, arg);
-	heap_unlock(flags);
+	heap_unlock();
 }

@@ -22,7 +22,7 @@
  * Validation runs the algorithm's own validate() first; if that is clean,
  * every used block the algorithm walks must (debug layout) hold a live
  * header with intact guards, and the blocks must add up to the counters.
- * Nothing here panics except the debug entry points and __heap_check().
+ * Nothing here panics except the debug entry points and __heap_check_debug().
  */
 #include <lib/vsprintf.h>
 #include <mmlab/panic.h>
@@ -316,13 +316,11 @@ unsigned __heap_validate(char *first, size_t len)
 	return a.problems;
 }
 
-void __heap_check(const char *who)
+void __heap_check_debug(const char *who)
 {
 	char first[120];
 	unsigned n;
 
-	if (!IS_ENABLED(CONFIG_DEBUG_HEAP))
-		return;
 	n = __heap_validate(first, sizeof(first));
 	if (n)
 		panic("%s: heap_validate() found %u problems, first: %s", who, n, first);

@@ -59,10 +59,18 @@ void *__debug_release(void *p, const char *who);
  */
 unsigned __heap_validate(char *first, size_t len);
 
+/* __heap_check_debug - validate; panic with the count and the first problem. */
+void __heap_check_debug(const char *who);
+
 /*
  * __heap_check - with CONFIG_DEBUG_HEAP, validate after an operation of
- * @who and panic with the count and the first problem; otherwise nothing.
+ * @who and panic with the count and the first problem; otherwise nothing
+ * (and no call at all).
  */
-void __heap_check(const char *who);
+static inline void __heap_check(const char *who)
+{
+	if (IS_ENABLED(CONFIG_DEBUG_HEAP))
+		__heap_check_debug(who);
+}
 
 #endif /* MM_HEAP_INTERNAL_H */
