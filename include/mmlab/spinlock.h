@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Spinlocks built on an atomic swap (amoswap.w.aq). A lock remembers the
+ * Spinlocks whose lock word is the owner: 0 when free, hart id + 1 when held,
+ * taken with one compare-and-swap. A lock so remembers the
  * hart holding it, so taking a lock the same hart already holds panics with
  * the lock's name ("spin_lock: recursive acquire of frame_lock on hart 0")
  * instead of spinning forever: the classic trap of freeing a frame handle
@@ -15,16 +16,12 @@
 #include <mmlab/compiler.h>
 #include <mmlab/panic.h>
 
-#define SPINLOCK_NO_OWNER	(-1L)
-
 struct spinlock {
-	uint32_t locked;
-	long owner;		/* hart id of the holder, SPINLOCK_NO_OWNER when free */
+	uint32_t owner;		/* hart id + 1 of the holder; 0 when free */
 	const char *name;
 };
 
-#define SPINLOCK_INIT(lockname) \
-	{ .locked = 0, .owner = SPINLOCK_NO_OWNER, .name = #lockname }
+#define SPINLOCK_INIT(lockname)	{ .owner = 0, .name = #lockname }
 
 /* The hart this code runs on (head.S keeps it in tp). */
 static inline long hart_id(void)
@@ -39,25 +36,40 @@ static inline long hart_id(void)
 #endif
 }
 
+/* The value a lock holds while this hart owns it. */
+static inline uint32_t spin_owner_tag(void)
+{
+	return (uint32_t)hart_id() + 1;
+}
+
 /* spin_is_held - true when the calling hart holds @lock. */
 static inline bool spin_is_held(const struct spinlock *lock)
 {
-	return __atomic_load_n(&lock->locked, __ATOMIC_RELAXED) &&
-	       lock->owner == hart_id();
+	return __atomic_load_n(&lock->owner, __ATOMIC_RELAXED) == spin_owner_tag();
 }
 
 /*
  * spin_lock - take @lock, spinning while another hart holds it. Panics when
- * the calling hart already holds it (that would deadlock).
+ * the calling hart already holds it (that would deadlock). The lock word
+ * holds the owner itself, so taking a free lock is one compare-and-swap
+ * (an lr/sc pair on RISC-V).
  */
 static inline void spin_lock(struct spinlock *lock)
 {
-	if (unlikely(spin_is_held(lock)))
-		panic("spin_lock: recursive acquire of %s on hart %ld",
-		      lock->name, lock->owner);
-	while (__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE))
-		;
-	lock->owner = hart_id();
+	uint32_t me = spin_owner_tag();
+
+	for (;;) {
+		uint32_t old = 0;
+
+		if (likely(__atomic_compare_exchange_n(&lock->owner, &old, me, false,
+						       __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)))
+			return;
+		if (unlikely(old == me))
+			panic("spin_lock: recursive acquire of %s on hart %ld",
+			      lock->name, hart_id());
+		while (__atomic_load_n(&lock->owner, __ATOMIC_RELAXED))
+			;
+	}
 }
 
 /* spin_unlock - release @lock, which the calling hart must hold. */
@@ -65,8 +77,7 @@ static inline void spin_unlock(struct spinlock *lock)
 {
 	if (unlikely(!spin_is_held(lock)))
 		panic("spin_unlock: %s is not held by hart %ld", lock->name, hart_id());
-	lock->owner = SPINLOCK_NO_OWNER;
-	__atomic_store_n(&lock->locked, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&lock->owner, 0, __ATOMIC_RELEASE);
 }
 
 #endif /* MMLAB_SPINLOCK_H */
