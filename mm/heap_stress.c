@@ -284,6 +284,46 @@ unsigned heap_stress_exhaust(const struct heap_stress *s, size_t min_size, size_
 	return problems;
 }
 
+unsigned heap_stress_fill(const struct heap_stress *s, size_t min_size, size_t max_size,
+			  size_t *live_bytes)
+{
+	struct live_table t;
+	struct rand_state rng;
+	unsigned problems = 0;
+	unsigned long step;
+	size_t bytes = 0;
+
+	live_table_init(&t, s);
+	rand_seed(&rng, s->seed);
+	for (step = 0;; step++) {
+		if (step % 3 == 2 && t.count) {
+			size_t k = rand_range(&rng, 0, t.count - 1);
+
+			bytes -= t.blocks[k].size;
+			problems += block_give(s, &t.blocks[k]);
+			t.blocks[k] = t.blocks[--t.count];
+		} else {
+			size_t size = rand_range(&rng, min_size, max_size);
+			unsigned char *p;
+
+			if (t.count == t.cap) {
+				s->report(s->report_arg, "%s: fill: scratch full after %zu blocks",
+					  s->algo->name, t.count);
+				problems++;
+				break;
+			}
+			problems += block_take(s, &t, size, 1, &p);
+			if (!p)
+				break;
+			bytes += size;
+		}
+	}
+	*live_bytes = bytes;
+	while (t.count)
+		problems += block_give(s, &t.blocks[--t.count]);
+	return problems + heap_check_valid(s, "after fill");
+}
+
 unsigned heap_stress_align_sweep(const struct heap_stress *s)
 {
 	struct heap_algo_space start;

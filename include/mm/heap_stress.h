@@ -65,6 +65,16 @@ unsigned heap_stress_churn(const struct heap_stress *s, const struct heap_stress
 unsigned heap_stress_exhaust(const struct heap_stress *s, size_t min_size, size_t max_size);
 
 /*
+ * heap_stress_fill - the fill-to-failure workload: random sizes in
+ * [min_size, max_size], two allocations per free of a random live block,
+ * until the first allocation fails; *@live_bytes gets the bytes requested by
+ * the blocks live at that moment (utilisation = *@live_bytes / heap size).
+ * Then frees everything (patterns checked). Returns the problem count.
+ */
+unsigned heap_stress_fill(const struct heap_stress *s, size_t min_size, size_t max_size,
+			  size_t *live_bytes);
+
+/*
  * heap_stress_align_sweep - for every power of two 1..4096, allocate a few
  * sizes at that alignment and check the addresses; needs about 32 KiB free.
  * Returns the problem count.

@@ -21,7 +21,7 @@ fuzz_heap-runs := 15000
 # run under callgrind (see the comment at the top of tests/host/heap_bench.c).
 .PHONY: heap-bench
 heap-bench: $(hostdir)/heap_bench
-$(hostdir)/heap_bench: $(addprefix $(srctree)/,tests/host/heap_bench.c mm/heap_poison.c lib/bitmap.c $(heap-algo-srcs)) $(wildcard $(srctree)/include/*/*.h)
+$(hostdir)/heap_bench: $(addprefix $(srctree)/,tests/host/heap_bench.c mm/heap_stress.c mm/heap_poison.c lib/bitmap.c $(heap-algo-srcs)) $(wildcard $(srctree)/include/*/*.h)
 	@mkdir -p $(@D)
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -I$(srctree)/include -DMMLAB_HOST=1 \

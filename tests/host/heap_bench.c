@@ -20,16 +20,30 @@
  *   lab    the standard lab test (box a value, grow a vector to 10000 words)
  *   fill   random 16-256 byte blocks, two allocations per free, until failure
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <valgrind/callgrind.h>
 #include <lib/rand.h>
 #include <mm/heap_algo.h>
+#include <mm/heap_stress.h>
 
 #define HEAP_SIZE	(8 * MiB)
 
 static bool dump_each;
+
+/* heap_stress_report_fn: problems go to stderr. */
+static void __printf(2, 3) bench_report(void *arg, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)arg;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
 
 void panic(const char *fmt, ...)
 {
@@ -99,36 +113,22 @@ static unsigned long bench_lab(const struct heap_algo *a, void *heap)
 	return ops + 2;
 }
 
-static unsigned long bench_fill(const struct heap_algo *a, void *heap)
+/* The fill-to-failure workload of the shared harness; prints the utilisation,
+ * returns the problem count. */
+static unsigned long bench_fill(const struct heap_algo *a, void *heap, void *region)
 {
-	struct { void *p; size_t size; } *live = calloc(HEAP_SIZE / 16, sizeof(*live));
-	struct rand_state rng;
-	size_t n = 0, bytes = 0;
-	unsigned long step;
+	size_t scratch_size = HEAP_SIZE / 16 * HEAP_STRESS_ENTRY_SIZE, bytes = 0;
+	struct heap_stress s = {
+		.algo = a, .heap = heap, .region = region, .region_size = HEAP_SIZE,
+		.seed = 99, .scratch = malloc(scratch_size), .scratch_size = scratch_size,
+		.report = bench_report,
+	};
+	unsigned problems = heap_stress_fill(&s, 16, 256, &bytes);
 
-	rand_seed(&rng, 99);
-	for (step = 0;; step++) {
-		if (step % 3 == 2 && n) {
-			size_t k = rand_range(&rng, 0, n - 1);
-
-			a->free(heap, live[k].p, NULL);
-			bytes -= live[k].size;
-			live[k] = live[--n];
-		} else {
-			size_t sz = rand_range(&rng, 16, 256);
-			void *p = a->alloc(heap, sz, 1, NULL);
-
-			if (!p)
-				break;
-			live[n].p = p;
-			live[n++].size = sz;
-			bytes += sz;
-		}
-	}
-	printf("%s: fill utilisation %.4f (%zu live blocks)\n", a->name,
-	       (double)bytes / HEAP_SIZE, n);
-	free(live);
-	return step + 1;
+	printf("%s: fill utilisation %.4f (%u problems)\n", a->name,
+	       (double)bytes / HEAP_SIZE, problems);
+	free(s.scratch);
+	return problems;
 }
 
 int main(int argc, char **argv)
@@ -155,7 +155,7 @@ int main(int argc, char **argv)
 	else if (strcmp(work, "lab") == 0)
 		done = bench_lab(a, heap);
 	else if (strcmp(work, "fill") == 0)
-		done = bench_fill(a, heap);
+		return bench_fill(a, heap, region) ? 1 : 0;
 	else
 		return 2;
 	printf("%s %s: %lu operations, validate %u\n", a->name, work, done, a->validate(heap));

@@ -499,32 +499,15 @@ static double fill_utilisation(const struct heap_algo *a, uint64_t seed)
 {
 	const size_t size = 8 * MiB;
 	unsigned char *region = region_alloc(size, 0);
-	struct { void *p; size_t size; } *live = calloc(size / 16, sizeof(*live));
-	void *heap = a->init(region, size, 0);
-	struct rand_state rng;
-	size_t n = 0, bytes = 0;
-	unsigned long step;
+	size_t scratch_size = size / 16 * HEAP_STRESS_ENTRY_SIZE, bytes = 0;
+	void *scratch = malloc(scratch_size);
+	struct heap_stress s;
 
-	rand_seed(&rng, seed);
-	for (step = 0; heap; step++) {
-		if (step % 3 == 2 && n) {
-			size_t k = rand_range(&rng, 0, n - 1);
-
-			a->free(heap, live[k].p, NULL);
-			bytes -= live[k].size;
-			live[k] = live[--n];
-		} else {
-			size_t sz = rand_range(&rng, 16, 256);
-			void *p = a->alloc(heap, sz, 1, NULL);
-
-			if (!p)
-				break;
-			live[n].p = p;
-			live[n++].size = sz;
-			bytes += sz;
-		}
-	}
-	free(live);
+	stress_setup(&s, a, region, size, 0, seed, scratch, scratch_size);
+	ALGO_CHECK(a, s.heap != NULL);
+	if (s.heap)
+		ALGO_CHECK(a, heap_stress_fill(&s, 16, 256, &bytes) == 0);
+	free(scratch);
 	region_free(region, 0);
 	return (double)bytes / (double)size;
 }
