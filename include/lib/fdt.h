@@ -29,7 +29,12 @@
 #include <mmlab/compiler.h>
 
 #define FDT_MAGIC		0xd00dfeedu
-#define FDT_MAX_DEPTH		32	/* deeper nesting is FDT_ERR_TOODEEP */
+/* Deeper nesting is FDT_ERR_TOODEEP; the kernel takes it from Kconfig. */
+#ifdef CONFIG_FDT_MAX_DEPTH
+#define FDT_MAX_DEPTH		CONFIG_FDT_MAX_DEPTH
+#else
+#define FDT_MAX_DEPTH		32
+#endif
 #define FDT_MAX_CELLS		4	/* largest #address-cells accepted */
 
 enum fdt_error {
