@@ -23,9 +23,11 @@
  * array, n consecutive page numbers are n adjacent slots whose first and last
  * values differ by exactly n - 1; one pass from the top finds the lowest such
  * window whose lowest frame is aligned, and the slots above it slide down
- * over it, which keeps the order (O(f)). Pops keep the order too, so before
- * sorting one O(f) pass checks whether the stack is still in order: back to
- * back run allocations sort once, and the free path pays nothing for it.
+ * over it, which keeps the order (O(f)). Pops keep the order too, and the
+ * stack remembers how long a prefix it knows to be in order (a push cuts it
+ * to the slot it writes: one compare on the free path), so before sorting
+ * it checks only the slots pushed since: back to back run allocations sort
+ * once and then cost O(pushes).
  * free_run pushes the run highest-first, so its lowest frame pops first.
  *
  * Cost: alloc and free are a handful of loads and stores each; alloc_run is
@@ -46,6 +48,7 @@ struct frame_stack {
 	uint64_t base;		/* page number at offset 0 of the span */
 	uint64_t count;		/* frames in the span, also the stack capacity */
 	uint64_t top;		/* slots in use, i.e. free frames */
+	uint64_t sorted;	/* slots[0..sorted) known descending; a push cuts it to top */
 	unsigned long *freemap;	/* bit per frame, set = free; NULL unless FRAME_ALGO_CHECK */
 	uint32_t slots[];	/* offsets of free frames; slots[top - 1] pops next */
 };
@@ -89,14 +92,20 @@ static void slots_sift_down(uint32_t *a, uint64_t i, uint64_t n)
 	}
 }
 
-/* True when slots[0..top) is strictly descending (sorted, no duplicates). */
-static bool stack_is_sorted(const struct frame_stack *s)
+/*
+ * True when slots[0..top) is strictly descending (sorted, no duplicates).
+ * Only the slots pushed since the last check are looked at: the prefix
+ * slots[0..sorted) was in order then, pops do not write, and every push
+ * first cuts the prefix to the slot it writes.
+ */
+static bool stack_is_sorted(struct frame_stack *s)
 {
-	uint64_t i;
+	uint64_t i = MAX(s->sorted, (uint64_t)1);
 
-	for (i = 1; i < s->top; i++)
+	for (; i < s->top; i++)
 		if (s->slots[i - 1] <= s->slots[i])
 			return false;
+	s->sorted = s->top;
 	return true;
 }
 
@@ -117,6 +126,7 @@ static void stack_sort(struct frame_stack *s)
 		slots_swap(s->slots, 0, i);
 		slots_sift_down(s->slots, 0, i);
 	}
+	s->sorted = n;
 }
 
 /*
@@ -127,6 +137,7 @@ static void stack_push_run(struct frame_stack *s, uint64_t off, uint64_t n)
 {
 	uint64_t i;
 
+	s->sorted = MIN(s->sorted, s->top);
 	for (i = n; i-- > 0;)
 		s->slots[s->top++] = (uint32_t)(off + i);
 	if (s->freemap)
@@ -196,6 +207,7 @@ static void *stack_init(void *meta, struct ppn_range span, unsigned flags)
 	s->base = ppn_val(span.start);
 	s->count = count;
 	s->top = 0;
+	s->sorted = 0;
 	s->freemap = NULL;
 	if (flags & FRAME_ALGO_CHECK) {
 		s->freemap = (unsigned long *)((char *)meta + stack_freemap_offset(count));
@@ -239,6 +251,8 @@ static int stack_free(void *inst, ppn_t pn)
 			return FRAME_EDOUBLE;
 		bitmap_set_bit(s->freemap, off);
 	}
+	if (s->sorted > s->top)
+		s->sorted = s->top;	/* the push overwrites a slot of the prefix */
 	s->slots[s->top++] = (uint32_t)off;
 	return FRAME_OK;
 }
@@ -261,6 +275,7 @@ static int stack_alloc_run(void *inst, uint64_t n, uint64_t align, ppn_t *out)
 	memmove(&s->slots[pos], &s->slots[pos + n],
 		(s->top - pos - n) * sizeof(s->slots[0]));
 	s->top -= n;
+	s->sorted = s->top;	/* closing the gap keeps the order */
 	if (s->freemap)
 		bitmap_clear_range(s->freemap, low, n);
 	*out = PPN(s->base + low);
