@@ -8,6 +8,7 @@
  * as a mismatch instead of being repeated by the test.
  */
 #include <lib/fdt.h>
+#include <lib/string.h>
 #include <mm/frame.h>
 #include <mm/memmap.h>
 #include <mmlab/kernel.h>
@@ -130,11 +131,104 @@ static void memmap_reserved_not_allocated(struct ktest *t)
 	KTEST_EXPECT_EQ(t, frame_free_count(), before);
 }
 
+/* ------------------------------------------------------------------ */
+/* A corrupt tree: refused by the reader, then the fallback map        */
+/* ------------------------------------------------------------------ */
+
+#define TREE_COPY_MAX	(64 * KiB)
+static uint8_t tree_copy[TREE_COPY_MAX] __aligned(8);
+
+/* Copy the boot tree, let @corrupt damage the copy, check it is refused. */
+static void tree_refused(struct ktest *t, const char *what, size_t size,
+			 void (*corrupt)(uint8_t *blob, size_t size), size_t max_size)
+{
+	struct fdt fdt;
+	int err;
+
+	memcpy(tree_copy, (const void *)boot_dtb_addr, size);
+	corrupt(tree_copy, size);
+	err = fdt_init(&fdt, tree_copy, max_size);
+	if (!err)
+		err = fdt_validate(&fdt);
+	ktest_printf("%s: %s", what, fdt_strerror(err));
+	KTEST_EXPECT_LT(t, err, 0);
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static void corrupt_magic(uint8_t *blob, size_t size)
+{
+	(void)size;
+	put_be32(blob, 0xdeadbeef);
+}
+
+static void corrupt_nothing(uint8_t *blob, size_t size)
+{
+	(void)blob;
+	(void)size;
+}
+
+/* off_dt_struct (header word 2) pointing past the end of the blob. */
+static void corrupt_struct_offset(uint8_t *blob, size_t size)
+{
+	put_be32(blob + 8, (uint32_t)ALIGN_UP(size, 8) + 64);
+}
+
+/* The first token of the structure block replaced by an unknown one. */
+static void corrupt_first_token(uint8_t *blob, size_t size)
+{
+	(void)size;
+	put_be32(blob + fdt_read_u32(blob + 8), 0x77);
+}
+
+/*
+ * The kernel's answer to a tree it cannot read is a warning and the
+ * fallback RAM size: each damaged copy must be refused by the reader, and
+ * the map built without a tree must hold CONFIG_PHYS_MEM_FALLBACK_SIZE.
+ */
+static void memmap_corrupt_tree_falls_back(struct ktest *t)
+{
+	static struct memmap fallback;
+	struct memmap_boot b = {
+		.fdt = NULL,
+		.kernel = pa_range_make(PADDR((uint64_t)(uintptr_t)__kernel_start),
+					PADDR((uint64_t)(uintptr_t)__kernel_end)),
+		.fallback_size = CONFIG_PHYS_MEM_FALLBACK_SIZE,
+	};
+	size_t size;
+
+	if (!boot_fdt) {
+		ktest_skip(t, "booted without a usable device tree");
+		return;
+	}
+	size = fdt_total_size(boot_fdt);
+	if (size > TREE_COPY_MAX) {
+		ktest_skip(t, "device tree larger than the test's copy");
+		return;
+	}
+	tree_refused(t, "bad magic", size, corrupt_magic, size);
+	tree_refused(t, "truncated", size, corrupt_nothing, size / 2);
+	tree_refused(t, "structure block outside", size, corrupt_struct_offset, size);
+	tree_refused(t, "unknown token", size, corrupt_first_token, size);
+
+	KTEST_ASSERT_EQ(t, memmap_build(&fallback, &b), MEMMAP_OK);
+	KTEST_EXPECT_EQ(t, memmap_ram_frames(&fallback),
+			CONFIG_PHYS_MEM_FALLBACK_SIZE / PAGE_SIZE);
+	KTEST_EXPECT_GT(t, memmap_free_frames(&fallback), 0);
+}
+
 static const struct ktest_case memmap_cases[] = {
 	KTEST_CASE(memmap_total_matches_tree),
 	KTEST_CASE(memmap_free_ranges_sane),
 	KTEST_CASE(memmap_counts),
 	KTEST_CASE(memmap_reserved_not_allocated),
+	KTEST_CASE(memmap_corrupt_tree_falls_back),
 	{}
 };
 KTEST_SUITE(memmap, memmap_cases);
