@@ -13,6 +13,13 @@ export MMLAB_VERSION
 MAKEFLAGS += -rR --no-print-directory
 this-makefile := $(lastword $(MAKEFILE_LIST))
 
+# An unknown NAME_defconfig stops here, in one line, before anything runs.
+known-defconfigs := $(sort $(notdir $(wildcard $(dir $(this-makefile))configs/*defconfig)))
+unknown-defconfigs := $(filter-out $(known-defconfigs),$(filter %_defconfig,$(MAKECMDGOALS)))
+ifneq ($(unknown-defconfigs),)
+$(error no configuration named '$(firstword $(unknown-defconfigs))'; available: $(known-defconfigs))
+endif
+
 # ---------------------------------------------------------------------------
 # Output directory: with O=DIR, re-run this Makefile inside DIR so every path
 # below is relative to the output tree and sources are found via $(srctree).
@@ -140,10 +147,6 @@ defconfig: $(srctree)/configs/defconfig
 	$(Q)$(kconfig) defconfig --kconfig $(kconfig-file) $<
 
 %_defconfig:
-	@if [ ! -f $(srctree)/configs/$@ ]; then \
-		echo "error: no configuration named '$@'; available: $(defconfigs)" >&2; \
-		exit 2; \
-	fi
 	$(Q)$(kconfig) defconfig --kconfig $(kconfig-file) $(srctree)/configs/$@
 
 # A build without a .config starts from configs/defconfig, and says so.
