@@ -91,7 +91,8 @@ static bool suite_run(const struct ktest_suite *s, unsigned index,
 		}
 	}
 	printk("%s %u %s%s\n", failed ? "not ok" : "ok", index, s->name,
-	       total && skipped == total ? " # SKIP all cases skipped" : "");
+	       !total ? " # SKIP no cases in this configuration" :
+	       skipped == total ? " # SKIP all cases skipped" : "");
 	return failed == 0;
 }
 
