@@ -125,8 +125,6 @@ all: mmlab.elf mmlab.bin
 # ---------------------------------------------------------------------------
 # Configuration
 
-defconfigs := $(sort $(notdir $(wildcard $(srctree)/configs/*defconfig)))
-
 PHONY += menuconfig olddefconfig oldconfig alldefconfig allnoconfig \
 	allyesconfig listnewconfig savedefconfig randconfig defconfig
 

@@ -184,25 +184,39 @@ static int root_find(const struct fdt *fdt)
 }
 
 /*
+ * The first BEGIN_NODE token at or after @off. An END_NODE token on the
+ * way ends the scan with @at_end_node, or is stepped over when that is 0;
+ * the END token ends it with @at_end. Return: the node, that code, or an
+ * error from reading a token.
+ */
+static int begin_node_scan(const struct fdt *fdt, int off, int at_end_node, int at_end)
+{
+	struct token t;
+	int err;
+
+	for (;; off = t.next) {
+		err = token_read(fdt, off, &t);
+		if (err)
+			return err;
+		if (t.tag == TOKEN_BEGIN_NODE)
+			return off;
+		if (t.tag == TOKEN_END_NODE && at_end_node)
+			return at_end_node;
+		if (t.tag == TOKEN_END)
+			return at_end;
+	}
+}
+
+/*
  * Return: the first BEGIN_NODE token after @node's own, anywhere in the
  * tree (document order), FDT_ERR_NOTFOUND at the END token, or an error.
  */
 static int node_after(const struct fdt *fdt, int node)
 {
 	struct token t;
-	int off, err = node_read(fdt, node, &t);
+	int err = node_read(fdt, node, &t);
 
-	if (err)
-		return err;
-	for (off = t.next;; off = t.next) {
-		err = token_read(fdt, off, &t);
-		if (err)
-			return err;
-		if (t.tag == TOKEN_BEGIN_NODE)
-			return off;
-		if (t.tag == TOKEN_END)
-			return FDT_ERR_NOTFOUND;
-	}
+	return err ? err : begin_node_scan(fdt, t.next, 0, FDT_ERR_NOTFOUND);
 }
 
 /* Return: the offset just after @node's END_NODE token, or an error. */
@@ -437,39 +451,17 @@ int fdt_next_node(const struct fdt *fdt, int node, int *depth)
 int fdt_first_child(const struct fdt *fdt, int node)
 {
 	struct token t;
-	int off, err = node_read(fdt, node, &t);
+	int err = node_read(fdt, node, &t);
 
-	if (err)
-		return err;
-	for (off = t.next;; off = t.next) {
-		err = token_read(fdt, off, &t);
-		if (err)
-			return err;
-		if (t.tag == TOKEN_BEGIN_NODE)
-			return off;
-		if (t.tag == TOKEN_END_NODE)
-			return FDT_ERR_NOTFOUND;
-		if (t.tag == TOKEN_END)
-			return FDT_ERR_BADSTRUCTURE;
-	}
+	return err ? err : begin_node_scan(fdt, t.next, FDT_ERR_NOTFOUND,
+					   FDT_ERR_BADSTRUCTURE);
 }
 
 int fdt_next_sibling(const struct fdt *fdt, int node)
 {
-	struct token t;
-	int off, err;
+	int off = subtree_end(fdt, node);
 
-	off = subtree_end(fdt, node);
-	for (; off >= 0; off = t.next) {
-		err = token_read(fdt, off, &t);
-		if (err)
-			return err;
-		if (t.tag == TOKEN_BEGIN_NODE)
-			return off;
-		if (t.tag == TOKEN_END_NODE || t.tag == TOKEN_END)
-			return FDT_ERR_NOTFOUND;
-	}
-	return off;
+	return off < 0 ? off : begin_node_scan(fdt, off, FDT_ERR_NOTFOUND, FDT_ERR_NOTFOUND);
 }
 
 int fdt_parent(const struct fdt *fdt, int node)

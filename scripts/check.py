@@ -276,11 +276,6 @@ def stage_matrix(srctree, out, tally, names=None):
                        log_path=os.path.join(d, "boot.log"))
 
 
-def mem_bytes(size):
-    units = {"M": 1 << 20, "G": 1 << 30}
-    return int(size[:-1]) * units[size[-1]]
-
-
 def stage_ram(srctree, out, tally):
     """Boot at several RAM sizes; the frame total must be the RAM in pages."""
     for config in ("defconfig", "buddy_bitmap_defconfig"):
@@ -297,7 +292,7 @@ def stage_ram(srctree, out, tally):
             res = boot_and_count(tally, label, os.path.join(d, "mmlab.elf"), mem=mem,
                                  panic_cases=False)
             totals = [FRAMES.match(l) for l in res.lines if FRAMES.match(l)]
-            want = mem_bytes(mem) // 4096
+            want = ktest_runner.mem_bytes(mem) // 4096
             if not totals:
                 tally.fail("ram: %s: no 'mm: frames' line" % label)
             elif int(totals[0].group(1)) != want:
