@@ -118,8 +118,7 @@ static __always_inline void __block_free(void *p, const char *who)
 	size_t usable;
 
 	if (IS_ENABLED(CONFIG_DEBUG_HEAP)) {
-		usable = __debug_usable(p, who);	/* checks header and guards */
-		r = kheap.algo->free(kheap.inst, __debug_release(p, who), NULL);
+		r = kheap.algo->free(kheap.inst, __debug_release(p, who, &usable), NULL);
 	} else {
 		r = kheap.algo->free(kheap.inst, p, &usable);
 	}

@@ -165,16 +165,22 @@ static size_t debug_usable(const struct block_hdr *h, uintptr_t payload)
 	       h->offset - DEBUG_GUARD_SIZE;
 }
 
-size_t __debug_usable(const void *p, const char *who)
+/* The live header of @p, its guards checked; panics naming @who otherwise. */
+static struct block_hdr *debug_find_intact(const void *p, const char *who)
 {
-	const struct block_hdr *h = debug_find(p, who);
+	struct block_hdr *h = debug_find(p, who);
 
 	if (!guard_front_intact((uintptr_t)p))
 		panic("%s: overrun before block 0x%lx", who, (unsigned long)p);
 	if (!guard_tail_intact((uintptr_t)p, h->requested))
 		panic("%s: overrun after block 0x%lx (%u bytes)", who,
 		      (unsigned long)p, h->requested);
-	return debug_usable(h, (uintptr_t)p);
+	return h;
+}
+
+size_t __debug_usable(const void *p, const char *who)
+{
+	return debug_usable(debug_find_intact(p, who), (uintptr_t)p);
 }
 
 void __debug_resize(void *p, size_t size)
@@ -185,10 +191,11 @@ void __debug_resize(void *p, size_t size)
 	guard_apply((unsigned char *)p + size, (uintptr_t)p, DEBUG_GUARD_SIZE, false);
 }
 
-void *__debug_release(void *p, const char *who)
+void *__debug_release(void *p, const char *who, size_t *usable)
 {
-	struct block_hdr *h = debug_find(p, who);
+	struct block_hdr *h = debug_find_intact(p, who);
 
+	*usable = debug_usable(h, (uintptr_t)p);
 	h->tag = hdr_tag(TAG_FREED, (uintptr_t)p);
 	return (unsigned char *)p - h->offset;
 }

@@ -37,8 +37,9 @@ __noreturn void heap_refuse(const char *who, const void *p, enum heap_free_resul
  *	when @p is not one (wrong header, overwritten guards).
  * __debug_resize - make the live payload @p (usable for at least @size
  *	bytes) a block of @size bytes: header and tail guard follow.
- * __debug_release - check the guards of the live payload @p, mark it
- *	freed and return the block start to give back to the algorithm.
+ * __debug_release - check the header and guards of the live payload @p
+ *	(panics as __debug_usable does), store its usable bytes in *@usable,
+ *	mark it freed and return the block start to give back to the algorithm.
  */
 #define DEBUG_HDR_SIZE		16UL
 #define DEBUG_GUARD_SIZE	16UL
@@ -49,7 +50,7 @@ __noreturn void heap_refuse(const char *who, const void *p, enum heap_free_resul
 void *__debug_alloc(size_t size, size_t align, size_t *usable);
 size_t __debug_usable(const void *p, const char *who);
 void __debug_resize(void *p, size_t size);
-void *__debug_release(void *p, const char *who);
+void *__debug_release(void *p, const char *who, size_t *usable);
 
 /*
  * __heap_validate - the check behind heap_validate(): the algorithm's own
