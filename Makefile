@@ -204,7 +204,7 @@ export KBUILD_CPPFLAGS KBUILD_CFLAGS KBUILD_AFLAGS
 # ---------------------------------------------------------------------------
 # Build: descend into each directory (scripts/Makefile.build), then link.
 
-core-dirs := arch/riscv kernel mm lib
+core-dirs := arch/riscv init kernel mm bench lib
 built-ins := $(addsuffix /built-in.a,$(core-dirs))
 
 fixdep := scripts/basic/fixdep
@@ -215,13 +215,16 @@ $(fixdep): $(srctree)/scripts/basic/fixdep.c
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) -O2 -Wall -Wextra -Werror -o $@ $<
 
-PHONY += prepare $(core-dirs)
+# One phony goal per directory, descend/DIR (not DIR itself: bench/ is also
+# the name of a command).
+descend-dirs := $(addprefix descend/,$(core-dirs))
+PHONY += prepare $(descend-dirs)
 prepare: include/config/auto.conf $(fixdep) check-tools
 
-$(core-dirs): prepare
-	$(Q)$(MAKE) -f $(srctree)/scripts/Makefile.build obj=$@
+$(descend-dirs): descend/%: prepare
+	$(Q)$(MAKE) -f $(srctree)/scripts/Makefile.build obj=$*
 
-$(built-ins): %/built-in.a: % ;
+$(built-ins): %/built-in.a: descend/% ;
 
 quiet_cmd_lds = LDS     $@
       cmd_lds = $(CC) -E -P $(KBUILD_CPPFLAGS) -D__ASSEMBLY__ -o $@ $<

@@ -8,7 +8,7 @@
     scripts/mapviz.py --grid grid.png log1 log2 .. # configurations side by side
     scripts/mapviz.py --boot .config --out build/maps   # what `make maps` runs
 
-The kernel's "map: ..." lines (format in include/mm/map.h) give every heap
+The kernel's "map: ..." lines (format in include/bench/map.h) give every heap
 block and every run of frames in address order. Each map is drawn as rows
 that wrap the address space, so the bottom of row k continues at the start
 of row k + 1 and blocks of a few hundred bytes stay visible in a megabyte

@@ -9,7 +9,7 @@
  * allocator's struct, serialises every call.
  *
  * Handles. struct frame and struct frame_run are handles to frames the
- * caller owns. Only the allocator (mm/frame.c) makes them: code outside it
+ * caller owns. Only the allocator (mm/frame/frame.c) makes them: code outside it
  * never builds one from a number, so a handle always names frames that were
  * handed out. Freeing through a handle gives the frames back; freeing one
  * twice, or a frame the allocator does not manage, panics naming the frame.
@@ -186,7 +186,7 @@ void frame_unlock_for_test(void);
  * the handle of the one before, so no heap is needed to remember them.
  * Return: the frames allocated by this call. frame_test_release() frees
  * every frame the fills since the last release took and returns the count.
- * (mm/frame_test.c)
+ * (mm/frame/frame_test.c)
  */
 uint64_t frame_test_fill(uint64_t limit, void (*visit)(ppn_t pn, void *arg), void *arg);
 uint64_t frame_test_release(void);

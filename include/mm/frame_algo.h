@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The contract between the frame front end (mm/frame.c) and the physical frame
- * algorithms (mm/frame_<name>.c, one file each).
+ * The contract between the frame front end (mm/frame/frame.c) and the physical frame
+ * algorithms (mm/frame/<name>.c, one file each).
  *
  * An algorithm manages the page numbers of one span [base, base + count) using
  * a metadata area the caller carves from RAM (sized by meta_size; 4 GiB of

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The contract between the heap front end (mm/heap.c: kmalloc and friends) and
- * the heap algorithms (mm/heap_<name>.c, one file each).
+ * the heap algorithms (mm/heap/<name>.c, one file each).
  *
  * An algorithm manages one caller-given region [base, base + size). It keeps
  * all of its metadata inside that region (its instance struct included), uses
@@ -135,7 +135,7 @@ extern const struct heap_algo __start_heap_algos[], __stop_heap_algos[];
  * of free space holds HEAP_POISON, except the algorithm's own free-block
  * headers. The algorithm poisons what it frees (and headers it absorbs when
  * merging) and checks the poison of a block before handing it out, calling
- * heap_poison_check() (mm/heap_poison.c) to panic on the first wrong byte.
+ * heap_poison_check() (mm/heap/poison.c) to panic on the first wrong byte.
  */
 #define HEAP_ALGO_POISON	0x1u
 #define HEAP_POISON		0x6b

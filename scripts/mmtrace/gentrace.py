@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
-"""Write an allocation trace (format: include/mm/mmtrace.h) to stdout or a file.
+"""Write an allocation trace (format: include/bench/mmtrace.h) to stdout or a file.
 
     scripts/mmtrace/gentrace.py --kind churn --ops 200000 --seed 1 -o churn.trace
     scripts/mmtrace/gentrace.py --kind fill > fill.trace

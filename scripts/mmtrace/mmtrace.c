@@ -6,9 +6,9 @@
  *   mmtrace [--algo NAME] [--heap-size SIZE] [--kmalloc-layout] TRACE|-
  *   mmtrace --list
  *
- * The algorithms are the kernel's own mm/heap_*.c files, linked in through
+ * The algorithms are the kernel's own (mm/heap/Makefile lists them), linked in through
  * the "heap_algos" section, so every registered algorithm is available
- * without editing this file. The trace (format in <mm/mmtrace.h>) is read a
+ * without editing this file. The trace (format in <bench/mmtrace.h>) is read a
  * line at a time: memory use is the heap plus the table of live IDs, however
  * long the trace is. A malformed line stops the replay with "FILE:LINE:
  * reason" on stderr and exit status 1.
@@ -29,7 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <mm/heap_algo.h>
-#include <mm/mmtrace.h>
+#include <bench/mmtrace.h>
 
 #define MMTRACE_DEFAULT_ALIGN	16
 #define MMTRACE_KMALLOC_HEADER	16	/* a front-end block header */

@@ -1,12 +1,11 @@
 # SPDX-License-Identifier: MIT
 # Host tests of the typed addresses and of every frame algorithm (see
-# tests/host/Makefile). The algorithm list is every mm/frame_*.c that
-# registers itself with FRAME_ALGO_REGISTER, so a new algorithm is built into
-# the tests without editing this file, while the kernel front end and the
-# in-kernel tests (mm/frame.c, mm/frame_test.c) stay out.
+# tests/host/Makefile). The algorithm list is every frame-algo- line of
+# mm/frame/Makefile, so a new algorithm is built into the tests without
+# editing this file, while the kernel front end and the in-kernel tests
+# (mm/frame/frame.c, mm/frame/frame_test.c) stay out.
 
-frames-algo-srcs := $(patsubst $(srctree)/%,%,$(sort $(shell grep -l '^FRAME_ALGO_REGISTER' \
-	$(wildcard $(srctree)/mm/frame_*.c) /dev/null)))
+frames-algo-srcs := $(call algo-srcs,mm/frame,frame-algo)
 
 host-progs += addr_test
 addr_test-srcs := tests/host/addr_test.c

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # Allocation traces (see tests/host/Makefile): host tests of the trace parser
-# and replay engine (mm/mmtrace.c) and of the mmtrace tool, and the tool
+# and replay engine (bench/mmtrace.c) and of the mmtrace tool, and the tool
 # itself, built from the same sources over every registered heap algorithm
 # (heap-algo-srcs comes from heap.mk).
 #
@@ -10,7 +10,7 @@
 # here would become make's default goal; it is saved and put back at the end.
 trace-mk-saved-goal := $(.DEFAULT_GOAL)
 
-mmtrace-srcs = scripts/mmtrace/mmtrace.c mm/mmtrace.c mm/heap_poison.c lib/bitmap.c \
+mmtrace-srcs = scripts/mmtrace/mmtrace.c bench/mmtrace.c mm/heap/poison.c lib/bitmap.c \
 	$(heap-algo-srcs)
 
 # trace_test #includes scripts/mmtrace/mmtrace.c (without its main), so the

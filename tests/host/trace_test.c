@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Host tests of allocation traces: the parser, the line cursor and scan, the
- * live table and replay engine of mm/mmtrace.c (against a model of which IDs
+ * live table and replay engine of bench/mmtrace.c (against a model of which IDs
  * are live), and the mmtrace tool itself (included below without its main)
  * on every registered heap algorithm, including its error messages.
  */

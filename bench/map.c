@@ -2,7 +2,7 @@
 /*
  * Heap and frame maps: run a workload on the real allocators, stop it in an
  * interesting state and print every block (heap_walk) and every run of
- * frames (frame_walk) as "map: ..." lines; <mm/map.h> gives the format and
+ * frames (frame_walk) as "map: ..." lines; <bench/map.h> gives the format and
  * scripts/mapviz.py draws them.
  *
  * Design. The heap workload fills the heap with log-uniform sizes (16 bytes
@@ -22,8 +22,8 @@
 #include <lib/vsprintf.h>
 #include <mm/frame.h>
 #include <mm/heap.h>
-#include <mm/map.h>
-#include <mmlab/bench.h>
+#include <bench/map.h>
+#include <bench/bench.h>
 #include <mmlab/kernel.h>
 #include <mmlab/printk.h>
 

@@ -10,9 +10,9 @@
 #include <lib/fdt.h>
 #include <mm/frame.h>
 #include <mm/heap.h>
-#include <mm/map.h>
+#include <bench/map.h>
 #include <mm/mm.h>
-#include <mmlab/bench.h>
+#include <bench/bench.h>
 #include <mmlab/kernel.h>
 #include <mmlab/ktest.h>
 #include <mmlab/printk.h>

@@ -16,13 +16,13 @@
  * says exactly what was wrong with p. ksize() and krealloc() ask
  * usable_size(), which answers 0 for anything but a live block.
  *
- * With CONFIG_DEBUG_HEAP, mm/heap_debug.c lays each block out with a header
+ * With CONFIG_DEBUG_HEAP, mm/heap/debug.c lays each block out with a header
  * and guards around the payload, and the heap is validated after every call.
  */
 #include <lib/string.h>
 #include <mm/heap.h>
 #include <mmlab/printk.h>
-#include "heap_internal.h"
+#include "internal.h"
 
 static unsigned char heap_area[CONFIG_HEAP_SIZE] __aligned(KMALLOC_MAX_ALIGN);
 

@@ -17,7 +17,7 @@
 #include <lib/string.h>
 #include <mm/frame.h>
 #include <mm/heap.h>
-#include <mmlab/bench.h>
+#include <bench/bench.h>
 #include <mmlab/kernel.h>
 #include <mmlab/panic.h>
 #include <mmlab/printk.h>

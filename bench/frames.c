@@ -20,7 +20,7 @@
  */
 #include <lib/rand.h>
 #include <mm/frame.h>
-#include <mmlab/bench.h>
+#include <bench/bench.h>
 
 #define FRAME_PAIRS	4096
 #define RUN_REPEATS	16

@@ -26,7 +26,7 @@
  */
 #include <lib/vsprintf.h>
 #include <mmlab/panic.h>
-#include "heap_internal.h"
+#include "internal.h"
 
 /* The DEBUG_HDR_SIZE bytes before the front guard. */
 struct block_hdr {

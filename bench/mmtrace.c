@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Allocation traces: parser, line cursor, live table and replay engine (the
- * format and the contract are in <mm/mmtrace.h>).
+ * format and the contract are in <bench/mmtrace.h>).
  *
  * Design. The parser reads one line at a time and never allocates, so a
  * caller can stream a trace of any length. The replay keeps only the IDs
@@ -14,7 +14,7 @@
  * own alloc/free over a private region.
  */
 #include <lib/string.h>
-#include <mm/mmtrace.h>
+#include <bench/mmtrace.h>
 
 /* ------------------------------------------------------------------ */
 /* Parsing                                                             */

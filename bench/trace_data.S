@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The trace the "trace" benchmark replays (kernel/bench_trace.c), built only
+ * The trace the "trace" benchmark replays (bench/trace.c), built only
  * when make is given TRACE=file (kernel/Makefile passes its absolute path as
  * BENCH_TRACE_FILE). The bytes are copied in unchanged by .incbin.
  */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Internals of the kernel heap front end, shared by mm/heap.c (the API and
- * the plain block paths) and mm/heap_debug.c (the CONFIG_DEBUG_HEAP block
+ * Internals of the kernel heap front end, shared by mm/heap/kmalloc.c (the API and
+ * the plain block paths) and mm/heap/debug.c (the CONFIG_DEBUG_HEAP block
  * layout with header and guards, and validation). Functions named __name
  * expect the caller to hold kheap.lock.
  */
@@ -28,7 +28,7 @@ extern struct kheap kheap;
 __noreturn void heap_refuse(const char *who, const void *p, enum heap_free_result r);
 
 /*
- * CONFIG_DEBUG_HEAP block layout (mm/heap_debug.c). The payload handed out
+ * CONFIG_DEBUG_HEAP block layout (mm/heap/debug.c). The payload handed out
  * sits after a header and a front guard, and a tail guard follows it.
  *
  * __debug_alloc - a payload of @size bytes at @align, or NULL; *@usable

@@ -2,7 +2,7 @@
 /*
  * In-kernel benchmarks (CONFIG_BENCH), run when the command line says
  * "bench=all", "bench=GROUP" (heap, frames, trace) or "bench=NAME[,NAME...]"
- * (see kernel/bench.c for the list and docs/performance.md for the method).
+ * (see bench/bench.c for the list and docs/performance.md for the method).
  *
  * Measuring. Each operation is bracketed by bench_start()/bench_stop(): the
  * interrupts go off, rdinstret is read before and after, the interrupts come
@@ -129,7 +129,7 @@ void *bench_buffer_get(size_t bytes, struct frame_run *run);
 void bench_buffer_put(struct frame_run *run);
 
 /* ------------------------------------------------------------------ */
-/* The benchmarks (mm/bench_heap.c, mm/bench_frames.c, kernel/bench_trace.c) */
+/* The benchmarks (bench/heap.c, bench/frames.c, bench/trace.c) */
 /* ------------------------------------------------------------------ */
 
 enum bench_status bench_heap_lab(void);

@@ -2,7 +2,7 @@
 /*
  * Heap benchmarks: fixed-seed workloads through kmalloc()/kfree() (the lock
  * and the front end included), timed one call at a time by the runner in
- * kernel/bench.c. docs/performance.md describes each workload.
+ * bench/bench.c. docs/performance.md describes each workload.
  *
  * Design. Two engines cover five of the six workloads: "churn" keeps about
  * a target number of blocks live while allocating and freeing at random
@@ -21,7 +21,7 @@
 #include <lib/rand.h>
 #include <lib/string.h>
 #include <mm/heap.h>
-#include <mmlab/bench.h>
+#include <bench/bench.h>
 #include <mmlab/panic.h>
 #include <mmlab/printk.h>
 

@@ -4,19 +4,19 @@
  * through kmalloc()/kmalloc_aligned()/kfree(), timing every call, and print
  * the same summary the host tool scripts/mmtrace prints.
  *
- * Design. `make bench TRACE=file` builds kernel/bench_trace_data.S, which
+ * Design. `make bench TRACE=file` builds bench/trace_data.S, which
  * pulls the file in with .incbin between bench_trace_start and
  * bench_trace_end. Without TRACE that object is not linked and the weak
  * references below are NULL, so the benchmark reports itself skipped. The
- * whole trace is scanned first (mm/mmtrace.c): a malformed line is reported
+ * whole trace is scanned first (bench/mmtrace.c): a malformed line is reported
  * as "trace:LINE: reason" before anything is allocated, and the scan's
  * largest live count sizes the live table, which is carved from frames and
  * never grows. Blocks still live at the end are freed (not timed) and the
  * heap must then be whole again.
  */
 #include <mm/heap.h>
-#include <mm/mmtrace.h>
-#include <mmlab/bench.h>
+#include <bench/mmtrace.h>
+#include <bench/bench.h>
 #include <mmlab/printk.h>
 
 extern const char bench_trace_start[] __attribute__((weak));

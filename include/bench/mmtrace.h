@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Allocation traces: a text format, its parser, and a replay engine that
- * drives any allocator through two callbacks. The same source (mm/mmtrace.c)
+ * drives any allocator through two callbacks. The same source (bench/mmtrace.c)
  * builds into the kernel (the "trace" benchmark replays an embedded trace
  * through kmalloc/kfree) and into the host tool scripts/mmtrace, which
  * replays a trace file on any heap algorithm. Both print the same summary.
