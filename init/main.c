@@ -22,18 +22,20 @@
 #define TIMEBASE_DEFAULT 10000000UL	/* QEMU virt: 10 MHz */
 
 static struct fdt fdt_storage;
-const struct fdt *boot_fdt;
-unsigned long boot_dtb_addr;
 
-/* Check the tree OpenSBI passed; on any problem warn and go on without it. */
-static void boot_fdt_init(unsigned long dtb)
+/*
+ * The boot description from the firmware's registers: the tree OpenSBI
+ * passed is checked here, and on any problem the kernel warns and goes on
+ * without it (every user then applies its fallback).
+ */
+static struct boot_info boot_info_make(unsigned long hartid, unsigned long dtb)
 {
+	struct boot_info boot = { .hartid = hartid, .dtb_addr = dtb };
 	int err;
 
-	boot_dtb_addr = dtb;
 	if (!dtb || dtb & 7) {
 		pr_warn("dtb: no usable device tree address (0x%lx); using fallbacks\n", dtb);
-		return;
+		return boot;
 	}
 	err = fdt_init(&fdt_storage, (const void *)dtb, DTB_MAX_SIZE);
 	if (!err)
@@ -41,31 +43,32 @@ static void boot_fdt_init(unsigned long dtb)
 	if (err) {
 		pr_warn("dtb: device tree at 0x%lx is unusable (%s); using fallbacks\n",
 			dtb, fdt_strerror(err));
-		return;
+		return boot;
 	}
-	boot_fdt = &fdt_storage;
+	boot.fdt = &fdt_storage;
+	return boot;
 }
 
 /* The timer frequency from /cpus "timebase-frequency", or QEMU's 10 MHz. */
-static unsigned long timebase_hz(void)
+static unsigned long timebase_hz(const struct fdt *fdt)
 {
 	uint32_t hz;
 	int cpus;
 
-	if (!boot_fdt)
+	if (!fdt)
 		return TIMEBASE_DEFAULT;
-	cpus = fdt_path_offset(boot_fdt, "/cpus");
-	if (cpus < 0 || fdt_property_u32(boot_fdt, cpus, "timebase-frequency", &hz) < 0 || !hz)
+	cpus = fdt_path_offset(fdt, "/cpus");
+	if (cpus < 0 || fdt_property_u32(fdt, cpus, "timebase-frequency", &hz) < 0 || !hz)
 		return TIMEBASE_DEFAULT;
 	return hz;
 }
 
-static void banner_print(unsigned long hartid)
+static void banner_print(const struct boot_info *boot)
 {
 	long v = sbi_spec_version();
 
 	printk("\nmmlab %s (riscv64, QEMU virt) on hart %lu, SBI %ld.%ld%s\n",
-	       MMLAB_VERSION_STRING, hartid, (v >> 24) & 0x7f, v & 0xffffff,
+	       MMLAB_VERSION_STRING, boot->hartid, (v >> 24) & 0x7f, v & 0xffffff,
 	       sbi_has_dbcn() ? ", debug console" : "");
 	printk("config: heap=%s size=%u KiB frames=%s zbb=%s timer=%d Hz "
 	       "debug_heap=%s debug_frames=%s ktest=%s\n",
@@ -76,22 +79,24 @@ static void banner_print(unsigned long hartid)
 	       IS_ENABLED(CONFIG_KTEST) ? "y" : "n");
 	printk("kernel: image 0x%lx-0x%lx, dtb 0x%lx\n",
 	       (unsigned long)__kernel_start, (unsigned long)__kernel_end,
-	       boot_dtb_addr);
+	       boot->dtb_addr);
 }
 
 __noreturn void start_kernel(unsigned long hartid, unsigned long dtb);
 
 void start_kernel(unsigned long hartid, unsigned long dtb)
 {
+	struct boot_info boot;
 	int status = EXIT_OK;
 
 	sbi_init();
 	trap_init();
-	boot_fdt_init(dtb);
-	banner_print(hartid);
-	machine_exit_init();
-	timer_init(timebase_hz());
-	mm_init();
+	boot = boot_info_make(hartid, dtb);
+	cmdline_init(boot.fdt);
+	banner_print(&boot);
+	machine_exit_init(boot.fdt);
+	timer_init(timebase_hz(boot.fdt));
+	mm_init(&boot);
 
 	if (IS_ENABLED(CONFIG_BENCH) && map_requested())
 		status = map_run();

@@ -165,11 +165,11 @@ static struct pa_range reg_to_range(const struct fdt_reg *reg)
 static int node_add_regs(struct memmap *m, const struct fdt *fdt, int node,
 			 const char *what)
 {
+	struct fdt_reg_iter it;
 	struct fdt_reg reg;
-	unsigned i;
-	int err;
+	int err = fdt_reg_begin(fdt, node, &it);
 
-	for (i = 0; (err = fdt_reg(fdt, node, i, &reg)) == 0; i++) {
+	while (!err && (err = fdt_reg_next(&it, &reg)) == 0) {
 		struct pa_range r = reg_to_range(&reg);
 		int st = what ? memmap_reserve(m, r, what) : memmap_add_ram(m, r);
 
@@ -205,11 +205,12 @@ static int reserved_memory_add(struct memmap *m, const struct fdt *fdt)
 /* The entries of the memory-reservation block (/memreserve/). */
 static int rsvmap_add(struct memmap *m, const struct fdt *fdt)
 {
+	struct fdt_rsv_iter it;
 	struct fdt_reg rsv;
-	unsigned i;
 	int err;
 
-	for (i = 0; (err = fdt_reservation(fdt, i, &rsv)) == 0; i++) {
+	fdt_reservation_begin(fdt, &it);
+	while ((err = fdt_reservation_next(&it, &rsv)) == 0) {
 		int st = memmap_reserve(m, reg_to_range(&rsv), "memreserve");
 
 		if (st)
@@ -342,86 +343,3 @@ int memmap_build(struct memmap *m, const struct memmap_boot *boot)
 	memmap_compute_free(m);
 	return MEMMAP_OK;
 }
-
-/* ------------------------------------------------------------------------ */
-/* Kernel glue: boot globals, log, panics (not built into host tests)       */
-/* ------------------------------------------------------------------------ */
-#ifndef MMLAB_HOST
-#include <mmlab/kernel.h>
-#include <mmlab/printk.h>
-
-static struct memmap boot_map;
-static bool boot_map_ready;
-
-/* The boot inputs: the checked tree, the image bounds, the blob's extent. */
-static struct memmap_boot boot_inputs(void)
-{
-	struct memmap_boot b = {
-		.fdt = boot_fdt,
-		.kernel = pa_range_make(PADDR((uint64_t)(uintptr_t)__kernel_start),
-					PADDR((uint64_t)(uintptr_t)__kernel_end)),
-		.fallback_size = CONFIG_PHYS_MEM_FALLBACK_SIZE,
-	};
-
-	b.dtb = pa_range_sized(PADDR(boot_dtb_addr),
-			       boot_fdt ? fdt_total_size(boot_fdt) : 0);
-	return b;
-}
-
-static void boot_map_print(const struct memmap *m)
-{
-	unsigned i;
-
-	for (i = 0; i < m->nr_ram; i++)
-		pr_info("mm: ram      " PA_RANGE_FMT " %lu MiB\n",
-			PA_RANGE_ARG(m->ram[i]),
-			(unsigned long)(pa_range_len(m->ram[i]) / MiB));
-	for (i = 0; i < m->nr_rsv; i++)
-		pr_info("mm: reserved " PA_RANGE_FMT " %s\n",
-			PA_RANGE_ARG(m->rsv[i].bytes), m->rsv[i].what);
-	for (i = 0; i < m->nr_free; i++)
-		pr_info("mm: free     " PA_RANGE_FMT " %lu frames\n",
-			PA_RANGE_ARG(ppn_range_to_pa(m->free[i])),
-			(unsigned long)ppn_range_len(m->free[i]));
-}
-
-/* Panic for a kernel image that does not fit, naming both sizes. */
-static __noreturn void kernel_too_big(const struct memmap *m, struct pa_range k)
-{
-	panic("memmap_init: kernel image " PA_FMT "-" PA_FMT " (heap %lu MiB) "
-	      "runs past the end of RAM at " PA_FMT,
-	      PA_ARG(k.start), PA_ARG(k.end),
-	      (unsigned long)CONFIG_HEAP_SIZE / MiB,
-	      PA_ARG(memmap_ram_end_after(m, k.start)));
-}
-
-const struct memmap *memmap_init(void)
-{
-	struct memmap_boot b = boot_inputs();
-	int err = memmap_build(&boot_map, &b);
-
-	if (b.fdt && (err == MEMMAP_ENORAM || err == MEMMAP_EFDT)) {
-		pr_warn("mm: device tree memory map unusable (%s); assuming %lu MiB at " PA_FMT "\n",
-			memmap_strerror(err), (unsigned long)(b.fallback_size / MiB),
-			PA_ARG(PADDR(MEMMAP_RAM_BASE)));
-		b.fdt = NULL;
-		err = memmap_build(&boot_map, &b);
-	} else if (!b.fdt) {
-		pr_warn("mm: no device tree; assuming %lu MiB of RAM at " PA_FMT "\n",
-			(unsigned long)(b.fallback_size / MiB),
-			PA_ARG(PADDR(MEMMAP_RAM_BASE)));
-	}
-	if (err == MEMMAP_EKERNEL)
-		kernel_too_big(&boot_map, b.kernel);
-	if (err)
-		panic("memmap_init: cannot build the memory map: %s", memmap_strerror(err));
-	boot_map_print(&boot_map);
-	boot_map_ready = true;
-	return &boot_map;
-}
-
-const struct memmap *memmap_boot_map(void)
-{
-	return boot_map_ready ? &boot_map : NULL;
-}
-#endif /* !MMLAB_HOST */

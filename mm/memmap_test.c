@@ -13,21 +13,24 @@
 #include <mm/memmap.h>
 #include <mmlab/kernel.h>
 #include <mmlab/ktest.h>
+#include "internal.h"
 
 /* RAM bytes the tree's /memory nodes describe (the fallback size without one). */
 static uint64_t tree_ram_bytes(void)
 {
+	const struct fdt *fdt = mm_boot_info()->fdt;
+	struct fdt_reg_iter it;
 	struct fdt_reg reg;
 	uint64_t bytes = 0;
-	unsigned i;
 	int node;
 
-	if (!boot_fdt)
+	if (!fdt)
 		return CONFIG_PHYS_MEM_FALLBACK_SIZE;
-	for (node = fdt_next_node_named(boot_fdt, -1, "memory"); node >= 0;
-	     node = fdt_next_node_named(boot_fdt, node, "memory"))
-		for (i = 0; fdt_reg(boot_fdt, node, i, &reg) == 0; i++)
-			bytes += reg.size;
+	for (node = fdt_next_node_named(fdt, -1, "memory"); node >= 0;
+	     node = fdt_next_node_named(fdt, node, "memory"))
+		if (fdt_reg_begin(fdt, node, &it) == 0)
+			while (fdt_reg_next(&it, &reg) == 0)
+				bytes += reg.size;
 	return bytes;
 }
 
@@ -40,9 +43,10 @@ static struct ppn_range kernel_pages(void)
 
 static struct ppn_range dtb_pages(void)
 {
-	uint64_t size = boot_fdt ? fdt_total_size(boot_fdt) : 0;
+	const struct boot_info *boot = mm_boot_info();
+	uint64_t size = boot->fdt ? fdt_total_size(boot->fdt) : 0;
 
-	return pa_range_to_ppn_outward(pa_range_sized(PADDR(boot_dtb_addr), size));
+	return pa_range_to_ppn_outward(pa_range_sized(PADDR(boot->dtb_addr), size));
 }
 
 /* The summary line's relation: total == RAM bytes / 4096. */
@@ -145,7 +149,7 @@ static void tree_refused(struct ktest *t, const char *what, size_t size,
 	struct fdt fdt;
 	int err;
 
-	memcpy(tree_copy, (const void *)boot_dtb_addr, size);
+	memcpy(tree_copy, (const void *)mm_boot_info()->dtb_addr, size);
 	corrupt(tree_copy, size);
 	err = fdt_init(&fdt, tree_copy, max_size);
 	if (!err)
@@ -202,13 +206,14 @@ static void memmap_corrupt_tree_falls_back(struct ktest *t)
 					PADDR((uint64_t)(uintptr_t)__kernel_end)),
 		.fallback_size = CONFIG_PHYS_MEM_FALLBACK_SIZE,
 	};
+	const struct fdt *fdt = mm_boot_info()->fdt;
 	size_t size;
 
-	if (!boot_fdt) {
+	if (!fdt) {
 		ktest_skip(t, "booted without a usable device tree");
 		return;
 	}
-	size = fdt_total_size(boot_fdt);
+	size = fdt_total_size(fdt);
 	if (size > TREE_COPY_MAX) {
 		ktest_skip(t, "device tree larger than the test's copy");
 		return;

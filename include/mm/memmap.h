@@ -6,7 +6,7 @@
  * and reserved ranges (firmware, the kernel image, the device tree blob,
  * /reserved-memory children, the /memreserve/ block), then computes the free
  * page ranges: RAM rounded inward to whole pages, minus every reservation
- * rounded outward. Everything here except memmap_init() is pure arithmetic
+ * rounded outward. Everything here is pure arithmetic
  * over a caller-owned struct (no globals, no printing), so tests/host builds
  * the same code and feeds it device trees.
  *
@@ -129,17 +129,5 @@ paddr_t memmap_ram_end_after(const struct memmap *m, paddr_t pa);
 
 /* memmap_strerror - Return: a constant description of a memmap_status. */
 const char *memmap_strerror(int err);
-
-/*
- * memmap_init - build the boot memory map from the firmware's device tree
- * and the kernel's layout, log it, and return it (static storage, valid for
- * the kernel's lifetime). Falls back to CONFIG_PHYS_MEM_FALLBACK_SIZE with a
- * warning when the tree is missing or unusable; panics when the kernel
- * image does not fit in RAM or a reservation cannot be recorded.
- */
-const struct memmap *memmap_init(void);
-
-/* memmap_boot_map - Return: the map memmap_init() built (NULL before). */
-const struct memmap *memmap_boot_map(void);
 
 #endif /* MM_MEMMAP_H */

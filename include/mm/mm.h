@@ -3,11 +3,14 @@
 #ifndef MM_MM_H
 #define MM_MM_H
 
+struct boot_info;
+
 /*
  * mm_init - discover RAM, set up the frame allocator over what is free and
  * the kernel heap. Panics with the reason when memory cannot be set up
- * (for example a heap larger than the RAM left for it).
+ * (for example a heap larger than the RAM left for it). @boot (the device
+ * tree, or none) is the only input; mm keeps a copy for its self-tests.
  */
-void mm_init(void);
+void mm_init(const struct boot_info *boot);
 
 #endif /* MM_MM_H */
