@@ -12,10 +12,9 @@
 #include <mmlab/ktest.h>
 #include <mmlab/printk.h>
 
-extern const struct ktest_suite __start_ktest_suites[], __stop_ktest_suites[];
+REGISTRY_DECLARE(ktest_suites, struct ktest_suite);
 
-#define for_each_suite(s) \
-	for (s = __start_ktest_suites; s < __stop_ktest_suites; s++)
+#define for_each_suite(s)	registry_for_each(ktest_suites, s)
 #define for_each_case(c, s) \
 	for (c = (s)->cases; c->name; c++)
 

@@ -10,6 +10,14 @@ ENTRY(_start)
 
 #define KERNEL_BASE 0x80200000
 
+/* A registry table (include/mmlab/registry.h) and its bounds. */
+#define REGISTRY(name)				\
+	name : {				\
+		__start_##name = .;		\
+		KEEP(*(name))			\
+		__stop_##name = .;		\
+	}
+
 SECTIONS
 {
 	. = KERNEL_BASE;
@@ -28,23 +36,12 @@ SECTIONS
 		*(.srodata .srodata.*)
 	}
 
-	/* Registration tables: test suites and allocator algorithms. */
+	/* Registries (include/mmlab/registry.h): suites, algorithms, benchmarks. */
 	. = ALIGN(8);
-	ktest_suites : {
-		__start_ktest_suites = .;
-		KEEP(*(ktest_suites))
-		__stop_ktest_suites = .;
-	}
-	heap_algos : {
-		__start_heap_algos = .;
-		KEEP(*(heap_algos))
-		__stop_heap_algos = .;
-	}
-	frame_algos : {
-		__start_frame_algos = .;
-		KEEP(*(frame_algos))
-		__stop_frame_algos = .;
-	}
+	REGISTRY(ktest_suites)
+	REGISTRY(heap_algos)
+	REGISTRY(frame_algos)
+	REGISTRY(benches)
 
 	. = ALIGN(8);
 	.kallsyms : {

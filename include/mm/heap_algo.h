@@ -17,6 +17,7 @@
 #define MM_HEAP_ALGO_H
 
 #include <mmlab/compiler.h>
+#include <mmlab/registry.h>
 
 /* Result of heap_algo.free(); the front end turns errors into a panic. */
 enum heap_free_result {
@@ -120,15 +121,12 @@ struct heap_algo {
 	void (*walk)(void *heap, heap_walk_fn fn, void *arg);
 };
 
-#define HEAP_ALGO_REGISTER(ident, ...)					\
-	__attribute__((used, section("heap_algos"), aligned(8)))	\
-	const struct heap_algo heap_algo_##ident = __VA_ARGS__
+#define HEAP_ALGO_REGISTER(ident, ...) \
+	REGISTRY_ENTRY(heap_algos, struct heap_algo, heap_algo_##ident) = __VA_ARGS__
 
-/* Provided by the linker for the "heap_algos" section. */
-extern const struct heap_algo __start_heap_algos[], __stop_heap_algos[];
+REGISTRY_DECLARE(heap_algos, struct heap_algo);
 
-#define heap_algo_for_each(a) \
-	for (a = __start_heap_algos; a < __stop_heap_algos; a++)
+#define heap_algo_for_each(a)	registry_for_each(heap_algos, a)
 
 /*
  * HEAP_ALGO_POISON (set by the front end under CONFIG_DEBUG_HEAP): every byte
