@@ -49,7 +49,15 @@ static struct boot_info boot_info_make(unsigned long hartid, unsigned long dtb)
 	return boot;
 }
 
-/* The timer frequency from /cpus "timebase-frequency", or QEMU's 10 MHz. */
+/*
+ * The timer frequency from /cpus "timebase-frequency", or QEMU's 10 MHz.
+ * A value no real timer has (below 10 kHz a tick period rounds to nothing
+ * useful and the interrupts storm; above 1 GHz the tick arithmetic
+ * overflows its budget) is refused with a warning naming it.
+ */
+#define TIMEBASE_MIN	10000UL
+#define TIMEBASE_MAX	1000000000UL
+
 static unsigned long timebase_hz(const struct fdt *fdt)
 {
 	uint32_t hz;
@@ -58,8 +66,13 @@ static unsigned long timebase_hz(const struct fdt *fdt)
 	if (!fdt)
 		return TIMEBASE_DEFAULT;
 	cpus = fdt_path_offset(fdt, "/cpus");
-	if (cpus < 0 || fdt_property_u32(fdt, cpus, "timebase-frequency", &hz) < 0 || !hz)
+	if (cpus < 0 || fdt_property_u32(fdt, cpus, "timebase-frequency", &hz) < 0)
 		return TIMEBASE_DEFAULT;
+	if (hz < TIMEBASE_MIN || hz > TIMEBASE_MAX) {
+		pr_warn("dtb: /cpus timebase-frequency %u Hz is outside %lu..%lu; using %lu Hz\n",
+			hz, TIMEBASE_MIN, TIMEBASE_MAX, TIMEBASE_DEFAULT);
+		return TIMEBASE_DEFAULT;
+	}
 	return hz;
 }
 
