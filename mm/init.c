@@ -14,6 +14,7 @@
 #include <mmlab/kernel.h>
 #include <mmlab/panic.h>
 #include <mmlab/printk.h>
+#include <mmlab/trap.h>
 #include "internal.h"
 
 static struct boot_info boot_copy;	/* what mm_init() was given */
@@ -52,14 +53,56 @@ static void boot_map_print(const struct memmap *m)
 			(unsigned long)ppn_range_len(m->free[i]));
 }
 
-/* Panic for a kernel image that does not fit, naming both sizes. */
-static __noreturn void kernel_too_big(const struct memmap *m, struct pa_range k)
+/*
+ * Panic for a kernel image that RAM does not hold, with the real cause: RAM
+ * that starts after the image, or an image (heap included) too large.
+ */
+static __noreturn void kernel_outside_ram(const struct memmap *m, struct pa_range k)
 {
+	paddr_t end = memmap_ram_end_after(m, k.start);
+
+	if (pa_eq(end, k.start))
+		panic("mm_init: the kernel image at " PA_FMT " is not in the RAM the device "
+		      "tree describes (which starts at " PA_FMT ")",
+		      PA_ARG(k.start), PA_ARG(m->ram[0].start));
 	panic("mm_init: kernel image " PA_FMT "-" PA_FMT " (heap %lu MiB) "
 	      "runs past the end of RAM at " PA_FMT,
 	      PA_ARG(k.start), PA_ARG(k.end),
-	      (unsigned long)CONFIG_HEAP_SIZE / MiB,
-	      PA_ARG(memmap_ram_end_after(m, k.start)));
+	      (unsigned long)CONFIG_HEAP_SIZE / MiB, PA_ARG(end));
+}
+
+/* Warn about each tree entry the map left out. */
+static void skipped_print(const struct memmap *m)
+{
+	unsigned i;
+
+	for (i = 0; i < m->nr_skipped && i < MEMMAP_MAX_NOTES; i++)
+		pr_warn("mm: left out RAM of %s: %s (the map holds %d ranges)\n",
+			m->skipped[i].node, memmap_strerror(m->skipped[i].err),
+			MEMMAP_MAX_RAM);
+	if (m->nr_skipped > MEMMAP_MAX_NOTES)
+		pr_warn("mm: and %u more entries left out\n", m->nr_skipped - MEMMAP_MAX_NOTES);
+}
+
+/*
+ * Every RAM range the tree describes must be there: its last byte is read
+ * with the fault caught, so a tree that promises more RAM than the machine
+ * has is named here instead of faulting later. (Not the first byte: the
+ * firmware's region at the start of RAM is closed to S-mode.)
+ */
+static void ram_check_present(const struct memmap *m)
+{
+	unsigned i;
+
+	for (i = 0; i < m->nr_ram; i++) {
+		struct pa_range r = m->ram[i];
+		paddr_t last = PADDR(pa_val(r.end) - 1);
+
+		if (!trap_probe_read(pa_val(last)))
+			panic("mm_init: RAM at " PA_FMT " described by the device tree is not there "
+			      "(the range " PA_RANGE_FMT " runs past the machine's memory)",
+			      PA_ARG(last), PA_RANGE_ARG(r));
+	}
 }
 
 /*
@@ -73,21 +116,19 @@ static const struct memmap *boot_map_build(const struct boot_info *boot)
 	struct memmap_boot b = boot_inputs(boot);
 	int err = memmap_build(&boot_map, &b);
 
-	if (b.fdt && (err == MEMMAP_ENORAM || err == MEMMAP_EFDT)) {
-		pr_warn("mm: device tree memory map unusable (%s); assuming %lu MiB at " PA_FMT "\n",
-			memmap_strerror(err), (unsigned long)(b.fallback_size / MiB),
-			PA_ARG(PADDR(MEMMAP_RAM_BASE)));
-		b.fdt = NULL;
-		err = memmap_build(&boot_map, &b);
-	} else if (!b.fdt) {
+	if (!b.fdt)
 		pr_warn("mm: no device tree; assuming %lu MiB of RAM at " PA_FMT "\n",
 			(unsigned long)(b.fallback_size / MiB),
 			PA_ARG(PADDR(MEMMAP_RAM_BASE)));
-	}
+	skipped_print(&boot_map);
 	if (err == MEMMAP_EKERNEL)
-		kernel_too_big(&boot_map, b.kernel);
+		kernel_outside_ram(&boot_map, b.kernel);
+	if (err && boot_map.fatal.node)
+		panic("mm_init: cannot honour %s in the device tree: %s",
+		      boot_map.fatal.node, memmap_strerror(boot_map.fatal.err));
 	if (err)
 		panic("mm_init: cannot build the memory map: %s", memmap_strerror(err));
+	ram_check_present(&boot_map);
 	boot_map_print(&boot_map);
 	return &boot_map;
 }

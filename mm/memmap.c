@@ -58,6 +58,8 @@ void memmap_reset(struct memmap *m)
 	m->nr_ram = 0;
 	m->nr_rsv = 0;
 	m->nr_free = 0;
+	m->nr_skipped = 0;
+	m->fatal = (struct memmap_note){ NULL, MEMMAP_OK };
 }
 
 int memmap_add_ram(struct memmap *m, struct pa_range r)
@@ -161,22 +163,62 @@ static struct pa_range reg_to_range(const struct fdt_reg *reg)
 	return pa_range_make(PADDR(reg->address), PADDR(end));
 }
 
-/* Add every reg entry of @node as RAM (@what NULL) or as reserved by @what. */
-static int node_add_regs(struct memmap *m, const struct fdt *fdt, int node,
-			 const char *what)
+/* Note that @node was left out for @err (the first few are kept). */
+static void note_skipped(struct memmap *m, const char *node, int err)
+{
+	if (m->nr_skipped < MEMMAP_MAX_NOTES)
+		m->skipped[m->nr_skipped] = (struct memmap_note){ node, err };
+	m->nr_skipped++;
+}
+
+/* Record why the map failed; Return: @err. */
+static int note_fatal(struct memmap *m, const char *node, int err)
+{
+	m->fatal = (struct memmap_note){ node, err };
+	return err;
+}
+
+/* The node's name for messages ("?" when even that cannot be read). */
+static const char *node_name_or_unknown(const struct fdt *fdt, int node)
+{
+	const char *name;
+
+	return fdt_node_name(fdt, node, &name) < 0 ? "?" : name;
+}
+
+/*
+ * Add every reg entry of @node as RAM: an entry that cannot be decoded
+ * ends the node (what came before it stays), RAM beyond the table is left
+ * out; both are noted, since using less RAM is always safe.
+ */
+static void node_add_ram(struct memmap *m, const struct fdt *fdt, int node)
+{
+	struct fdt_reg_iter it;
+	struct fdt_reg reg;
+	int err = fdt_reg_begin(fdt, node, &it);
+
+	while (!err && (err = fdt_reg_next(&it, &reg)) == 0)
+		if (memmap_add_ram(m, reg_to_range(&reg)) == MEMMAP_EFULL)
+			note_skipped(m, node_name_or_unknown(fdt, node), MEMMAP_EFULL);
+	if (err != FDT_ERR_NOTFOUND)
+		note_skipped(m, node_name_or_unknown(fdt, node), MEMMAP_EFDT);
+}
+
+/* Reserve every reg entry of @node under @what; any failure is fatal. */
+static int node_add_reserved(struct memmap *m, const struct fdt *fdt, int node,
+			     const char *what)
 {
 	struct fdt_reg_iter it;
 	struct fdt_reg reg;
 	int err = fdt_reg_begin(fdt, node, &it);
 
 	while (!err && (err = fdt_reg_next(&it, &reg)) == 0) {
-		struct pa_range r = reg_to_range(&reg);
-		int st = what ? memmap_reserve(m, r, what) : memmap_add_ram(m, r);
+		int st = memmap_reserve(m, reg_to_range(&reg), what);
 
 		if (st)
-			return st;
+			return note_fatal(m, what, st);
 	}
-	return err == FDT_ERR_NOTFOUND ? MEMMAP_OK : MEMMAP_EFDT;
+	return err == FDT_ERR_NOTFOUND ? MEMMAP_OK : note_fatal(m, what, MEMMAP_EFDT);
 }
 
 /* The children of /reserved-memory, each reserved under its node name. */
@@ -188,18 +230,15 @@ static int reserved_memory_add(struct memmap *m, const struct fdt *fdt)
 	if (parent == FDT_ERR_NOTFOUND)
 		return MEMMAP_OK;
 	if (parent < 0)
-		return MEMMAP_EFDT;
+		return note_fatal(m, "/reserved-memory", MEMMAP_EFDT);
 	for (child = fdt_first_child(fdt, parent); child >= 0;
 	     child = fdt_next_sibling(fdt, child)) {
-		const char *name;
-
-		if (fdt_node_name(fdt, child, &name) < 0)
-			return MEMMAP_EFDT;
-		err = node_add_regs(m, fdt, child, name);
+		err = node_add_reserved(m, fdt, child, node_name_or_unknown(fdt, child));
 		if (err)
 			return err;
 	}
-	return child == FDT_ERR_NOTFOUND ? MEMMAP_OK : MEMMAP_EFDT;
+	return child == FDT_ERR_NOTFOUND ? MEMMAP_OK :
+	       note_fatal(m, "/reserved-memory", MEMMAP_EFDT);
 }
 
 /* The entries of the memory-reservation block (/memreserve/). */
@@ -214,9 +253,9 @@ static int rsvmap_add(struct memmap *m, const struct fdt *fdt)
 		int st = memmap_reserve(m, reg_to_range(&rsv), "memreserve");
 
 		if (st)
-			return st;
+			return note_fatal(m, "memreserve", st);
 	}
-	return err == FDT_ERR_NOTFOUND ? MEMMAP_OK : MEMMAP_EFDT;
+	return err == FDT_ERR_NOTFOUND ? MEMMAP_OK : note_fatal(m, "memreserve", MEMMAP_EFDT);
 }
 
 int memmap_add_fdt(struct memmap *m, const struct fdt *fdt)
@@ -224,13 +263,10 @@ int memmap_add_fdt(struct memmap *m, const struct fdt *fdt)
 	int node, err;
 
 	for (node = fdt_next_node_named(fdt, -1, "memory"); node >= 0;
-	     node = fdt_next_node_named(fdt, node, "memory")) {
-		err = node_add_regs(m, fdt, node, NULL);
-		if (err)
-			return err;
-	}
+	     node = fdt_next_node_named(fdt, node, "memory"))
+		node_add_ram(m, fdt, node);
 	if (node != FDT_ERR_NOTFOUND)
-		return MEMMAP_EFDT;
+		return note_fatal(m, "/", MEMMAP_EFDT);
 	err = reserved_memory_add(m, fdt);
 	return err ? err : rsvmap_add(m, fdt);
 }

@@ -16,6 +16,7 @@ extern char trap_entry[];
 
 static const struct trap_frame *current_frame;
 static unsigned long breakpoints;
+static volatile bool probing, probe_faulted;	/* trap_probe_read() */
 
 const char *const trap_reg_names[31] = {
 	"ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1",
@@ -85,6 +86,15 @@ static unsigned long insn_length(unsigned long pc)
 
 void timer_handle(void);
 
+bool trap_probe_read(unsigned long addr)
+{
+	probe_faulted = false;
+	probing = true;
+	(void)*(volatile const uint8_t *)addr;
+	probing = false;
+	return !probe_faulted;
+}
+
 /*
  * Traps nest only when the handling of one faults (interrupts stay off in
  * the handler): a fault in panic()'s printing, or in the exit. Past this
@@ -121,6 +131,9 @@ void trap_handle(struct trap_frame *tf)
 		timer_handle();
 	} else if (code == EXC_BREAKPOINT) {
 		breakpoints++;
+		tf->sepc += insn_length(tf->sepc);
+	} else if (probing && code == EXC_LOAD_ACCESS) {
+		probe_faulted = true;
 		tf->sepc += insn_length(tf->sepc);
 	} else {
 		printk("trap: unexpected exception: %s (scause %lu) at sepc=0x%lx stval=0x%lx\n",
