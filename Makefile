@@ -29,11 +29,12 @@ AR      := $(CROSS_COMPILE)ar
 NM      := $(CROSS_COMPILE)nm
 OBJCOPY := $(CROSS_COMPILE)objcopy
 HOSTCC  ?= gcc
+FUZZCC  ?= clang
 PYTHON  := /usr/bin/python3
 QEMU    ?= qemu-system-riscv64
 QEMU_BIOS ?= /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
 GDB     ?= gdb-multiarch
-export CC AR NM OBJCOPY HOSTCC PYTHON QEMU CROSS_COMPILE
+export CC AR NM OBJCOPY HOSTCC FUZZCC PYTHON QEMU CROSS_COMPILE
 
 # Tools first: every goal but these few runs kconfiglib, a compiler or QEMU,
 # so scripts/check-tools runs while this Makefile is read, before any rule
@@ -42,7 +43,7 @@ export CC AR NM OBJCOPY HOSTCC PYTHON QEMU CROSS_COMPILE
 # line naming the sudo command, having written nothing.
 tool-free-goals := clean mrproper distclean install-deps check-tools docs fresh-check
 check-tools-cmd := $(abspath $(dir $(this-makefile)))/scripts/check-tools \
-	$(CC) $(HOSTCC) $(PYTHON) $(QEMU) $(QEMU_BIOS)
+	$(CC) $(HOSTCC) $(FUZZCC) $(PYTHON) $(QEMU) $(QEMU_BIOS)
 ifneq ($(filter-out $(tool-free-goals),$(or $(MAKECMDGOALS),all)),)
 tools-problem := $(shell $(check-tools-cmd))
 ifneq ($(.SHELLSTATUS),0)
