@@ -21,6 +21,7 @@ import argparse
 import glob
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -258,6 +259,35 @@ def stage_errors(srctree, out, tally):
                  r"kernel image ends at .* lower CONFIG_HEAP_SIZE")
     expect_error(tally, "unknown make target", ["make", "-C", srctree, "O=" + d, "no-such-target"],
                  r"No rule to make target")
+    errors_first_contact(srctree, out, tally)
+
+
+def errors_first_contact(srctree, out, tally):
+    """A first command on a machine without the tools (auto-install off)
+    stops in one line naming the install command, before any rule runs: no
+    kconfiglib traceback, no "No rule to make target", no output directory."""
+    fresh = os.path.join(out, "errors", "first-contact")
+    shutil.rmtree(fresh, ignore_errors=True)
+    env = dict(os.environ, MMLAB_AUTO_INSTALL="0")
+    a_defconfig = os.path.basename(sorted(glob.glob(os.path.join(srctree, "configs", "*_defconfig")))[0])
+    absent = ["CROSS_COMPILE=/nonexistent/", "PYTHON=/nonexistent/python3"]
+    expected = re.compile(r"missing: /nonexistent/\S+; install with: sudo \S*scripts/install-deps")
+    goals = ["run", "check", "menuconfig", "bench", "maps", "defconfig", a_defconfig]
+    passed = 0
+    for goal in goals:
+        for var in absent:
+            status, text = run(["make", "-C", srctree, "O=" + fresh, var, goal], env=env)
+            lines = [l for l in text.splitlines() if not re.match(r"make(\[\d+\])?: (Entering|Leaving) directory", l)]
+            wrote = os.path.exists(fresh)
+            if status != 0 and len(lines) == 1 and expected.search(lines[0]) and not wrote:
+                passed += 1
+                continue
+            tally.fail("errors: first contact: make %s %s: exit %d,%s output: %s" % (
+                var, goal, status, " wrote %s," % fresh if wrote else "", text.strip()[-400:]))
+            shutil.rmtree(fresh, ignore_errors=True)
+    tally.ok("errors: first contact", passed)
+    print("  %-40s %d of %d: one line, nothing written" % (
+        "first command without the tools", passed, len(goals) * len(absent)), flush=True)
 
 
 def stage_matrix(srctree, out, tally, names=None):

@@ -35,7 +35,9 @@ TARGETS = [
         ("randcheck N=200", "Build and boot N random configurations"),
         ("bench", "Benchmark every defconfig (CONFIGS=, TRACE=): table and plots in build/bench"),
         ("maps", "Boot the current config with map=all and draw its heap and frame maps in build/maps"),
+        ("fresh-check", "The README's two commands on a brand-new Debian 12 root, in a chroot (as root)"),
         ("install-deps", "Install the Debian packages mmlab needs (as root)"),
+        ("check-tools", "Check the tools every goal needs (every goal does this first; as root, installs)"),
         ("docs", "Regenerate the diagrams in docs/images from their Graphviz sources"),
     ]),
 ]
@@ -49,6 +51,7 @@ VARIABLES = [
     ("QEMU_BIOS=FILE", "Firmware (default Debian's OpenSBI fw_dynamic.bin)"),
     ("BOOTARGS=\"...\"", "Kernel command line for make run (e.g. ktest.filter=heap)"),
     ("KCONFIG_SEED=N", "Seed for randconfig"),
+    ("MMLAB_AUTO_INSTALL=0", "As root, do not install missing packages: say what is missing"),
     ("CONFIGS=\"a b\"", "Defconfigs for make bench (default: all)"),
     ("TRACE=FILE", "Replay an allocation trace in make bench"),
 ]
