@@ -32,7 +32,7 @@ TARGETS = [
         ("check", "Every test: host tests, fuzzing, all defconfigs, RAM sizes, randconfigs"),
         ("host-check", "Host unit tests only (ASan/UBSan)"),
         ("host-fuzz", "Host fuzzers only, fixed seed"),
-        ("randcheck N=200", "Build and boot N random configurations"),
+        ("randcheck N=200", "Build and boot N random configurations (fresh seeds, printed)"),
         ("bench", "Benchmark every defconfig (CONFIGS=, TRACE=): table and plots in build/bench"),
         ("maps", "Boot the current config with map=all and draw its heap and frame maps in build/maps"),
         ("install-deps", "Install the Debian packages mmlab needs (as root)"),
@@ -48,7 +48,8 @@ VARIABLES = [
     ("QEMU_MEM=SIZE", "RAM for make run/debug (default 128M)"),
     ("QEMU_BIOS=FILE", "Firmware (default Debian's OpenSBI fw_dynamic.bin)"),
     ("BOOTARGS=\"...\"", "Kernel command line for make run (e.g. ktest.filter=heap)"),
-    ("KCONFIG_SEED=N", "Seed for randconfig"),
+    ("KCONFIG_SEED=N", "Seed for randconfig; with randcheck, test that one seed"),
+    ("STAGES=\"a b\"", "Only these stages of make check (lint host fuzz errors ...)"),
     ("CONFIGS=\"a b\"", "Defconfigs for make bench (default: all)"),
     ("TRACE=FILE", "Replay an allocation trace in make bench"),
 ]
