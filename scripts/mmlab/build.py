@@ -22,7 +22,7 @@ def make(srctree, goals, out_dir=None, makefile=None, variables=(), env=None):
     @variables are extra NAME=value words; @env defaults to
     proc.clean_env(). Return: (exit status, output).
     """
-    cmd = ["make", "-C", srctree, jobs_flag()]
+    cmd = ["make", "-C", srctree, "--no-print-directory", jobs_flag()]
     if makefile:
         cmd += ["-f", makefile]
     if out_dir:
