@@ -315,9 +315,11 @@ host-check:
 host-fuzz:
 	$(Q)$(MAKE) -f $(srctree)/tests/host/Makefile objtree=$(abspath build) fuzz
 
-# Everything: host tests, the defconfig matrix, RAM sizes, randconfigs.
+# Everything: host tests, the defconfig matrix, RAM sizes, randconfigs...
+# STAGES="lint docs" runs only those stages of scripts/check.py.
 check: $(KCONFIG_CONFIG)
-	$(Q)$(PYTHON) $(srctree)/scripts/check.py --srctree $(srctree) --out $(abspath build)
+	$(Q)$(PYTHON) $(srctree)/scripts/check.py --srctree $(srctree) --out $(abspath build) \
+		$(addprefix --only ,$(STAGES))
 
 # Benchmarks of every defconfig (or CONFIGS="a_defconfig b_defconfig"), with
 # TRACE=file replayed too: results, table and plots in build/bench, or in
@@ -328,11 +330,12 @@ bench:
 	$(Q)$(PYTHON) $(srctree)/scripts/bench.py --srctree $(srctree) --out $(bench-out) \
 		$(if $(CONFIGS),--configs $(CONFIGS)) $(if $(TRACE),--trace $(TRACE))
 
-# Many random configurations: make randcheck N=200
+# Many random configurations, fresh seeds: make randcheck N=200. One seed
+# again (with its panic cases): make randcheck KCONFIG_SEED=0x2a
 N ?= 20
 randcheck:
 	$(Q)$(PYTHON) $(srctree)/scripts/check.py --srctree $(srctree) --out $(abspath build) \
-		--only randconfig --rand $(N)
+		--only randconfig $(if $(KCONFIG_SEED),--seeds $(KCONFIG_SEED),--rand $(N))
 
 install-deps:
 	$(Q)$(srctree)/scripts/install-deps
