@@ -353,18 +353,17 @@ int memmap_build(struct memmap *m, const struct memmap_boot *boot)
 static struct memmap boot_map;
 static bool boot_map_ready;
 
-/* The boot inputs: the checked tree, the image bounds, the blob's extent. */
-static struct memmap_boot boot_inputs(void)
+/* The boot inputs: the tree @fdt (NULL: none) at @dtb, the image bounds. */
+static struct memmap_boot boot_inputs(const struct fdt *fdt, unsigned long dtb)
 {
 	struct memmap_boot b = {
-		.fdt = boot_fdt,
+		.fdt = fdt,
 		.kernel = pa_range_make(PADDR((uint64_t)(uintptr_t)__kernel_start),
 					PADDR((uint64_t)(uintptr_t)__kernel_end)),
 		.fallback_size = CONFIG_PHYS_MEM_FALLBACK_SIZE,
 	};
 
-	b.dtb = pa_range_sized(PADDR(boot_dtb_addr),
-			       boot_fdt ? fdt_total_size(boot_fdt) : 0);
+	b.dtb = pa_range_sized(PADDR(dtb), fdt ? fdt_total_size(fdt) : 0);
 	return b;
 }
 
@@ -385,19 +384,37 @@ static void boot_map_print(const struct memmap *m)
 			(unsigned long)ppn_range_len(m->free[i]));
 }
 
-/* Panic for a kernel image that does not fit, naming both sizes. */
+/*
+ * The kernel image does not fit the RAM found (QEMU -m too small for the
+ * heap): say so in one line, naming both sizes, and stop with EXIT_NO_RAM.
+ */
 static __noreturn void kernel_too_big(const struct memmap *m, struct pa_range k)
 {
-	panic("memmap_init: kernel image " PA_FMT "-" PA_FMT " (heap %lu MiB) "
-	      "runs past the end of RAM at " PA_FMT,
-	      PA_ARG(k.start), PA_ARG(k.end),
-	      (unsigned long)CONFIG_HEAP_SIZE / MiB,
-	      PA_ARG(memmap_ram_end_after(m, k.start)));
+	uint64_t ram = 0;
+	unsigned i;
+
+	for (i = 0; i < m->nr_ram; i++)
+		ram += pa_range_len(m->ram[i]);
+	printk("error: RAM too small: the kernel image " PA_FMT "-" PA_FMT " (heap %lu MiB) "
+	       "runs past the end of RAM at " PA_FMT " (%lu MiB of RAM); give QEMU more "
+	       "memory (-m) or lower CONFIG_HEAP_SIZE\n",
+	       PA_ARG(k.start), PA_ARG(k.end), (unsigned long)CONFIG_HEAP_SIZE / MiB,
+	       PA_ARG(memmap_ram_end_after(m, k.start)), (unsigned long)(ram / MiB));
+	machine_exit(EXIT_NO_RAM);
+}
+
+void memmap_check_fit(const struct fdt *fdt, unsigned long dtb)
+{
+	struct memmap_boot b = boot_inputs(fdt, dtb);
+	struct memmap m;
+
+	if (memmap_build(&m, &b) == MEMMAP_EKERNEL)
+		kernel_too_big(&m, b.kernel);
 }
 
 const struct memmap *memmap_init(void)
 {
-	struct memmap_boot b = boot_inputs();
+	struct memmap_boot b = boot_inputs(boot_fdt, boot_dtb_addr);
 	int err = memmap_build(&boot_map, &b);
 
 	if (b.fdt && (err == MEMMAP_ENORAM || err == MEMMAP_EFDT)) {

@@ -49,7 +49,6 @@ class BootResult:
 
 
 RAM_BASE = 0x80000000
-DTB_RESERVE = 2 << 20      # fw_dynamic puts the device tree 2 MiB below the top of RAM
 
 
 def mem_bytes(size):
@@ -73,10 +72,10 @@ def image_fit_error(elf, mem, nm="riscv64-linux-gnu-nm"):
     if end is None:
         return None
     ram_end = RAM_BASE + mem_bytes(mem)
-    if end > ram_end - DTB_RESERVE:
-        return ("error: the kernel image ends at 0x%x but RAM (-m %s) ends at 0x%x, and the "
-                "firmware needs the top 2 MiB for the device tree; lower CONFIG_HEAP_SIZE "
-                "or give QEMU more memory (QEMU_MEM=)" % (end, mem, ram_end))
+    # The kernel says the same when booted by hand (memmap_check_fit()).
+    if end > ram_end:
+        return ("error: the kernel image ends at 0x%x but RAM (-m %s) ends at 0x%x; lower "
+                "CONFIG_HEAP_SIZE or give QEMU more memory (QEMU_MEM=)" % (end, mem, ram_end))
     return None
 
 

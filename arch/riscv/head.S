@@ -2,7 +2,9 @@
 /*
  * Kernel entry. OpenSBI jumps here in S-mode with a0 = hart id and
  * a1 = physical address of the flattened device tree. Set up the boot
- * stack, clear .bss, and call start_kernel(hartid, dtb).
+ * stack, call boot_early(dtb) (which may stop when RAM is too small, and
+ * may move the device tree out of .bss), clear .bss, and call
+ * start_kernel(hartid, dtb).
  */
 	.section .text.entry, "ax"
 	.globl _start
@@ -14,6 +16,12 @@ _start:
 	la	sp, boot_stack_top
 	mv	s0, zero		/* frame-pointer chain ends here */
 	mv	tp, a0			/* tp holds the hart id (hart_id()) */
+
+	/* boot_early(dtb): the steps before .bss is cleared (kernel/main.c). */
+	mv	a0, a1
+	call	boot_early
+	mv	a1, a0
+	mv	a0, tp
 
 	la	t0, __bss_start
 	la	t1, __bss_end

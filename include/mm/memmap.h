@@ -131,11 +131,20 @@ paddr_t memmap_ram_end_after(const struct memmap *m, paddr_t pa);
 const char *memmap_strerror(int err);
 
 /*
+ * memmap_check_fit - when the RAM the checked tree @fdt (at @dtb) describes
+ * cannot hold the kernel image, say so in one line and stop QEMU with
+ * EXIT_NO_RAM; return otherwise. Called before .bss is cleared (clearing it
+ * would fault on the missing RAM), so it uses the stack only.
+ */
+void memmap_check_fit(const struct fdt *fdt, unsigned long dtb);
+
+/*
  * memmap_init - build the boot memory map from the firmware's device tree
  * and the kernel's layout, log it, and return it (static storage, valid for
  * the kernel's lifetime). Falls back to CONFIG_PHYS_MEM_FALLBACK_SIZE with a
- * warning when the tree is missing or unusable; panics when the kernel
- * image does not fit in RAM or a reservation cannot be recorded.
+ * warning when the tree is missing or unusable; stops like
+ * memmap_check_fit() when the kernel image does not fit in that RAM, and
+ * panics when a reservation cannot be recorded.
  */
 const struct memmap *memmap_init(void);
 

@@ -15,6 +15,7 @@ extern char boot_stack[], boot_stack_top[];
 /* Exit statuses seen by whoever started QEMU. */
 #define EXIT_OK		0
 #define EXIT_TEST_FAIL	1
+#define EXIT_NO_RAM	2	/* the RAM cannot hold the kernel image */
 #define EXIT_PANIC	3
 
 struct fdt;
@@ -36,8 +37,8 @@ const char *cmdline_get(const char *key, char *buf, size_t size);
 /* machine_exit - end QEMU with @status (0 = success); never returns. */
 __noreturn void machine_exit(int status);
 
-/* machine_exit_init - find the QEMU test device in the device tree. */
-void machine_exit_init(void);
+/* machine_exit_init - find the QEMU test device in the device tree @fdt (NULL: none). */
+void machine_exit_init(const struct fdt *fdt);
 
 /* backtrace_print - print the frame-pointer chain starting at @fp. */
 void backtrace_print(unsigned long pc, unsigned long fp);
