@@ -3,11 +3,15 @@
  * start_kernel(): the C entry point, called by arch/riscv/head.S with the
  * boot hart's id and the device tree address OpenSBI passed in a1.
  *
- * Order: SBI probe (console), trap vector, device tree, banner, exit device,
- * timer, memory management, then the self-tests (CONFIG_KTEST) and exit.
+ * Before it, with .bss not yet cleared, boot_early() probes SBI (console),
+ * finds the exit device, stops when RAM cannot hold the image and moves the
+ * device tree out of .bss. Then: trap vector, device tree, banner, timer,
+ * memory management, then the self-tests (CONFIG_KTEST) and exit.
  */
 #include <asm/sbi.h>
 #include <lib/fdt.h>
+#include <lib/string.h>
+#include <mm/addr.h>
 #include <mm/frame.h>
 #include <mm/heap.h>
 #include <bench/map.h>
@@ -23,6 +27,60 @@
 
 static struct fdt fdt_storage;
 
+/* Where boot_early() found the tree it moved (0: none). In .data: set before .bss is cleared. */
+static unsigned long dtb_moved_from __section(".data");
+
+/* Check the tree at @dtb into @f. Return: 0, FDT_ERR_* or 1 for an unusable address. */
+static int dtb_check(struct fdt *f, unsigned long dtb)
+{
+	int err;
+
+	if (!dtb || dtb & 7)
+		return 1;
+	err = fdt_init(f, (const void *)dtb, DTB_MAX_SIZE);
+	return err ? err : fdt_validate(f);
+}
+
+/*
+ * When RAM ends little above the image, the firmware's device tree (placed
+ * near the top of RAM) can lie inside .bss, where clearing .bss would wipe
+ * it: copy the checked tree @f at @dtb to just below the image (free RAM
+ * above the firmware's own). Return: the tree's address from now on. A tree
+ * over the boot stack, at the start of .bss, is past saving.
+ */
+static unsigned long dtb_move_out_of_bss(const struct fdt *f, unsigned long dtb)
+{
+	uintptr_t to;
+
+	if (dtb < (uintptr_t)boot_stack_top || dtb >= (uintptr_t)__kernel_end)
+		return dtb;
+	to = ALIGN_DOWN((uintptr_t)__kernel_start - fdt_total_size(f), PAGE_SIZE);
+	memcpy((void *)to, (const void *)dtb, fdt_total_size(f));
+	dtb_moved_from = dtb;
+	return to;
+}
+
+unsigned long boot_early(unsigned long dtb);
+
+/*
+ * boot_early - what must happen before head.S clears .bss, on the boot stack
+ * and touching no .bss: probe SBI (the console), and with a usable device
+ * tree find the exit device, stop with one line when the RAM cannot hold the
+ * image (clearing .bss would fault), and move the tree out of .bss.
+ * Return: the device tree address for start_kernel().
+ */
+unsigned long boot_early(unsigned long dtb)
+{
+	struct fdt f;
+
+	sbi_init();
+	if (dtb_check(&f, dtb))
+		return dtb;	/* boot_info_make() warns */
+	machine_exit_init(&f);
+	mm_check_fit(&f, dtb);
+	return dtb_move_out_of_bss(&f, dtb);
+}
+
 /*
  * The boot description from the firmware's registers: the tree OpenSBI
  * passed is checked here, and on any problem the kernel warns and goes on
@@ -31,15 +89,15 @@ static struct fdt fdt_storage;
 static struct boot_info boot_info_make(unsigned long hartid, unsigned long dtb)
 {
 	struct boot_info boot = { .hartid = hartid, .dtb_addr = dtb };
-	int err;
+	int err = dtb_check(&fdt_storage, dtb);
 
-	if (!dtb || dtb & 7) {
+	if (dtb_moved_from)
+		pr_info("dtb: the firmware put the device tree at 0x%lx, inside the kernel's .bss; "
+			"moved it to 0x%lx\n", dtb_moved_from, dtb);
+	if (err == 1) {
 		pr_warn("dtb: no usable device tree address (0x%lx); using fallbacks\n", dtb);
 		return boot;
 	}
-	err = fdt_init(&fdt_storage, (const void *)dtb, DTB_MAX_SIZE);
-	if (!err)
-		err = fdt_validate(&fdt_storage);
 	if (err) {
 		pr_warn("dtb: device tree at 0x%lx is unusable (%s); using fallbacks\n",
 			dtb, fdt_strerror(err));
@@ -102,12 +160,10 @@ void start_kernel(unsigned long hartid, unsigned long dtb)
 	struct boot_info boot;
 	int status = EXIT_OK;
 
-	sbi_init();
-	trap_init();
+	trap_init();		/* boot_early() probed SBI and found the exit device */
 	boot = boot_info_make(hartid, dtb);
 	cmdline_init(boot.fdt);
 	banner_print(&boot);
-	machine_exit_init(boot.fdt);
 	timer_init(timebase_hz(boot.fdt));
 	mm_init(&boot);
 

@@ -21,18 +21,17 @@ static struct boot_info boot_copy;	/* what mm_init() was given */
 static struct memmap boot_map;
 static bool boot_map_ready;
 
-/* The boot inputs: the checked tree, the image bounds, the blob's extent. */
-static struct memmap_boot boot_inputs(const struct boot_info *boot)
+/* The boot inputs: the tree @fdt (NULL: none) at @dtb, the image bounds. */
+static struct memmap_boot boot_inputs(const struct fdt *fdt, unsigned long dtb)
 {
 	struct memmap_boot b = {
-		.fdt = boot->fdt,
+		.fdt = fdt,
 		.kernel = pa_range_make(PADDR((uint64_t)(uintptr_t)__kernel_start),
 					PADDR((uint64_t)(uintptr_t)__kernel_end)),
 		.fallback_size = CONFIG_PHYS_MEM_FALLBACK_SIZE,
 	};
 
-	b.dtb = pa_range_sized(PADDR(boot->dtb_addr),
-			       boot->fdt ? fdt_total_size(boot->fdt) : 0);
+	b.dtb = pa_range_sized(PADDR(dtb), fdt ? fdt_total_size(fdt) : 0);
 	return b;
 }
 
@@ -54,21 +53,38 @@ static void boot_map_print(const struct memmap *m)
 }
 
 /*
- * Panic for a kernel image that RAM does not hold, with the real cause: RAM
- * that starts after the image, or an image (heap included) too large.
+ * A kernel image that RAM does not hold, with the real cause: RAM that
+ * starts after the image (a panic: the tree is wrong), or an image (heap
+ * included) too large for the RAM found (QEMU -m too small for the heap):
+ * one line naming both sizes, and EXIT_NO_RAM.
  */
 static __noreturn void kernel_outside_ram(const struct memmap *m, struct pa_range k)
 {
 	paddr_t end = memmap_ram_end_after(m, k.start);
+	uint64_t ram = 0;
+	unsigned i;
 
 	if (pa_eq(end, k.start))
 		panic("mm_init: the kernel image at " PA_FMT " is not in the RAM the device "
 		      "tree describes (which starts at " PA_FMT ")",
 		      PA_ARG(k.start), PA_ARG(m->ram[0].start));
-	panic("mm_init: kernel image " PA_FMT "-" PA_FMT " (heap %lu MiB) "
-	      "runs past the end of RAM at " PA_FMT,
-	      PA_ARG(k.start), PA_ARG(k.end),
-	      (unsigned long)CONFIG_HEAP_SIZE / MiB, PA_ARG(end));
+	for (i = 0; i < m->nr_ram; i++)
+		ram += pa_range_len(m->ram[i]);
+	printk("error: RAM too small: the kernel image " PA_FMT "-" PA_FMT " (heap %lu MiB) "
+	       "runs past the end of RAM at " PA_FMT " (%lu MiB of RAM); give QEMU more "
+	       "memory (-m) or lower CONFIG_HEAP_SIZE\n",
+	       PA_ARG(k.start), PA_ARG(k.end), (unsigned long)CONFIG_HEAP_SIZE / MiB,
+	       PA_ARG(end), (unsigned long)(ram / MiB));
+	machine_exit(EXIT_NO_RAM);
+}
+
+void mm_check_fit(const struct fdt *fdt, unsigned long dtb)
+{
+	struct memmap_boot b = boot_inputs(fdt, dtb);
+	struct memmap m;
+
+	if (memmap_build(&m, &b) == MEMMAP_EKERNEL)
+		kernel_outside_ram(&m, b.kernel);
 }
 
 /* Warn about each tree entry the map left out. */
@@ -113,7 +129,7 @@ static void ram_check_present(const struct memmap *m)
  */
 static const struct memmap *boot_map_build(const struct boot_info *boot)
 {
-	struct memmap_boot b = boot_inputs(boot);
+	struct memmap_boot b = boot_inputs(boot->fdt, boot->dtb_addr);
 	int err = memmap_build(&boot_map, &b);
 
 	if (!b.fdt)

@@ -266,7 +266,7 @@ static void memmap_corrupt_tree_falls_back(struct ktest *t)
 	tree_refused(t, "unknown token", size, corrupt_first_token, size);
 
 	if ((uintptr_t)__kernel_end > MEMMAP_RAM_BASE + CONFIG_PHYS_MEM_FALLBACK_SIZE) {
-		/* The boot would stop with memmap_init's "runs past the end of RAM". */
+		/* The boot would stop with memmap_init's "RAM too small". */
 		KTEST_EXPECT_EQ(t, memmap_build(&fallback, &b), MEMMAP_EKERNEL);
 		return;
 	}

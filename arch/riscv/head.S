@@ -3,7 +3,9 @@
  * Kernel entry. OpenSBI jumps here in S-mode with a0 = hart id and
  * a1 = physical address of the flattened device tree. Check that the CPU
  * runs the instructions the image was built for, set up the boot stack,
- * clear .bss, and call start_kernel(hartid, dtb).
+ * call boot_early(dtb) (which may stop when RAM is too small, and may move
+ * the device tree out of .bss), clear .bss, and call
+ * start_kernel(hartid, dtb).
  *
  * The ISA check comes first because every C function may use them: with
  * CONFIG_RISCV_ISA_ZBB an image on a CPU without Zbb would trap on its first
@@ -28,10 +30,18 @@ _start:
 	csrw	stvec, t0
 	cpop	t1, t0			/* traps without Zbb */
 #endif
+	la	t0, trap_entry		/* a fault from here on is reported */
+	csrw	stvec, t0
 
 	la	sp, boot_stack_top
 	mv	s0, zero		/* frame-pointer chain ends here */
 	mv	tp, a0			/* tp holds the hart id (hart_id()) */
+
+	/* boot_early(dtb): the steps before .bss is cleared (init/main.c). */
+	mv	a0, a1
+	call	boot_early
+	mv	a1, a0
+	mv	a0, tp
 
 	la	t0, __bss_start
 	la	t1, __bss_end

@@ -8,6 +8,19 @@
 OUTPUT_ARCH(riscv)
 ENTRY(_start)
 
+/*
+ * .bss is in no loadable segment: QEMU's -kernel loader would otherwise count
+ * it as loaded image and refuse to boot when the device tree it places near
+ * the top of a small RAM falls inside .bss. The kernel clears .bss itself
+ * (head.S), after moving such a tree out of the way, and then says in one
+ * line when the RAM is too small for the image.
+ */
+PHDRS
+{
+	text PT_LOAD FLAGS(5);		/* R X */
+	data PT_LOAD FLAGS(6);		/* R W */
+}
+
 #define KERNEL_BASE 0x80200000
 
 /* A registry table (include/mmlab/registry.h) and its bounds. */
@@ -28,7 +41,7 @@ SECTIONS
 		KEEP(*(.text.entry))
 		*(.text .text.*)
 		__text_end = .;
-	}
+	} :text
 
 	. = ALIGN(16);
 	.rodata : {
@@ -52,7 +65,7 @@ SECTIONS
 	.data : {
 		*(.data .data.*)
 		*(.sdata .sdata.*)
-	}
+	} :data
 
 	. = ALIGN(4096);
 	.bss (NOLOAD) : {
@@ -63,7 +76,7 @@ SECTIONS
 		*(COMMON)
 		. = ALIGN(8);
 		__bss_end = .;
-	}
+	} :NONE
 
 	. = ALIGN(4096);
 	__kernel_end = .;

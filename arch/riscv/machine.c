@@ -15,7 +15,8 @@
 #define TEST_FAIL	0x3333
 #define QEMU_VIRT_TEST_DEVICE	0x100000	/* where virt puts it */
 
-static volatile uint32_t *test_device;
+/* In .data: boot_early() finds it before .bss is cleared. */
+static volatile uint32_t *test_device __section(".data");
 
 void machine_exit_init(const struct fdt *fdt)
 {

@@ -44,12 +44,24 @@ enum heap_block_kind {
 typedef void (*heap_walk_fn)(void *arg, enum heap_block_kind kind,
 			     size_t offset, size_t size);
 
-/* Space figures an algorithm reports about its region. */
+/*
+ * The alignment largest_free is measured at: the least the front end ever
+ * asks for (KMALLOC_MIN_ALIGN), so that kmalloc() can take what it reports.
+ */
+#define HEAP_ALGO_SPACE_ALIGN	16UL
+
+/*
+ * Space figures an algorithm reports about its region. largest_free is
+ * exact: alloc(largest_free, align) succeeds for every align up to
+ * HEAP_ALGO_SPACE_ALIGN, and alloc(largest_free + 1, HEAP_ALGO_SPACE_ALIGN)
+ * fails. (An algorithm whose blocks are smaller than that alignment may
+ * still fit one byte more at a smaller alignment.)
+ */
 struct heap_algo_space {
 	size_t region;		/* bytes of the region given to init */
 	size_t meta;		/* bytes the algorithm keeps for itself */
 	size_t free;		/* bytes in free blocks */
-	size_t largest_free;	/* largest single allocation that would succeed (align 1) */
+	size_t largest_free;	/* largest allocation that would succeed at 16-byte alignment */
 };
 
 struct heap_algo {

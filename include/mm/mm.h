@@ -4,6 +4,15 @@
 #define MM_MM_H
 
 struct boot_info;
+struct fdt;
+
+/*
+ * mm_check_fit - when the RAM the checked tree @fdt (at @dtb) describes
+ * cannot hold the kernel image, say so in one line and stop QEMU with
+ * EXIT_NO_RAM; return otherwise. Called before .bss is cleared (clearing it
+ * would fault on the missing RAM), so it uses the stack only.
+ */
+void mm_check_fit(const struct fdt *fdt, unsigned long dtb);
 
 /*
  * mm_init - discover RAM, set up the frame allocator over what is free and

@@ -15,6 +15,7 @@ extern char boot_stack[], boot_stack_top[];
 /* Exit statuses seen by whoever started QEMU. */
 #define EXIT_OK		0
 #define EXIT_TEST_FAIL	1
+#define EXIT_NO_RAM	2	/* the RAM cannot hold the kernel image */
 #define EXIT_PANIC	3
 
 struct fdt;

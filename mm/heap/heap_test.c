@@ -363,6 +363,9 @@ static void heap_exhaust_recover(struct ktest *t)
 	c = kmalloc(after.largest_free);		/* whole again: in one piece */
 	KTEST_EXPECT_TRUE(t, c != NULL);
 	kfree(c);
+	c = kmalloc(after.largest_free + 1);	/* and not one byte more */
+	KTEST_EXPECT_NULL(t, c);
+	kfree(c);
 }
 
 /* ------------------------------------------------------------------ */

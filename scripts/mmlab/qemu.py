@@ -6,13 +6,13 @@ with the kernel's exit status) or the timeout passes, keeping every console
 line. What the lines mean is for ktap, selftest, bench and maps to judge.
 """
 import os
+import re
 import subprocess
 import threading
 from dataclasses import dataclass, field
 
 BIOS = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin"
 RAM_BASE = 0x80000000
-DTB_RESERVE = 2 << 20      # fw_dynamic puts the device tree 2 MiB below the top of RAM
 
 
 def default_qemu():
@@ -54,12 +54,15 @@ class Boot:
 
 
 def mem_bytes(size):
-    """QEMU -m value ("128M", "2G", "512") in bytes."""
-    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
-    size = size.strip().upper()
-    if size[-1:] in units:
-        return int(size[:-1]) * units[size[-1]]
-    return int(size) << 20
+    """QEMU -m value in bytes: a number with an optional K, M, G or T suffix
+    (M when there is none) and a fraction allowed, as QEMU reads it ("128M",
+    "3.5G", "512"). Raises ValueError with a one-line reason otherwise."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([KMGT]?)B?\s*", size or "", re.I)
+    if not m:
+        raise ValueError("RAM size %r is not one QEMU accepts (a number with K, M, G or T, "
+                         "for example 128M or 3.5G)" % size)
+    scale = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}[(m.group(2) or "M").upper()]
+    return int(float(m.group(1)) * scale)
 
 
 def image_end(elf):
@@ -78,13 +81,17 @@ def image_end(elf):
 
 
 def image_fit_error(elf, mem):
-    """One line saying why @elf cannot boot with @mem of RAM, or None."""
+    """One line saying why @elf cannot boot with @mem of RAM (or why @mem is
+    not a size), or None. The kernel says the same when booted by hand
+    (mm_check_fit())."""
+    try:
+        ram_end = RAM_BASE + mem_bytes(mem)
+    except ValueError as e:
+        return "error: QEMU_MEM: %s" % e
     end = image_end(elf)
-    ram_end = RAM_BASE + mem_bytes(mem)
-    if end is not None and end > ram_end - DTB_RESERVE:
-        return ("error: the kernel image ends at 0x%x but RAM (-m %s) ends at 0x%x, and the "
-                "firmware needs the top 2 MiB for the device tree; lower CONFIG_HEAP_SIZE "
-                "or give QEMU more memory (QEMU_MEM=)" % (end, mem, ram_end))
+    if end is not None and end > ram_end:
+        return ("error: the kernel image ends at 0x%x but RAM (-m %s) ends at 0x%x; lower "
+                "CONFIG_HEAP_SIZE or give QEMU more memory (QEMU_MEM=)" % (end, mem, ram_end))
     return None
 
 

@@ -5,7 +5,7 @@ import os
 import re
 import shutil
 
-from mmlab import build, proc
+from mmlab import build, proc, qemu
 
 
 def expect_error(ctx, label, goals, pattern, variables=(), env=None):
@@ -58,6 +58,24 @@ def stage_errors(ctx):
     build.make(ctx.srctree, ["olddefconfig"], d)
     expect_error(ctx, "heap too large for the RAM", ["run"],
                  r"kernel image ends at .* lower CONFIG_HEAP_SIZE", variables=["QEMU_MEM=32M"])
+    # QEMU started by hand skips that check: the kernel says so itself, status 2.
+    res = qemu.boot(qemu.QemuOptions(mem="24M", timeout=60), os.path.join(d, "mmlab.elf"))
+    line = next((l for l in res.lines if re.search(
+        r"error: RAM too small: the kernel image .* lower CONFIG_HEAP_SIZE", l)), None)
+    ctx.tally.verdict(None if line and res.status == 2 else
+                      "errors: heap too large, QEMU -m by hand: status %s, last: %s"
+                      % (res.status, " | ".join(res.lines[-3:])),
+                      "%-40s ok: %s" % ("heap too large, QEMU -m by hand", line))
+    # Every size QEMU accepts is read; one it refuses gets one line.
+    for mem, want in (("3.5G", r"^\s*QEMU"), ("12x", r"^error: QEMU_MEM: RAM size '12x' is not")):
+        status, text = build.make(ctx.srctree, ["run"], d, variables=["QEMU_MEM=" + mem,
+                                  "BOOTARGS=ktest.filter=trap"])
+        lines = [l for l in text.splitlines() if l.strip()]
+        good = (status == 0) if mem == "3.5G" else (status != 0 and any(
+            re.search(want, l) for l in lines) and "Traceback" not in text)
+        ctx.tally.verdict(None if good else "errors: make run QEMU_MEM=%s: status %s: %s"
+                          % (mem, status, text.strip()[-300:]),
+                          "%-40s ok: status %s" % ("make run QEMU_MEM=" + mem, status))
     expect_error(ctx, "unknown make target", ["no-such-target"], r"No rule to make target")
     errors_first_contact(ctx)
 
