@@ -122,7 +122,6 @@ struct tlsf_heap {
 	size_t max_request;		/* bytes of the largest block possible */
 	size_t region_size;		/* bytes given to init */
 	uint32_t magic;
-	uint32_t unused;
 	unsigned long sl_map[FL_END - FL_BASE];	/* bit s: list f * 32 + s is not empty */
 	uint32_t heads[];		/* first block of each list, 0 if empty */
 };
