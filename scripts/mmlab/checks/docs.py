@@ -84,7 +84,10 @@ def commands_in(path):
             continue
         prose.append("" if in_block else line)
         if in_block and is_command(line.strip(), True):
-            found.append((no, without_comment(line.strip())))
+            command, more = line.strip(), no
+            while command.endswith("\\") and more < len(lines):    # continued line
+                command, more = command[:-1].rstrip() + " " + lines[more].strip(), more + 1
+            found.append((no, without_comment(command)))
     text = "\n".join(prose)
     for m in re.finditer(r"`([^`]+)`", text):
         span = " ".join(m.group(1).split())
@@ -99,13 +102,12 @@ def first_match(table, command):
 
 
 def scratch_copy(srctree, dest):
-    """Copy the tree's tracked and untracked (not ignored) files to @dest.
-    Return: False when @srctree is not a git checkout."""
+    """Copy the tree's tracked and untracked (not ignored) files into the
+    new directory @dest. Return: False when @srctree is not a git checkout."""
     status, text = proc.run(["git", "-C", srctree, "ls-files", "-z", "--cached", "--others",
                              "--exclude-standard"])
     if status != 0:
         return False
-    shutil.rmtree(dest, ignore_errors=True)
     for rel in sorted(set(p for p in text.split("\0") if p)):
         src = os.path.join(srctree, rel)
         if os.path.lexists(src):
@@ -147,6 +149,7 @@ def check_commands(ctx):
     """Every documented command, run once in document order in a scratch copy."""
     base = os.path.join(ctx.out, "docs")
     tree = os.path.join(base, "tree")
+    shutil.rmtree(base, ignore_errors=True)      # the tree and its tmp/: a fresh start
     if not scratch_copy(ctx.srctree, tree):
         ctx.tally.skip("docs: commands: %s is not a git checkout" % ctx.srctree)
         return

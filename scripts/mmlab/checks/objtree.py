@@ -67,4 +67,4 @@ def stage_objtree(ctx):
               ["KCONFIG_SEED=" + INNER_SEED])
     changed = differences(before, snapshot(ctx.srctree, {d}))
     ctx.tally.verdict(changed and "objtree: the source tree changed: %s" % "; ".join(changed),
-                      "%-38s ok: %d files byte-identical" % ("source tree untouched", len(before)))
+                      "%-40s ok: %d files byte-identical" % ("source tree untouched", len(before)))
