@@ -13,6 +13,12 @@
  * instruction is tried here with a private trap vector; if it traps, one
  * line goes out through the SBI legacy console and the machine stops (QEMU
  * virt's test device with status 1, SBI shutdown if that faults too).
+ *
+ * CONFIG_SMP: the boot hart is cpu 0 (sscratch = 0). smp_init() starts each
+ * other hart at secondary_entry with a0 = hart id and a1 = its cpu number
+ * (the SBI "opaque" word); it gets stack cpu - 1 of secondary_stacks, the
+ * trap vector, tp = hart id, sscratch = cpu, and runs smp_secondary_main().
+ * .bss is cleared and memory is up by then, so nothing here waits.
  */
 #include <asm/sbi.h>
 
@@ -36,6 +42,9 @@ _start:
 	la	sp, boot_stack_top
 	mv	s0, zero		/* frame-pointer chain ends here */
 	mv	tp, a0			/* tp holds the hart id (hart_id()) */
+#ifdef CONFIG_SMP
+	csrw	sscratch, zero		/* the boot hart is cpu 0 (smp_cpu_id()) */
+#endif
 
 	/* boot_early(dtb): the steps before .bss is cleared (init/main.c). */
 	mv	a0, a1
@@ -54,6 +63,26 @@ _start:
 	/* start_kernel does not return; park the hart if it ever does. */
 3:	wfi
 	j	3b
+
+#ifdef CONFIG_SMP
+	/* A hart smp_init() started: a0 = hart id, a1 = cpu number (1..). */
+	.balign	4
+	.globl secondary_entry
+secondary_entry:
+	csrw	sie, zero
+	la	t0, trap_entry
+	csrw	stvec, t0
+	la	sp, secondary_stacks
+	li	t0, CONFIG_KERNEL_STACK_SIZE
+	mul	t0, t0, a1		/* top of stack a1 - 1 */
+	add	sp, sp, t0
+	mv	s0, zero
+	mv	tp, a0
+	csrw	sscratch, a1
+	call	smp_secondary_main
+1:	wfi				/* it does not return */
+	j	1b
+#endif
 
 #ifdef CONFIG_RISCV_ISA_ZBB
 	/* The CPU lacks Zbb: say so, then stop with a failure status. */
@@ -92,3 +121,12 @@ isa_message:
 boot_stack:
 	.space	CONFIG_KERNEL_STACK_SIZE
 boot_stack_top:
+
+#ifdef CONFIG_SMP
+	/* One stack per started hart (cpu 1 .. NR_CPUS - 1), cleared with .bss. */
+	.section .bss, "aw", @nobits
+	.balign 16
+	.globl secondary_stacks
+secondary_stacks:
+	.space	CONFIG_KERNEL_STACK_SIZE * (CONFIG_NR_CPUS - 1)
+#endif
