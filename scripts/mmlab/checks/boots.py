@@ -14,16 +14,19 @@ from mmlab import build, proc, qemu
 from mmlab.checks.tally import boot_and_count
 
 FRAMES = re.compile(r"^mm: frames total=(\d+) free=(\d+) algo=(\w+)")
+SMP_HARTS = 4               # -smp of each defconfig's CONFIG_SMP=y variant
+SMP_ONLINE = re.compile(r"^smp: (\d+) harts online")
 RAM_SIZES = ["64M", "512M", "2G", "4G"]
 # Seeds that found bugs once, run by every make check.
 RANDCONFIG_SEEDS = [0x2a, 0x1d0c, 0x5eed, 0xbeef]
 COMMIT_SEEDS = 12           # seeds drawn from the commit id by make check
 
 
-def build_or_fail(ctx, label, out_dir, goal, env=None, hint=""):
-    """Build @goal in @out_dir; on failure print the log's tail and count one
-    failure named @label (followed by @hint). Return: True when built."""
-    ok, log = build.build_config(ctx.srctree, out_dir, goal, env=env)
+def build_or_fail(ctx, label, out_dir, goal, env=None, hint="", force=()):
+    """Build @goal in @out_dir (with the "CONFIG_X=y" lines of @force on
+    top); on failure print the log's tail and count one failure named
+    @label (followed by @hint). Return: True when built."""
+    ok, log = build.build_config(ctx.srctree, out_dir, goal, force=force, env=env)
     if not ok:
         sys.stdout.write(log[-3000:])
         ctx.tally.fail("%s does not build%s" % (label, hint))
@@ -32,7 +35,9 @@ def build_or_fail(ctx, label, out_dir, goal, env=None, hint=""):
 
 def stage_matrix(ctx):
     """Every configs/*defconfig (or the --configs chosen): build, self-tests,
-    panic cases."""
+    panic cases on one hart; then its CONFIG_SMP=y variant on SMP_HARTS
+    harts in parallel (self-tests with the concurrency suites; the panic
+    cases are the single-hart image's)."""
     for path in sorted(glob.glob(os.path.join(ctx.srctree, "configs", "*defconfig"))):
         name = os.path.basename(path)
         if ctx.configs and name not in ctx.configs:
@@ -41,6 +46,24 @@ def stage_matrix(ctx):
         if build_or_fail(ctx, "matrix: " + name, d, name):
             boot_and_count(ctx.tally, name, os.path.join(d, "mmlab.elf"),
                            log_path=os.path.join(d, "boot.log"))
+        matrix_smp(ctx, name)
+
+
+def matrix_smp(ctx, name):
+    """Defconfig @name with CONFIG_SMP=y, booted with -smp SMP_HARTS: its
+    self-tests pass and every hart comes online."""
+    label = "%s smp=%d" % (name, SMP_HARTS)
+    d = os.path.join(ctx.out, "matrix-smp", name)
+    if not build_or_fail(ctx, "matrix: " + label, d, name, force=["CONFIG_SMP=y"]):
+        return
+    res = boot_and_count(ctx.tally, label, os.path.join(d, "mmlab.elf"), panic_cases=False,
+                         log_path=os.path.join(d, "boot.log"), smp=SMP_HARTS)
+    online = [SMP_ONLINE.match(l) for l in res.lines if SMP_ONLINE.match(l)]
+    if not online or int(online[0].group(1)) != SMP_HARTS:
+        ctx.tally.fail("matrix: %s: %s" % (label, online[0].group(0) if online
+                                          else "no 'smp: N harts online' line"))
+    else:
+        ctx.tally.ok()
 
 
 def stage_ram(ctx):
