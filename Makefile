@@ -288,11 +288,12 @@ mmlab.bin: mmlab.elf FORCE
 
 QEMU_MEM  ?= 128M
 # QEMU_SMP=N: N harts (a CONFIG_SMP=y image starts them all), run in
-# parallel on host threads (multi-threaded TCG; QEMU_EXTRA="-icount shift=0"
-# cannot be combined with it: use the bench tooling for counted runs).
+# parallel on host threads (multi-threaded TCG), or in turn on one thread
+# under QEMU_EXTRA="-icount shift=0" (QEMU refuses the two together).
 QEMU_SMP  ?= 1
 QEMU_ARGS := -machine virt -nographic -m $(QEMU_MEM) -bios $(QEMU_BIOS) \
-	$(if $(filter-out 1,$(QEMU_SMP)),-smp $(QEMU_SMP) -accel tcg$(comma)thread=multi) \
+	$(if $(filter-out 1,$(QEMU_SMP)),-smp $(QEMU_SMP) \
+	  $(if $(findstring icount,$(QEMU_EXTRA)),,-accel tcg$(comma)thread=multi)) \
 	-kernel mmlab.elf $(if $(BOOTARGS),-append "$(BOOTARGS)") $(QEMU_EXTRA)
 
 PHONY += run debug check randcheck host-check host-fuzz check-tools install-deps docs

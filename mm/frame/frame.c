@@ -46,6 +46,7 @@ struct frame_allocator {
 };
 
 static struct frame_allocator frames = { .lock = SPINLOCK_INIT(frame_lock) };
+LOCK_STAT_REGISTER(frame_lock, &frames.lock);
 
 /* ------------------------------------------------------------------------ */
 /* Checks and poison (no lock needed)                                       */

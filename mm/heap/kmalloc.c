@@ -27,6 +27,7 @@
 static unsigned char heap_area[CONFIG_HEAP_SIZE] __aligned(KMALLOC_MAX_ALIGN);
 
 struct kheap kheap = { .lock = SPINLOCK_INIT(heap_lock) };
+LOCK_STAT_REGISTER(heap_lock, &kheap.lock);
 
 BUILD_BUG_ON((unsigned long long)CONFIG_HEAP_SIZE > UINT32_MAX);
 /* kmalloc() asks the algorithm for the alignment its largest_free is measured at. */
