@@ -142,7 +142,12 @@ static void poison_mark(struct ppn_range r, bool on)
 	spin_unlock(&frames.lock);
 }
 
-/* After a free succeeded: fill the frames of @r and mark them poisoned. */
+/*
+ * Before a free: fill the frames of @r and mark them poisoned, while the
+ * caller still owns them. After the free another hart may be handed them at
+ * once, so filling them then would write over its data (frames_smp found
+ * exactly that).
+ */
 static void pages_bury(struct ppn_range r)
 {
 	if (!IS_ENABLED(CONFIG_DEBUG_FRAMES))
@@ -303,11 +308,11 @@ void frame_free(struct frame f)
 	int st;
 
 	managed_check("frame_free", r);
+	pages_bury(r);
 	spin_lock(&frames.lock);
 	st = frames.algo->free(frames.inst, f.pn);
 	spin_unlock(&frames.lock);
 	status_check("frame_free", st, f.pn);
-	pages_bury(r);
 }
 
 int frame_alloc_run(uint64_t n, uint64_t align, struct frame_run *out)
@@ -333,11 +338,11 @@ void frame_free_run(struct frame_run run)
 	int st;
 
 	managed_check("frame_free_run", r);
+	pages_bury(r);
 	spin_lock(&frames.lock);
 	st = frames.algo->free_run(frames.inst, run.first, run.count);
 	spin_unlock(&frames.lock);
 	status_check("frame_free_run", st, run.first);
-	pages_bury(r);
 }
 
 void frame_put(struct frame *f)

@@ -18,7 +18,7 @@
 #include <mmlab/ktest.h>
 #include <mmlab/smp.h>
 
-#define CHURN_OPS	20000
+#define CHURN_OPS	(IS_ENABLED(CONFIG_DEBUG_HEAP) ? 2000 : 20000)	/* debug: validate per op */
 #define CHURN_SLOTS	32
 #define CHURN_SMALL_MAX	256
 #define CHURN_LARGE_MAX	6000
