@@ -5,6 +5,7 @@ savedefconfig writes, the CI workflow runs every stage, every script with a
 import ast
 import glob
 import os
+import sys
 
 import yaml
 
@@ -26,7 +27,15 @@ def stage_lint(ctx):
         else:
             ctx.tally.fail("lint: %s is not minimal (make savedefconfig): expected %s, found %s"
                            % (os.path.basename(path), want, have))
-    print("  defconfigs checked for minimality", flush=True)
+        status, text = proc.run([sys.executable, os.path.join(
+            ctx.srctree, "scripts", "kconfig", "apply.py"), "--strict", "--check-only",
+            os.path.join(ctx.srctree, "Kconfig"), path], cwd=ctx.srctree,
+            env=proc.clean_env({"srctree": ctx.srctree, "MMLAB_VERSION": "check"}))
+        if status:
+            ctx.tally.fail("lint: %s" % text.strip())
+        else:
+            ctx.tally.ok()
+    print("  defconfigs checked for minimality and unknown or lost symbols", flush=True)
     lint_workflow(ctx)
     lint_script_modes(ctx)
     lint_python_imports(ctx)
