@@ -39,6 +39,7 @@ static const struct bench_entry bench_table[] = {
 	{ "heap_align",     "heap",   bench_heap_align },
 	{ "heap_fill",      "heap",   bench_heap_fill },
 	{ "heap_fill_logu", "heap",   bench_heap_fill_logu },
+	{ "heap_worst",     "heap",   bench_heap_worst },
 	{ "frames_pairs",   "frames", bench_frames_pairs },
 	{ "frames_runs",    "frames", bench_frames_runs },
 	{ "trace",          "trace",  bench_trace },

@@ -139,6 +139,7 @@ enum bench_status bench_heap_logu(void);
 enum bench_status bench_heap_align(void);
 enum bench_status bench_heap_fill(void);
 enum bench_status bench_heap_fill_logu(void);
+enum bench_status bench_heap_worst(void);
 enum bench_status bench_frames_pairs(void);
 enum bench_status bench_frames_runs(void);
 enum bench_status bench_trace(void);
