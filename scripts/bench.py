@@ -8,12 +8,17 @@ write results.json, results.csv, table.md and plots.
     scripts/bench.py --configs buddy_stack_defconfig first_fit_bitmap_defconfig
     scripts/bench.py --trace tests/traces/churn-20k.trace
     scripts/bench.py --determinism defconfig      # used by make check
+    scripts/bench.py --heap-sizes 64K 1M 8M 64M   # cost against heap size
 
 Each configuration is built in OUT/<name>/ and booted twice: with -m 128M
 and "bench=all" (every benchmark), and with -m 2G and "bench=frames" (how
 frame costs grow with RAM). Instruction counts under -icount shift=0 are
 exact, so two runs give the same numbers; --determinism checks exactly that
-on one configuration and one heap workload. See docs/performance.md.
+on one configuration and one heap workload. --heap-sizes builds each
+configuration (default: every *_stack_defconfig, one per heap algorithm)
+once per CONFIG_HEAP_SIZE and runs the heap workloads on each: one table and
+one plot per configuration of mean and worst per call against heap size.
+See docs/performance.md.
 """
 import argparse
 import csv
@@ -29,7 +34,10 @@ import ktest_runner  # noqa: E402
 
 PREFIX = "bench: "
 BOOTS = [("128M", "bench=all"), ("2G", "bench=frames")]
-HEAP_WORKLOADS = ["heap_lab", "heap_churn", "heap_algo_churn", "heap_logu", "heap_align", "heap_fill", "heap_fill_logu"]
+HEAP_WORKLOADS = ["heap_lab", "heap_churn", "heap_algo_churn", "heap_logu", "heap_align", "heap_fill",
+                  "heap_fill_logu", "heap_worst"]
+# Every heap workload that goes through kmalloc/kfree: the "worst heap op" set.
+KMALLOC_WORKLOADS = [w for w in HEAP_WORKLOADS if w != "heap_algo_churn"]
 FILL_LEVELS = [0, 50, 90, 99]
 DETERMINISM_WORKLOAD = "heap_churn"
 
@@ -152,7 +160,7 @@ def headline(run):
         "churn, algorithm alone": per_op(small, "heap_algo_churn"),
         "logu instr/op": per_op(small, "heap_logu"),
         "align instr/op": per_op(small, "heap_align"),
-        "worst heap op": worst(small, ["heap_lab", "heap_churn", "heap_logu", "heap_align"]),
+        "worst heap op": worst(small, KMALLOC_WORKLOADS),
         "util 16-256": metric(small, "heap_fill", "util"),
         "util log-uniform": metric(small, "heap_fill_logu", "util"),
         "frame pair 0% (128M)": pair(small, 0),
@@ -366,6 +374,76 @@ def maps_step(out, results, timeout):
     return failed
 
 
+def run_heap_sizes(args, srctree, out):
+    """Build each configuration once per heap size, run the heap workloads,
+    and write OUT/heap-sizes/<config>.md and .png: mean and worst per call
+    of every kmalloc workload against the heap size."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    configs = args.configs or [c for c in config_list(srctree, None) if c.endswith("_stack_defconfig")]
+    config_list(srctree, configs)       # exits on a name that does not exist
+    sizes = [ktest_runner.mem_bytes(s) for s in args.heap_sizes]
+    base, failed = os.path.join(out, "heap-sizes"), []
+    for config in configs:
+        rows = {}
+        for size in sizes:
+            d = os.path.join(base, "%s-%d" % (config_dir(out, config).split(os.sep)[-1], size))
+            os.makedirs(os.path.join(d, "arch", "riscv"), exist_ok=True)
+            status, log = make(srctree, d, [config])
+            if status == 0:
+                with open(os.path.join(d, ".config"), "a") as f:
+                    f.write("CONFIG_BENCH=y\nCONFIG_HEAP_SIZE=%d\n" % size)
+                status, more = make(srctree, d, ["olddefconfig", "all"])
+                log += more
+            if status != 0 or "CONFIG_HEAP_SIZE=%d" % size not in open(os.path.join(d, ".config")).read():
+                sys.stdout.write(log[-3000:])
+                failed.append("%s at %d" % (config, size))
+                continue
+            # The workloads' bookkeeping (tables, samples) comes from frames: 8x the heap is ample.
+            mem = "%dM" % max(128, 8 * size >> 20)
+            records, res = boot(os.path.join(d, "mmlab.elf"), mem, "bench=heap", args.timeout)
+            with open(os.path.join(d, "bench.log"), "w") as f:
+                f.write("\n".join(res.lines) + "\n")
+            why = boot_problems(records, res)
+            if why:
+                failed.append("%s at %d: %s" % (config, size, "; ".join(why)))
+            rows[size] = {w: (per_op(records, w), worst(records, [w])) for w in KMALLOC_WORKLOADS}
+            print("  %-28s heap %8d: churn %s, worst %s" % (config, size, fmt(rows[size]["heap_churn"][0]),
+                                                       fmt(worst(records, KMALLOC_WORKLOADS))), flush=True)
+        if not rows:
+            continue
+        name = config.replace("_defconfig", "")
+        lines = ["| heap size | " + " | ".join("%s mean / worst" % w.replace("heap_", "") for w in KMALLOC_WORKLOADS) + " |",
+                 "|---|" + "---|" * len(KMALLOC_WORKLOADS)]
+        for size, r in sorted(rows.items()):
+            lines.append("| %d KiB | %s |" % (size >> 10, " | ".join("%s / %s" % (fmt(r[w][0]), fmt(r[w][1]))
+                                                               for w in KMALLOC_WORKLOADS)))
+        with open(os.path.join(base, name + ".md"), "w") as f:
+            f.write("\n".join(lines) + "\n")
+        fig, ax = plt.subplots(figsize=(9, 5))
+        xs = sorted(rows)
+        for i, w in enumerate(KMALLOC_WORKLOADS):
+            color = "C%d" % i
+            ax.plot(xs, [rows[x][w][0] or 0 for x in xs], "-", marker="o", color=color, label=w + " mean")
+            ax.plot(xs, [rows[x][w][1] or 0 for x in xs], "--", marker="x", color=color, label=w + " worst")
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xticks(xs)
+        ax.set_xticklabels(["%d KiB" % (x >> 10) for x in xs])
+        ax.set_xlabel("heap size (CONFIG_HEAP_SIZE)")
+        ax.set_ylabel("guest instructions per kmalloc/kfree")
+        ax.set_title("%s: mean (solid) and worst (dashed) per call against heap size" % name)
+        ax.legend(fontsize=6, ncol=2)
+        fig.tight_layout()
+        savefig(fig, base, name + ".png")
+        print("\n%s\n" % "\n".join(lines))
+    if failed:
+        print("bench: heap sizes failed: %s" % "; ".join(failed))
+    return 1 if failed else 0
+
+
 def run_determinism(args, srctree, out, config):
     """Build @config once, run one heap workload twice, compare every number."""
     d = os.path.join(out, "determinism", config)
@@ -405,12 +483,16 @@ def main():
     p.add_argument("--trace", help="allocation trace to embed and replay (bench=all runs it)")
     p.add_argument("--determinism", metavar="NAME",
                    help="build NAME, run %s twice, fail on any difference" % DETERMINISM_WORKLOAD)
+    p.add_argument("--heap-sizes", nargs="+", metavar="SIZE",
+                   help="run the heap workloads with CONFIG_HEAP_SIZE at each SIZE (64K 1M 8M 64M) instead")
     p.add_argument("--timeout", type=float, default=600, help="seconds per boot")
     args = p.parse_args()
     srctree, out = os.path.abspath(args.srctree), os.path.abspath(args.out)
     os.makedirs(out, exist_ok=True)
     if args.determinism:
         return run_determinism(args, srctree, out, args.determinism)
+    if args.heap_sizes:
+        return run_heap_sizes(args, srctree, out)
     return run_all(args, srctree, out)
 
 

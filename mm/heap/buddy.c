@@ -252,12 +252,6 @@ static inline size_t class_units(const struct buddy_heap *h, unsigned long c)
 	return h->classes[c].units;
 }
 
-/* Units of the buddy block class @c lives in: 2^class_order(c). */
-static inline size_t class_block(const struct buddy_heap *h, unsigned long c)
-{
-	return h->classes[c].block;
-}
-
 /* The cache of class @c. */
 static inline struct cached_hdr *class_cache(struct buddy_heap *h, unsigned long c)
 {
@@ -434,17 +428,6 @@ static inline void used_mark(const struct buddy_heap *h, size_t u, unsigned long
 		*unit_big(&h->g, u) = (uint8_t)c;
 }
 
-/* Clear the marks of the USED or CACHED block of class @c at @u. */
-static inline void busy_unmark(const struct buddy_heap *h, size_t u, unsigned long c)
-{
-	struct unit_bits *w = unit_word(&h->g, u);
-
-	w->used &= ~unit_bit(u);
-	w->free &= ~unit_bit(u);
-	if (class_units(h, c) >= WORD_UNITS)
-		*unit_big(&h->g, u) = 0;
-}
-
 /* What the side metadata says starts at unit @u. */
 enum start_kind {
 	START_NONE,		/* no block starts here */
@@ -491,65 +474,29 @@ struct buddy_run {
 	size_t u, n;
 };
 
-/*
- * Free the USED or CACHED block of class @c at @a and merge it with its
- * FREE buddies as far as they go: one step per order, each a test of the
- * side metadata and an unlink, and no calls. Below 64 units the buddies
- * share u's bitmap word, held in registers and written back once; from 64
- * units up a buddy is tested by its big[] byte alone, counting in bytes
- * from the origin so that no shift is needed to reach a header. Three
- * quarters merge whole when their last quarter is FREE; else they become
- * two FREE blocks (the half and the third quarter), neither of which can
- * merge, since the last quarter is their missing buddy. Lists a merge
- * empties are noted in a register and their non-empty bits cleared at the
- * end. *@usable (when not NULL) gets the block's size. @c NO_CLASS means the
- * pointer @a was not judged yet: free_checked() does. Returns HEAP_FREE_OK.
- */
 static buddy_noinline enum heap_free_result free_checked(struct buddy_heap *h, uintptr_t a,
 							  size_t *usable);
 
-static buddy_noinline enum heap_free_result block_release(struct buddy_heap *h, uintptr_t a,
-							   unsigned long c, size_t *usable)
+/*
+ * The merge of block_release(): the free run (u, n), whose marks are
+ * clear in @used and @free (u's bitmap word, not yet written back), with
+ * @emptied the lists emptied so far, merged with its FREE buddies as far
+ * as they go and pushed: one step per order, each a test of the side
+ * metadata and an unlink, and no calls. Below 64 units the buddies share
+ * u's word, kept in registers and written back once; from 64 units up a
+ * buddy is tested by its big[] byte alone, counting in bytes from the
+ * origin so that no shift is needed to reach a header. Lists a merge
+ * empties are noted in a register and their non-empty bits cleared at the
+ * end.
+ */
+static buddy_noinline enum heap_free_result block_merge(struct buddy_heap *h, size_t u, size_t n,
+							 unsigned long used, unsigned long free,
+							 unsigned long emptied)
 {
-	const struct size_class *sc;
 	const uintptr_t origin = h->g.origin;
-	size_t u = (a - origin) >> UNIT_SHIFT, n;
 	struct unit_bits *w = unit_word(&h->g, u);
-	unsigned long used, free;
-	unsigned long emptied = 0;	/* BIT(k): a merge emptied free_list[k] */
 	struct list_head *l;
 
-	if (c == NO_CLASS)
-		return free_checked(h, a, usable);
-	sc = &h->classes[c];
-	if (usable)
-		*usable = sc->bytes;
-	used = w->used & ~unit_bit(u);
-	free = w->free & ~unit_bit(u);
-	n = sc->block;
-	h->free_units += sc->units;
-	if (sc->units >= WORD_UNITS)
-		*unit_big(&h->g, u) = 0;
-	if (unlikely(sc->units != n)) {		/* three quarters */
-		size_t q = n / 4, tail = u + 3 * q;
-
-		if (!buddy_free_whole(&h->g, tail, word_ffs(q))) {
-			w->used = used;
-			w->free = free;
-			free_push(h, &h->g, u + 2 * q, word_ffs(q));
-			free_push(h, &h->g, u, word_ffs(2 * q));
-			return HEAP_FREE_OK;
-		}
-		l = &unit_hdr(&h->g, tail)->link;
-		if (l->prev == l->next)
-			emptied |= q;
-		l->next->prev = l->prev;
-		l->prev->next = l->next;
-		if (n <= WORD_UNITS)
-			free &= ~unit_bit(tail);	/* the tail shares u's word */
-		else
-			free_unmark(&h->g, tail, word_ffs(q));
-	}
 	if (n < WORD_UNITS) {
 		const unsigned long starts = used | free, fo = free & ~used;
 		const size_t stop = h->small_stop;
@@ -615,6 +562,64 @@ static buddy_noinline enum heap_free_result block_release(struct buddy_heap *h, 
 	/* emptied holds unit counts: as bit masks, their orders */
 	h->nonempty = (h->nonempty & ~emptied) | n;
 	return HEAP_FREE_OK;
+}
+
+/* Three quarters (u, 3q) whose last quarter is not FREE: two FREE blocks, unmerged. */
+static buddy_noinline enum heap_free_result quarters_split(struct buddy_heap *h, size_t u, size_t q)
+{
+	free_push(h, &h->g, u + 2 * q, word_ffs(q));
+	free_push(h, &h->g, u, word_ffs(2 * q));
+	return HEAP_FREE_OK;
+}
+
+/*
+ * Free the USED or CACHED block of class @c at @a and merge it with its
+ * FREE buddies as far as they go (block_merge()). Three quarters merge
+ * whole when their last quarter is FREE; else they become two FREE blocks
+ * (the half and the third quarter), neither of which can merge, since the
+ * last quarter is their missing buddy. *@usable (when not NULL) gets the
+ * block's size. @c NO_CLASS means the pointer @a was not judged yet:
+ * free_checked() does. Returns HEAP_FREE_OK.
+ */
+static buddy_noinline enum heap_free_result block_release(struct buddy_heap *h, uintptr_t a,
+							   unsigned long c, size_t *usable)
+{
+	const struct size_class *sc;
+	size_t u = (a - h->g.origin) >> UNIT_SHIFT, n;
+	struct unit_bits *w = unit_word(&h->g, u);
+	unsigned long used, free, emptied = 0;	/* BIT(k): a merge emptied free_list[k] */
+	struct list_head *l;
+
+	if (c == NO_CLASS)
+		return free_checked(h, a, usable);
+	sc = &h->classes[c];
+	if (usable)
+		*usable = sc->bytes;
+	used = w->used & ~unit_bit(u);
+	free = w->free & ~unit_bit(u);
+	n = sc->block;
+	h->free_units += sc->units;
+	if (sc->units >= WORD_UNITS)
+		*unit_big(&h->g, u) = 0;
+	if (unlikely(sc->units != n)) {		/* three quarters */
+		size_t q = n / 4, tail = u + 3 * q;
+
+		if (!buddy_free_whole(&h->g, tail, word_ffs(q))) {
+			w->used = used;
+			w->free = free;
+			return quarters_split(h, u, q);
+		}
+		l = &unit_hdr(&h->g, tail)->link;
+		if (l->prev == l->next)
+			emptied |= q;
+		l->next->prev = l->prev;
+		l->prev->next = l->next;
+		if (n <= WORD_UNITS)
+			free &= ~unit_bit(tail);	/* the tail shares u's word */
+		else
+			free_unmark(&h->g, tail, word_ffs(q));
+	}
+	return block_merge(h, u, n, used, free, emptied);
 }
 
 /*
