@@ -149,8 +149,16 @@ PHONY += menuconfig olddefconfig oldconfig alldefconfig allnoconfig \
 menuconfig oldconfig:
 	$(Q)$(kconfig) $@ $(kconfig-file)
 
-olddefconfig alldefconfig allnoconfig allyesconfig listnewconfig:
+alldefconfig allnoconfig allyesconfig listnewconfig:
 	$(Q)$(kconfig) $@ $(kconfig-file)
+
+# Applying a configuration file says, file and line, what did not take: a
+# misspelt symbol, a value out of range, a derived symbol set by hand.
+apply-config = srctree=$(srctree) MMLAB_VERSION=$(MMLAB_VERSION) \
+	$(PYTHON) $(srctree)/scripts/kconfig/apply.py $(kconfig-file)
+
+olddefconfig:
+	$(Q)$(apply-config) $(KCONFIG_CONFIG)
 
 savedefconfig:
 	$(Q)$(kconfig) savedefconfig --kconfig $(kconfig-file) --out defconfig
@@ -160,15 +168,15 @@ randconfig:
 		$(PYTHON) $(srctree)/scripts/kconfig/randconfig.py $(kconfig-file)
 
 defconfig: $(srctree)/configs/defconfig
-	$(Q)$(kconfig) defconfig --kconfig $(kconfig-file) $<
+	$(Q)$(apply-config) $<
 
 %_defconfig:
-	$(Q)$(kconfig) defconfig --kconfig $(kconfig-file) $(srctree)/configs/$@
+	$(Q)$(apply-config) $(srctree)/configs/$@
 
 # A build without a .config starts from configs/defconfig, and says so.
 $(KCONFIG_CONFIG):
 	@echo "*** No $(KCONFIG_CONFIG) found: applying configs/defconfig (run 'make menuconfig' to change it)"
-	$(Q)$(kconfig) defconfig --kconfig $(kconfig-file) $(srctree)/configs/defconfig
+	$(Q)$(apply-config) $(srctree)/configs/defconfig
 
 # Kconfig files the configuration was made from (written by genconfig).
 -include include/config/auto.conf.cmd
@@ -179,7 +187,7 @@ $(KCONFIG_CONFIG):
 include/config/auto.conf: $(KCONFIG_CONFIG) $(kconfig-deps)
 	@mkdir -p include/config include/generated
 	@echo "  GEN     include/generated/autoconf.h"
-	$(Q)$(kconfig) olddefconfig $(kconfig-file) >/dev/null
+	$(Q)$(apply-config) $(KCONFIG_CONFIG) >/dev/null
 	$(Q)$(kconfig) genconfig --header-path include/generated/autoconf.h \
 		--sync-deps include/config \
 		--file-list include/config/kconfig-files $(kconfig-file)

@@ -36,12 +36,15 @@ def stage_errors(ctx):
     # A hand-edited .config: unknown symbol and out-of-range value are
     # reported and corrected by olddefconfig.
     build.make(ctx.srctree, ["defconfig"], d)
-    append_config(d, "CONFIG_NO_SUCH_SYMBOL=y\nCONFIG_HEAP_SIZE=1024\n")
-    status, text = build.make(ctx.srctree, ["olddefconfig"], d,
-                              env=proc.clean_env({"KCONFIG_WARN_UNDEF_ASSIGN": "y"}))
+    append_config(d, "CONFIG_NO_SUCH_SYMBOL=y\nCONFIG_HEAP_SIZE=1024\n"
+                  "CONFIG_HEAP_BUDDY_MIN_BLOCK=64\n")
+    status, text = build.make(ctx.srctree, ["olddefconfig"], d)
     cfg = "\n".join(build.config_lines(d))
-    if (status == 0 and "NO_SUCH_SYMBOL" in text and "HEAP_SIZE" in text
-            and "CONFIG_HEAP_SIZE=8388608" in cfg and "NO_SUCH_SYMBOL" not in cfg):
+    said = [re.search(r"\.config:\d+: CONFIG_%s" % name, text)
+            for name in ("NO_SUCH_SYMBOL=y: no such symbol", "HEAP_SIZE=1024: not kept",
+                         "HEAP_BUDDY_MIN_BLOCK=64: .* has no prompt")]
+    if (status == 0 and all(said) and "CONFIG_HEAP_SIZE=8388608" in cfg
+            and "NO_SUCH_SYMBOL" not in cfg):
         ctx.tally.ok()
         print("  %-40s ok: warned and corrected" % "bad .config values", flush=True)
     else:

@@ -5,10 +5,11 @@ savedefconfig writes, the CI workflow runs every stage, every script with a
 import ast
 import glob
 import os
+import sys
 
 import yaml
 
-from mmlab import kconfig, proc
+from mmlab import build, kconfig, proc
 
 
 def stage_lint(ctx):
@@ -26,10 +27,33 @@ def stage_lint(ctx):
         else:
             ctx.tally.fail("lint: %s is not minimal (make savedefconfig): expected %s, found %s"
                            % (os.path.basename(path), want, have))
-    print("  defconfigs checked for minimality", flush=True)
+        status, text = proc.run([sys.executable, os.path.join(
+            ctx.srctree, "scripts", "kconfig", "apply.py"), "--strict", "--check-only",
+            os.path.join(ctx.srctree, "Kconfig"), path], cwd=ctx.srctree,
+            env=proc.clean_env({"srctree": ctx.srctree, "MMLAB_VERSION": "check"}))
+        if status:
+            ctx.tally.fail("lint: %s" % text.strip())
+        else:
+            ctx.tally.ok()
+    print("  defconfigs checked for minimality and unknown or lost symbols", flush=True)
     lint_workflow(ctx)
     lint_script_modes(ctx)
     lint_python_imports(ctx)
+    lint_layers(ctx)
+
+
+def lint_layers(ctx):
+    """No include or call runs back up the layers, and no files form a
+    circle (scripts/layers.py over an allyesconfig build, so every file is
+    compiled and every call is seen)."""
+    d = os.path.join(ctx.out, "lint-layers")
+    ok, log = build.build_config(ctx.srctree, d, "allyesconfig")
+    if not ok:
+        ctx.tally.fail("lint: allyesconfig does not build for the layer check: " + log[-600:])
+        return
+    status, text = proc.run([sys.executable, os.path.join(ctx.srctree, "scripts", "layers.py"),
+                             "--srctree", ctx.srctree, "--build", d])
+    ctx.tally.verdict(status and "lint: layers: " + text.strip(), text.strip().splitlines()[-1])
 
 
 def lint_workflow(ctx):
