@@ -6,10 +6,19 @@
  * Start-up. OpenSBI enters the kernel on one hart, picked by lottery, and
  * keeps the others in its HSM "stopped" state. smp_init() walks the
  * children of /cpus in the device tree: each "cpu" node's reg is a hart id.
- * Every hart but the boot hart gets the next cpu number (1, 2, ...) and is
- * started with sbi_hart_start(hart, secondary_entry, cpu); head.S gives it
- * stack cpu - 1 and calls smp_secondary_main(), which counts it online.
- * smp_init() waits (a bounded time) until every started hart has.
+ * Every hart but the boot hart gets the next cpu number (1, 2, ...): its
+ * hart id is stored in smp_cpu_hartid[cpu] and it is started with
+ * sbi_hart_start(hart, secondary_entry, cpu). head.S finds the cpu number
+ * from the hart id in that table (not from the opaque word: see below),
+ * gives it stack cpu - 1 and calls smp_secondary_main(), which counts it
+ * online. smp_init() waits (a bounded time) until every started hart has.
+ *
+ * OpenSBI 1.1 may send a started hart to the kernel's boot entry with the
+ * firmware's boot argument instead of ours (its hart_start publishes the
+ * state change before the new entry address); head.S's _start sends such
+ * a hart on to secondary_entry and counts it in smp_boot_entry_redirects,
+ * which smp_init() reports. Booting with smp.entry=boot starts every hart
+ * that way on purpose, so the path is tested on every make check.
  *
  * Work. A started hart then sleeps in wfi with only the supervisor
  * software interrupt enabled in sie and interrupts off in sstatus, so an
@@ -35,7 +44,11 @@
 
 extern char secondary_entry[];
 
-static unsigned long cpu_hartid[NR_CPUS];	/* hart id of each cpu number */
+/* Hart id of each cpu number; head.S reads it (so not static). */
+unsigned long smp_cpu_hartid[NR_CPUS];
+/* Started harts that arrived at _start instead of secondary_entry (head.S). */
+unsigned smp_boot_entry_redirects;
+extern char _start[];
 static unsigned nr_started = 1;			/* cpus handed to sbi_hart_start */
 static unsigned nr_online = 1;			/* cpus running (atomic) */
 
@@ -95,21 +108,35 @@ static bool node_is_cpu(const struct fdt *fdt, int node)
 	return fdt_node_name(fdt, node, &name) >= 0 && strncmp(name, "cpu@", 4) == 0;
 }
 
-/* Start hart @hartid as cpu number nr_started; warn when the firmware refuses. */
-static void hart_start(unsigned long hartid)
+/*
+ * Start hart @hartid as cpu number nr_started at @entry with @opaque in a1;
+ * warn when the firmware refuses. The table entry head.S looks the hart up
+ * in is stored (release) before the start call.
+ */
+static void hart_start(unsigned long hartid, unsigned long entry, unsigned long opaque)
 {
-	long err = sbi_hart_start(hartid, (unsigned long)secondary_entry, nr_started);
+	long err;
 
+	__atomic_store_n(&smp_cpu_hartid[nr_started], hartid, __ATOMIC_RELEASE);
+	err = sbi_hart_start(hartid, entry, opaque);
 	if (err) {
 		pr_warn("smp: hart %lu did not start (SBI error %ld)\n", hartid, err);
 		return;
 	}
-	cpu_hartid[nr_started++] = hartid;
+	nr_started++;
 }
 
-/* Start every cpu of /cpus but the boot hart; return how many were left stopped. */
-static unsigned harts_start(const struct fdt *fdt, unsigned long boot_hart)
+/*
+ * Start every cpu of @boot's /cpus but the boot hart, at secondary_entry,
+ * or with "smp.entry=boot" at _start with the device tree in a1 (what
+ * OpenSBI 1.1's start race does). Return: how many were left stopped.
+ */
+static unsigned harts_start(const struct boot_info *boot)
 {
+	const struct fdt *fdt = boot->fdt;
+	char how[8];
+	bool at_boot_entry = cmdline_get("smp.entry", how, sizeof(how)) &&
+			     strcmp(how, "boot") == 0;
 	unsigned left = 0;
 	struct fdt_reg reg;
 	int cpus = fdt_path_offset(fdt, "/cpus");
@@ -119,12 +146,14 @@ static unsigned harts_start(const struct fdt *fdt, unsigned long boot_hart)
 		return 0;
 	for (node = fdt_first_child(fdt, cpus); node >= 0; node = fdt_next_sibling(fdt, node)) {
 		if (!node_is_cpu(fdt, node) || fdt_reg(fdt, node, 0, &reg) < 0 ||
-		    reg.address == boot_hart)
+		    reg.address == boot->hartid)
 			continue;
 		if (nr_started == NR_CPUS)
 			left++;
+		else if (at_boot_entry)
+			hart_start(reg.address, (unsigned long)_start, boot->dtb_addr);
 		else
-			hart_start(reg.address);
+			hart_start(reg.address, (unsigned long)secondary_entry, nr_started);
 	}
 	return left;
 }
@@ -134,13 +163,13 @@ void smp_init(const struct boot_info *boot)
 	unsigned long deadline;
 	unsigned left;
 
-	cpu_hartid[0] = boot->hartid;
+	smp_cpu_hartid[0] = boot->hartid;
 	if (!boot->fdt) {
 		pr_warn("smp: no device tree, so no list of harts; running on hart %lu alone\n",
 			boot->hartid);
 		return;
 	}
-	left = harts_start(boot->fdt, boot->hartid);
+	left = harts_start(boot);
 	if (left)
 		pr_warn("smp: %u more harts stay stopped (CONFIG_NR_CPUS=%d)\n", left, NR_CPUS);
 	deadline = rdtime() + START_WAIT_TICKS;
@@ -149,6 +178,10 @@ void smp_init(const struct boot_info *boot)
 	if (smp_online_count() < nr_started)
 		panic("smp_init: %u of %u started harts came online",
 		      smp_online_count(), nr_started);
+	if (smp_boot_entry_redirects)
+		pr_info("smp: %u harts entered at _start, not secondary_entry (the firmware's "
+			"start race, or smp.entry=boot), and went on as secondaries\n",
+			__atomic_load_n(&smp_boot_entry_redirects, __ATOMIC_RELAXED));
 	printk("smp: %u harts online (boot hart %lu)\n", smp_online_count(), boot->hartid);
 }
 
@@ -173,7 +206,7 @@ void smp_call_all(smp_call_fn fn, void *arg)
 	__atomic_store_n(&work.done, 0, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&work.gen, 1, __ATOMIC_RELEASE);
 	for (cpu = 1; cpu <= others; cpu++)
-		sbi_send_ipi(1, cpu_hartid[cpu]);
+		sbi_send_ipi(1, smp_cpu_hartid[cpu]);
 	fn(arg, 0);
 	while (__atomic_load_n(&work.done, __ATOMIC_ACQUIRE) < others)
 		;
