@@ -176,7 +176,11 @@ static inline struct frame frame_take(struct frame *f)
 /* frame_forge_for_test - a handle for @pn that the allocator did not hand out. */
 struct frame frame_forge_for_test(ppn_t pn);
 
-/* frame_lock_for_test / frame_unlock_for_test - hold / drop the frame lock. */
+/*
+ * frame_lock_for_test / frame_unlock_for_test - hold / drop the lock
+ * frame_free() takes first: the frame lock, or with CONFIG_FRAME_PCP the
+ * calling hart's cache lock ("frame_lock.pcp").
+ */
 void frame_lock_for_test(void);
 void frame_unlock_for_test(void);
 

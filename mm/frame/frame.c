@@ -21,7 +21,14 @@
  * stack catches double frees too); freed frames are filled with
  * FRAME_POISON and marked in a poison map (a bit per frame, carved with the
  * metadata); an allocation that gets a marked frame checks the fill and
- * panics if anything wrote to the frame while it was free.
+ * panics if anything wrote to the frame while it was free. A free of a
+ * frame already marked is a double free, caught before anything is
+ * written (so also while the frame sits in a per-hart cache).
+ *
+ * CONFIG_FRAME_PCP: single frames go through the per-hart caches of
+ * pcp.c, which refill from and drain to the algorithm in batches; a cached
+ * frame counts as free. Runs and everything else go to the algorithm; a
+ * refused run, and frame_walk(), first empty every cache.
  */
 #include <mm/frame.h>
 #include <mm/memmap.h>
@@ -30,13 +37,12 @@
 #include <mmlab/panic.h>
 #include <mmlab/printk.h>
 #include <mmlab/spinlock.h>
+#include "internal.h"
 
 #define FRAME_POISON	0xf4eef4eef4eef4eeUL	/* fills every word of a freed frame */
 
 struct frame_allocator {
-	struct spinlock lock;		/* guards inst and poisoned */
-	const struct frame_algo *algo;
-	void *inst;
+	struct frame_source src;	/* its lock guards the instance and poisoned */
 	struct ppn_range span;		/* pages the algorithm manages */
 	struct ppn_range meta;		/* pages holding inst and poisoned */
 	unsigned long *poisoned;	/* DEBUG_FRAMES: bit per span frame */
@@ -45,8 +51,8 @@ struct frame_allocator {
 	uint64_t total;			/* frames of RAM */
 };
 
-static struct frame_allocator frames = { .lock = SPINLOCK_INIT(frame_lock) };
-LOCK_STAT_REGISTER(frame_lock, &frames.lock);
+static struct frame_allocator frames = { .src.lock = SPINLOCK_INIT(frame_lock) };
+LOCK_STAT_REGISTER(frame_lock, &frames.src.lock);
 
 /* ------------------------------------------------------------------------ */
 /* Checks and poison (no lock needed)                                       */
@@ -90,7 +96,7 @@ static inline void status_check(const char *fn, int st, ppn_t pn)
 		panic("%s: frame " PA_FMT " outside managed memory", fn,
 		      PA_ARG(ppn_to_pa(pn)));
 	panic("%s: algorithm %s failed with %d at frame " PA_FMT, fn,
-	      frames.algo->name, st, PA_ARG(ppn_to_pa(pn)));
+	      frames.src.algo->name, st, PA_ARG(ppn_to_pa(pn)));
 }
 
 /* The words of frame @pn (identity-mapped, see frame_ptr). */
@@ -125,12 +131,18 @@ static void page_poison_check(ppn_t pn)
 			      "(word %zu is 0x%lx)", PA_ARG(ppn_to_pa(pn)), i, w[i]);
 }
 
+/* True when frame @pn is marked poisoned (freed and not handed out since). */
+static bool page_poisoned(ppn_t pn)
+{
+	return bitmap_test(frames.poisoned, ppn_diff(pn, frames.span.start));
+}
+
 /* Mark the frames of @r as poisoned (@on) or not; takes the lock. */
 static void poison_mark(struct ppn_range r, bool on)
 {
 	ppn_t pn;
 
-	spin_lock(&frames.lock);
+	spin_lock(&frames.src.lock);
 	page_range_for_each(pn, r) {
 		size_t bit = ppn_diff(pn, frames.span.start);
 
@@ -139,19 +151,25 @@ static void poison_mark(struct ppn_range r, bool on)
 		else
 			bitmap_clear_bit(frames.poisoned, bit);
 	}
-	spin_unlock(&frames.lock);
+	spin_unlock(&frames.src.lock);
 }
 
 /*
- * Before a free: fill the frames of @r and mark them poisoned, while the
- * caller still owns them. After the free another hart may be handed them at
- * once, so filling them then would write over its data (frames_smp found
+ * Before a free by @fn: panic on a frame of @r already marked (a double
+ * free), then fill the frames and mark them poisoned, while the caller
+ * still owns them. After the free another hart may be handed them at once,
+ * so filling them then would write over its data (frames_smp found
  * exactly that).
  */
-static void pages_bury(struct ppn_range r)
+static void pages_bury(const char *fn, struct ppn_range r)
 {
+	ppn_t pn;
+
 	if (!IS_ENABLED(CONFIG_DEBUG_FRAMES))
 		return;
+	page_range_for_each(pn, r)
+		if (unlikely(page_poisoned(pn)))
+			status_check(fn, FRAME_EDOUBLE, pn);
 	pages_poison(r);
 	poison_mark(r, true);
 }
@@ -168,7 +186,7 @@ static void pages_exhume(struct ppn_range r)
 	if (!IS_ENABLED(CONFIG_DEBUG_FRAMES))
 		return;
 	page_range_for_each(pn, r)
-		if (bitmap_test(frames.poisoned, ppn_diff(pn, frames.span.start)))
+		if (page_poisoned(pn))
 			page_poison_check(pn);
 	poison_mark(r, false);
 }
@@ -256,13 +274,13 @@ void frame_init(const struct memmap *map)
 
 	if (ppn_range_is_empty(span) || ppn_val(span.start) == 0)
 		panic("frame_init: unusable page span " PPN_RANGE_FMT, PPN_RANGE_ARG(span));
-	frames.algo = algo;
+	frames.src.algo = algo;
 	frames.span = span;
 	frames.total = memmap_ram_frames(map);
 	frames.meta = meta_carve(map, (bytes + PAGE_SIZE - 1) / PAGE_SIZE);
 	meta = frame_words(frames.meta.start);
-	frames.inst = algo->init(meta, span, algo_flags());
-	if (!frames.inst)
+	frames.src.inst = algo->init(meta, span, algo_flags());
+	if (!frames.src.inst)
 		panic("frame_init: %s refused span " PPN_RANGE_FMT, algo->name,
 		      PPN_RANGE_ARG(span));
 	if (IS_ENABLED(CONFIG_DEBUG_FRAMES)) {
@@ -272,9 +290,11 @@ void frame_init(const struct memmap *map)
 		       BITS_TO_LONGS(ppn_range_len(span)) * sizeof(long));
 	}
 	for (i = 0; i < frames.nr_managed; i++)
-		status_check("frame_init", algo->add_free(frames.inst, frames.managed[i]),
+		status_check("frame_init", algo->add_free(frames.src.inst, frames.managed[i]),
 			     frames.managed[i].start);
 	managed_sort_largest_first();
+	if (IS_ENABLED(CONFIG_FRAME_PCP))
+		frame_pcp_init(&frames.src);
 	pr_info("mm: frame metadata " PA_RANGE_FMT " (%lu KiB)\n",
 		PA_RANGE_ARG(ppn_range_to_pa(frames.meta)),
 		(unsigned long)(ppn_range_len(frames.meta) * PAGE_SIZE / KiB));
@@ -286,14 +306,55 @@ void frame_init(const struct memmap *map)
 /* Public API                                                               */
 /* ------------------------------------------------------------------------ */
 
+/* One frame from the algorithm, under the global lock. */
+static int algo_alloc(ppn_t *pn)
+{
+	int st;
+
+	spin_lock(&frames.src.lock);
+	st = frames.src.algo->alloc(frames.src.inst, pn);
+	spin_unlock(&frames.src.lock);
+	return st;
+}
+
+/* Give frame @pn to the algorithm, under the global lock; @bad as for frame_pcp_free(). */
+static int algo_free(ppn_t pn, ppn_t *bad)
+{
+	int st;
+
+	spin_lock(&frames.src.lock);
+	st = frames.src.algo->free(frames.src.inst, pn);
+	spin_unlock(&frames.src.lock);
+	*bad = pn;
+	return st;
+}
+
+/* A run of @n frames at @align from the algorithm, under the global lock. */
+static int algo_alloc_run(uint64_t n, uint64_t align, ppn_t *first)
+{
+	int st;
+
+	spin_lock(&frames.src.lock);
+	st = frames.src.algo->alloc_run(frames.src.inst, n, align, first);
+	spin_unlock(&frames.src.lock);
+	return st;
+}
+
+/* With CONFIG_FRAME_PCP, give every cached frame back (a refusal panics, naming @fn). */
+static void caches_empty(const char *fn)
+{
+	ppn_t bad;
+
+	if (IS_ENABLED(CONFIG_FRAME_PCP))
+		status_check(fn, frame_pcp_drain_all(&bad), bad);
+}
+
 int frame_alloc(struct frame *out)
 {
 	ppn_t pn;
 	int st;
 
-	spin_lock(&frames.lock);
-	st = frames.algo->alloc(frames.inst, &pn);
-	spin_unlock(&frames.lock);
+	st = IS_ENABLED(CONFIG_FRAME_PCP) ? frame_pcp_alloc(&pn) : algo_alloc(&pn);
 	if (st == FRAME_ENOMEM)
 		return st;
 	status_check("frame_alloc", st, pn);
@@ -305,14 +366,13 @@ int frame_alloc(struct frame *out)
 void frame_free(struct frame f)
 {
 	struct ppn_range r = ppn_range_sized(f.pn, 1);
+	ppn_t bad;
 	int st;
 
 	managed_check("frame_free", r);
-	pages_bury(r);
-	spin_lock(&frames.lock);
-	st = frames.algo->free(frames.inst, f.pn);
-	spin_unlock(&frames.lock);
-	status_check("frame_free", st, f.pn);
+	pages_bury("frame_free", r);
+	st = IS_ENABLED(CONFIG_FRAME_PCP) ? frame_pcp_free(f.pn, &bad) : algo_free(f.pn, &bad);
+	status_check("frame_free", st, bad);
 }
 
 int frame_alloc_run(uint64_t n, uint64_t align, struct frame_run *out)
@@ -320,9 +380,11 @@ int frame_alloc_run(uint64_t n, uint64_t align, struct frame_run *out)
 	ppn_t first;
 	int st;
 
-	spin_lock(&frames.lock);
-	st = frames.algo->alloc_run(frames.inst, n, align, &first);
-	spin_unlock(&frames.lock);
+	st = algo_alloc_run(n, align, &first);
+	if (IS_ENABLED(CONFIG_FRAME_PCP) && st == FRAME_ENOMEM) {
+		caches_empty("frame_alloc_run");	/* cached frames may complete a run */
+		st = algo_alloc_run(n, align, &first);
+	}
 	if (st == FRAME_ENOMEM || st == FRAME_EINVAL)
 		return st;
 	status_check("frame_alloc_run", st, first);
@@ -338,10 +400,10 @@ void frame_free_run(struct frame_run run)
 	int st;
 
 	managed_check("frame_free_run", r);
-	pages_bury(r);
-	spin_lock(&frames.lock);
-	st = frames.algo->free_run(frames.inst, run.first, run.count);
-	spin_unlock(&frames.lock);
+	pages_bury("frame_free_run", r);
+	spin_lock(&frames.src.lock);
+	st = frames.src.algo->free_run(frames.src.inst, run.first, run.count);
+	spin_unlock(&frames.src.lock);
 	status_check("frame_free_run", st, run.first);
 }
 
@@ -360,9 +422,11 @@ uint64_t frame_free_count(void)
 {
 	uint64_t n;
 
-	spin_lock(&frames.lock);
-	n = frames.algo->free_count(frames.inst);
-	spin_unlock(&frames.lock);
+	spin_lock(&frames.src.lock);	/* no batch is between a cache and the algorithm */
+	n = frames.src.algo->free_count(frames.src.inst);
+	if (IS_ENABLED(CONFIG_FRAME_PCP))
+		n += frame_pcp_count();
+	spin_unlock(&frames.src.lock);
 	return n;
 }
 
@@ -383,18 +447,21 @@ const char *frame_algo_name(void)
 
 void frame_walk(frame_walk_fn fn, void *arg)
 {
-	spin_lock(&frames.lock);
-	frames.algo->walk(frames.inst, fn, arg);
-	spin_unlock(&frames.lock);
+	caches_empty("frame_walk");	/* so that cached frames show as free */
+	spin_lock(&frames.src.lock);
+	frames.src.algo->walk(frames.src.inst, fn, arg);
+	spin_unlock(&frames.src.lock);
 }
 
 unsigned frame_validate(void)
 {
 	unsigned problems;
 
-	spin_lock(&frames.lock);
-	problems = frames.algo->validate(frames.inst);
-	spin_unlock(&frames.lock);
+	spin_lock(&frames.src.lock);
+	problems = frames.src.algo->validate(frames.src.inst);
+	spin_unlock(&frames.src.lock);
+	if (IS_ENABLED(CONFIG_FRAME_PCP))
+		problems += frame_pcp_validate(frame_managed);
 	return problems;
 }
 
@@ -409,10 +476,16 @@ struct frame frame_forge_for_test(ppn_t pn)
 
 void frame_lock_for_test(void)
 {
-	spin_lock(&frames.lock);
+	if (IS_ENABLED(CONFIG_FRAME_PCP))
+		frame_pcp_lock_for_test();	/* the lock frame_free() takes first */
+	else
+		spin_lock(&frames.src.lock);
 }
 
 void frame_unlock_for_test(void)
 {
-	spin_unlock(&frames.lock);
+	if (IS_ENABLED(CONFIG_FRAME_PCP))
+		frame_pcp_unlock_for_test();
+	else
+		spin_unlock(&frames.src.lock);
 }

@@ -116,7 +116,7 @@ static void frames_smp_storm(struct ktest *t)
 	for (cpu = 0; cpu < harts; cpu++) {
 		struct storm_cpu *c = &storm.cpu[cpu];
 
-		ktest_printf("cpu %u: %lu frames, %lu refusals, %lu bad words\n", cpu,
+		ktest_printf("cpu %u: %lu frames, %lu refusals, %lu bad words", cpu,
 			     c->frames, c->enomem, c->bad_words);
 		if (c->bad_words)
 			ktest_fail(t, __FILE__, __LINE__, "cpu %u: %lu words changed under it, "

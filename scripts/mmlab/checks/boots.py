@@ -37,11 +37,25 @@ def build_or_fail(ctx, label, out_dir, goal, env=None, hint="", force=()):
     return ok
 
 
+# Per-hart caches on SMP_HARTS harts: every heap and frame algorithm once
+# with both caches, and the debug build with the frame caches (its poison
+# map is their double-free check; the heap magazines need DEBUG_HEAP off).
+# (defconfig, forced lines, run the panic cases too)
+CACHES = ["CONFIG_SMP=y", "CONFIG_FRAME_PCP=y", "CONFIG_HEAP_PCPU_CACHE=y"]
+CACHE_VARIANTS = [
+    ("buddy_stack_defconfig", CACHES, True),
+    ("bitmap_bitmap_defconfig", CACHES, False),
+    ("first_fit_stack_defconfig", CACHES, False),
+    ("tlsf_bitmap_defconfig", CACHES, False),
+    ("debug_defconfig", CACHES[:2], True),
+]
+
+
 def stage_matrix(ctx):
     """Every configs/*defconfig (or the --configs chosen): build, self-tests,
     panic cases on one hart; then its CONFIG_SMP=y variant on SMP_HARTS
     harts in parallel (self-tests with the concurrency suites; the panic
-    cases are the single-hart image's)."""
+    cases are the single-hart image's); then the CACHE_VARIANTS."""
     for path in sorted(glob.glob(os.path.join(ctx.srctree, "configs", "*defconfig"))):
         name = os.path.basename(path)
         if ctx.configs and name not in ctx.configs:
@@ -51,6 +65,23 @@ def stage_matrix(ctx):
             boot_and_count(ctx.tally, name, os.path.join(d, "mmlab.elf"),
                            log_path=os.path.join(d, "boot.log"))
         matrix_smp(ctx, name)
+    for name, force, panic_cases in CACHE_VARIANTS:
+        if not ctx.configs or name in ctx.configs:
+            matrix_caches(ctx, name, force, panic_cases)
+
+
+def matrix_caches(ctx, name, force, panic_cases):
+    """Defconfig @name with the @force lines (SMP and per-hart caches),
+    booted on SMP_HARTS harts: every self-test, the concurrency suites
+    among them, and with @panic_cases the panic cases."""
+    label = "%s smp=%d +%s" % (name, SMP_HARTS, ",".join(
+        l[len("CONFIG_"):-2].lower() for l in force[1:]))
+    d = os.path.join(ctx.out, "matrix-caches", name)
+    if build_or_fail(ctx, "matrix: " + label, d, name, force=force):
+        res = boot_and_count(ctx.tally, label, os.path.join(d, "mmlab.elf"),
+                             panic_cases=panic_cases, log_path=os.path.join(d, "boot.log"),
+                             smp=SMP_HARTS)
+        harts_online_check(ctx, label, res)
 
 
 def matrix_smp(ctx, name):
