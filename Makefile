@@ -337,12 +337,15 @@ check: $(KCONFIG_CONFIG)
 
 # Benchmarks of every defconfig (or CONFIGS="a_defconfig b_defconfig"), with
 # TRACE=file replayed too: results, table and plots in build/bench, or in
-# $(O)/bench with O=. See docs/performance.md.
+# $(O)/bench with O=. See docs/performance.md. SMP=1,2,4,8 instead runs the
+# scaling benchmark (frame pairs and heap churn on that many harts, with and
+# without the per-hart caches): scaling.md and scaling.png, see docs/smp.md.
 bench-out := $(abspath $(if $(filter 1,$(mmlab_in_objtree)),bench,build/bench))
 PHONY += bench
 bench:
 	$(Q)$(PYTHON) $(srctree)/scripts/bench.py --srctree $(srctree) --out $(bench-out) \
-		$(if $(CONFIGS),--configs $(CONFIGS)) $(if $(TRACE),--trace $(TRACE))
+		$(if $(CONFIGS),--configs $(CONFIGS)) $(if $(TRACE),--trace $(TRACE)) \
+		$(if $(SMP),--smp $(SMP))
 
 # Many random configurations, fresh seeds: make randcheck N=200. One seed
 # again (with its panic cases): make randcheck KCONFIG_SEED=0x2a

@@ -6,13 +6,23 @@
  *
  * Two workloads, each run by all harts through smp_call_all(): frame
  * alloc+free pairs (LOCKS_PAIRS per hart) and kmalloc/kfree churn with a
- * few live blocks of 8..512 bytes (LOCKS_CHURN ops per hart). Each hart
- * reads its own rdinstret around its loop; under QEMU -icount the harts run
- * in turn and the counts are exact, so "insns_per_op" (all harts'
- * instructions over all their operations, spinning included) shows what
- * waiting for a lock costs as harts are added. Before each workload every
+ * few live blocks of 8..512 bytes (LOCKS_CHURN ops per hart). Under QEMU
+ * -icount the harts run in turn and rdinstret reads one instruction count
+ * for the whole machine (QEMU's, not the hart's), so the boot hart reads it
+ * around the whole smp_call_all(): "insns_per_op" is every instruction any
+ * hart ran, spinning and the wait for the last hart included, over all
+ * harts' operations. With no time lost that is what one operation costs
+ * its hart; what waiting for a lock costs shows as it grows with harts. Before each workload every
  * lock's counters are reset; after it the benchmark prints, per lock,
  * acquisitions, contended acquisitions and spins, and spins per operation.
+ *
+ * Under -icount QEMU gives the harts turns of about one timer period
+ * (CONFIG_TIMER_HZ) of instructions shared among them; a hart whose turn
+ * ends while it holds a lock leaves the others spinning through theirs,
+ * so there the spins count lock-holder preemption. The per-hart loops are
+ * long enough (several turns each) for that to happen. `make bench
+ * SMP=1,2,4,8` runs this with and without the per-hart caches
+ * (scripts/mmlab/scaling.py).
  */
 #include <asm/csr.h>
 #include <lib/rand.h>
@@ -23,12 +33,12 @@
 #include <mmlab/smp.h>
 #include <mmlab/spinlock.h>
 
-#define LOCKS_PAIRS	20000
-#define LOCKS_CHURN	20000
+#define LOCKS_PAIRS	30000
+#define LOCKS_CHURN	30000
 #define LOCKS_LIVE	8
 
 struct locks_cpu {
-	unsigned long insns, ops;
+	unsigned long ops;
 	bool failed;
 };
 
@@ -41,7 +51,6 @@ static struct locks_run locks_run;
 static void pairs_hart(void *arg, unsigned cpu)
 {
 	struct locks_cpu *me = &((struct locks_run *)arg)->cpu[cpu];
-	unsigned long start = rdinstret();
 	struct frame f;
 	unsigned i;
 
@@ -52,7 +61,6 @@ static void pairs_hart(void *arg, unsigned cpu)
 		}
 		frame_free(f);
 	}
-	me->insns = rdinstret() - start;
 	me->ops = 2 * i;
 }
 
@@ -61,11 +69,9 @@ static void churn_hart(void *arg, unsigned cpu)
 	struct locks_cpu *me = &((struct locks_run *)arg)->cpu[cpu];
 	void *live[LOCKS_LIVE] = {};
 	struct rand_state r;
-	unsigned long start;
 	unsigned i;
 
 	rand_seed(&r, 0x10c5 + cpu);
-	start = rdinstret();
 	for (i = 0; i < LOCKS_CHURN; i++) {
 		void **slot = &live[rand_range(&r, 0, LOCKS_LIVE - 1)];
 
@@ -78,7 +84,6 @@ static void churn_hart(void *arg, unsigned cpu)
 	}
 	for (i = 0; i < LOCKS_LIVE; i++)
 		kfree(live[i]);
-	me->insns = rdinstret() - start;
 	me->ops = LOCKS_CHURN + LOCKS_LIVE;
 }
 
@@ -96,16 +101,17 @@ static void lock_stats_reset(void)
 /* Run @fn on every hart as workload @name and print its counts. Return: false on a failed op. */
 static bool locks_workload(const char *name, smp_call_fn fn)
 {
-	unsigned long insns = 0, ops = 0;
+	unsigned long insns, ops = 0;
 	const lock_stat_entry *l;
 	unsigned cpu, harts = smp_online_count();
 	bool ok = true;
 
 	locks_run = (struct locks_run){};
 	lock_stats_reset();
+	insns = rdinstret();
 	smp_call_all(fn, &locks_run);
+	insns = rdinstret() - insns;
 	for (cpu = 0; cpu < harts; cpu++) {
-		insns += locks_run.cpu[cpu].insns;
 		ops += locks_run.cpu[cpu].ops;
 		ok &= !locks_run.cpu[cpu].failed;
 	}

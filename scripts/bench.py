@@ -8,6 +8,7 @@ write results.json, results.csv, table.md and plots.
     scripts/bench.py --configs buddy_stack_defconfig first_fit_bitmap_defconfig
     scripts/bench.py --trace tests/traces/churn-20k.trace
     scripts/bench.py --determinism defconfig      # used by make check
+    scripts/bench.py --smp 1,2,4,8                # scaling with harts (make bench SMP=)
 
 Each configuration is built in OUT/<name>/ and booted twice: with -m 128M
 and "bench=all" (every benchmark), and with -m 2G and "bench=frames" (how
@@ -22,7 +23,7 @@ import sys
 
 sys.dont_write_bytecode = True      # leave no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mmlab import bench, benchrun  # noqa: E402
+from mmlab import bench, benchrun, scaling  # noqa: E402
 
 
 def find_trace(path, srctree):
@@ -42,6 +43,8 @@ def main():
     p.add_argument("--determinism", metavar="NAME",
                    help="build NAME, run %s twice, fail on any difference"
                    % benchrun.DETERMINISM_WORKLOAD)
+    p.add_argument("--smp", metavar="N,N,...",
+                   help="instead: the scaling benchmark on these hart counts (scaling.md)")
     p.add_argument("--timeout", type=float, default=600, help="seconds per boot")
     args = p.parse_args()
     srctree, out = os.path.abspath(args.srctree), os.path.abspath(args.out)
@@ -52,6 +55,12 @@ def main():
         configs = bench.config_list(srctree, args.configs)
     except ValueError as e:
         sys.exit("bench: %s" % e)
+    if args.smp:
+        try:
+            harts = scaling.parse_harts(args.smp)
+        except ValueError as e:
+            sys.exit("bench: %s" % e)
+        return scaling.run_scaling(srctree, out, args.configs, harts, args.timeout)
     trace = find_trace(args.trace, srctree) if args.trace else None
     return benchrun.run_all(srctree, out, configs, trace, args.timeout)
 

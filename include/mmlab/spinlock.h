@@ -129,8 +129,11 @@ static inline bool spin_trylock(struct spinlock *lock)
 {
 	uint32_t old = 0;
 
-	return __atomic_compare_exchange_n(&lock->owner, &old, spin_owner_tag(), false,
-					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+	if (!__atomic_compare_exchange_n(&lock->owner, &old, spin_owner_tag(), false,
+					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return false;	/* the spin_lock() of the slow path counts the wait */
+	lock_stat_note(lock, 0);
+	return true;
 }
 
 /*
