@@ -128,8 +128,13 @@ int frame_pcp_alloc(ppn_t *pn)
 	int st = FRAME_OK;
 
 	spin_lock(&pcp->lock);
-	if (unlikely(!pcp->count))
+	if (unlikely(!pcp->count)) {
 		st = __pcp_refill(pcp, pn);
+		if (unlikely(st != FRAME_OK && st != FRAME_ENOMEM)) {
+			spin_unlock(&pcp->lock);
+			return st;	/* the algorithm failed at frame *pn */
+		}
+	}
 	if (likely(pcp->count)) {
 		*pn = pcp->pn[pcp->count - 1];
 		pcp_count_set(pcp, pcp->count - 1);
