@@ -133,7 +133,8 @@ kconfig-file := $(srctree)/Kconfig
 config-targets := menuconfig defconfig savedefconfig olddefconfig oldconfig \
 	alldefconfig allnoconfig allyesconfig listnewconfig randconfig %_defconfig
 no-config-targets := help clean mrproper distclean host-check host-fuzz \
-	install-deps randcheck check-tools docs bench fresh-check $(config-targets)
+	install-deps randcheck check-tools docs bench fresh-check new-heap new-frames grade \
+	$(config-targets)
 
 .DEFAULT_GOAL := all
 PHONY := all
@@ -337,6 +338,23 @@ PHONY += bench
 bench:
 	$(Q)$(PYTHON) $(srctree)/scripts/bench.py --srctree $(srctree) --out $(bench-out) \
 		$(if $(CONFIGS),--configs $(CONFIGS)) $(if $(TRACE),--trace $(TRACE))
+
+# The allocator lab kit (docs/lab.md). make new-heap NAME=best_fit (or
+# new-frames) writes a new algorithm whose ops are stubs, with its Kconfig
+# entry, Makefile line and defconfig. make grade ALGO=best_fit runs the
+# correctness gate, then scores it against the shipped algorithms of its
+# family (TRACES=dir replays every trace file in dir as well): report in
+# build/grade/ALGO, or $(O)/grade/ALGO with O=.
+PHONY += new-heap new-frames grade
+new-heap new-frames:
+	$(Q)$(PYTHON) $(srctree)/scripts/labkit/new.py --srctree $(srctree) \
+		$(if $(filter new-heap,$@),heap,frame) $(NAME)
+
+grade-out := $(abspath $(if $(filter 1,$(mmlab_in_objtree)),grade,build/grade))
+grade:
+	$(Q)$(PYTHON) $(srctree)/scripts/labkit/grade.py --srctree $(srctree) --out $(grade-out) \
+		$(if $(KIND),--kind $(KIND)) $(if $(TRACES),--traces $(TRACES)) \
+		$(if $(WEIGHTS),--weights $(WEIGHTS)) $(ALGO)
 
 # Many random configurations, fresh seeds: make randcheck N=200. One seed
 # again (with its panic cases): make randcheck KCONFIG_SEED=0x2a
