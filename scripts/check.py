@@ -14,6 +14,7 @@ Stages (each can be run alone with --only STAGE, several times):
   extremes    allnoconfig and allyesconfig build and boot
   bench       one benchmark run twice gives identical instruction counts
   docs        every command README.md and docs/*.md show runs as written
+  labkit      the lab kit: scaffolded stubs build and grade 0; a shipped heap grades the same twice
   objtree     make O=DIR check and randcheck leave the source tree byte-identical
 
 Each build goes to its own directory under --out (default build/), so the
@@ -26,7 +27,7 @@ import time
 
 sys.dont_write_bytecode = True      # leave no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mmlab.checks import badinput, benchmark, boots, docs, errors, host, lint, objtree  # noqa: E402
+from mmlab.checks import badinput, benchmark, boots, docs, errors, host, labkit, lint, objtree  # noqa: E402
 from mmlab.checks.tally import Context, Tally  # noqa: E402
 
 STAGES = {
@@ -41,6 +42,7 @@ STAGES = {
     "extremes": boots.stage_extremes,
     "bench": benchmark.stage_bench,
     "docs": docs.stage_docs,
+    "labkit": labkit.stage_labkit,
     "objtree": objtree.stage_objtree,
 }
 
