@@ -26,7 +26,7 @@ extern const char bench_trace_name[] __attribute__((weak));
 #define TRACE_WORKLOAD	"trace"
 
 struct trace_ctx {
-	struct bench_series alloc, free;
+	struct bench_series alloc, free, calloc, realloc;
 };
 
 static void *trace_cb_alloc(void *arg, size_t size, size_t align)
@@ -56,6 +56,31 @@ static void trace_cb_free(void *arg, void *ptr)
 	bench_series_add(&t->free, bench_stop(&c), false);
 }
 
+static void *trace_cb_calloc(void *arg, size_t n, size_t size)
+{
+	struct trace_ctx *t = arg;
+	struct bench_clock c;
+	void *p;
+
+	bench_start(&c);
+	p = kcalloc(n, size);
+	bench_series_add(&t->calloc, bench_stop(&c), !p);
+	return p;
+}
+
+static void *trace_cb_realloc(void *arg, void *ptr, size_t old_size, size_t size)
+{
+	struct trace_ctx *t = arg;
+	struct bench_clock c;
+	void *p;
+
+	(void)old_size;
+	bench_start(&c);
+	p = krealloc(ptr, size);
+	bench_series_add(&t->realloc, bench_stop(&c), !p);
+	return p;
+}
+
 static size_t trace_cb_largest_free(void *arg)
 {
 	struct heap_stats st;
@@ -68,6 +93,8 @@ static size_t trace_cb_largest_free(void *arg)
 static const struct mmtrace_ops trace_ops = {
 	.alloc = trace_cb_alloc,
 	.free = trace_cb_free,
+	.calloc = trace_cb_calloc,
+	.realloc = trace_cb_realloc,
 	.largest_free = trace_cb_largest_free,
 };
 
@@ -124,6 +151,24 @@ static void trace_summary_print(struct mmtrace_replay *r)
 	printk("}\n");
 }
 
+/* Prepare the four series for up to @cap calls each. Return: 0, or -1. */
+static int trace_series_init(struct trace_ctx *t, const char *workload, size_t cap)
+{
+	return bench_series_init(&t->alloc, workload, "kmalloc", cap) ||
+	       bench_series_init(&t->free, workload, "kfree", cap) ||
+	       bench_series_init(&t->calloc, workload, "kcalloc", cap) ||
+	       bench_series_init(&t->realloc, workload, "krealloc", cap) ? -1 : 0;
+}
+
+/* Print the series that saw calls and release all four. */
+static void trace_series_report(struct trace_ctx *t)
+{
+	bench_series_report(&t->alloc);
+	bench_series_report(&t->free);
+	bench_series_report(&t->calloc);
+	bench_series_report(&t->realloc);
+}
+
 static enum bench_status bench_trace(void)
 {
 	struct trace_ctx t = { 0 };
@@ -147,9 +192,8 @@ static enum bench_status bench_trace(void)
 	}
 	cap = mmtrace_table_cap(scan.max_live);
 	slots = bench_buffer_get(cap * sizeof(*slots), &table_mem);
-	if (!slots || bench_series_init(&t.alloc, TRACE_WORKLOAD, "kmalloc", scan.ops + 1) ||
-	    bench_series_init(&t.free, TRACE_WORKLOAD, "kfree", scan.ops + 1)) {
-		bench_series_release(&t.alloc);
+	if (!slots || trace_series_init(&t, TRACE_WORKLOAD, scan.ops + 1)) {
+		trace_series_report(&t);
 		bench_buffer_put(&table_mem);
 		return BENCH_SKIPPED;
 	}
@@ -160,8 +204,7 @@ static enum bench_status bench_trace(void)
 		trace_summary_print(&r);
 	r.ops = &trace_drain_ops;
 	mmtrace_replay_drain(&r);
-	bench_series_report(&t.alloc);
-	bench_series_report(&t.free);
+	trace_series_report(&t);
 	bench_buffer_put(&table_mem);
 	heap_stats(&after);
 	if (after.used != before.used || after.free != before.free || heap_validate()) {

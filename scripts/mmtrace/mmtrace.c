@@ -77,6 +77,29 @@ static void heap_cb_free(void *ctx, void *ptr)
 	}
 }
 
+/*
+ * The algorithm contract has no resize: stay in place when the block's
+ * usable size already holds @size, else alloc + copy + free (at the default
+ * alignment, as krealloc() does).
+ */
+static void *heap_cb_realloc(void *ctx, void *ptr, size_t old_size, size_t size)
+{
+	struct mmtrace_heap *h = ctx;
+	size_t usable = h->algo->usable_size(h->inst, ptr);
+	void *q;
+
+	if (h->kmalloc_layout)
+		usable = usable > MMTRACE_KMALLOC_HEADER ? usable - MMTRACE_KMALLOC_HEADER : 0;
+	if (size <= usable)
+		return ptr;
+	q = heap_cb_alloc(ctx, size, 0);
+	if (q) {
+		memcpy(q, ptr, MIN(old_size, size));
+		heap_cb_free(ctx, ptr);
+	}
+	return q;
+}
+
 static size_t heap_cb_largest_free(void *ctx)
 {
 	struct mmtrace_heap *h = ctx;
@@ -102,6 +125,7 @@ static void table_cb_free(void *ctx, void *mem, size_t bytes)
 static const struct mmtrace_ops heap_replay_ops = {
 	.alloc = heap_cb_alloc,
 	.free = heap_cb_free,
+	.realloc = heap_cb_realloc,
 	.largest_free = heap_cb_largest_free,
 	.table_alloc = table_cb_alloc,
 	.table_free = table_cb_free,
