@@ -65,6 +65,7 @@ extern void *__libc_memalign(size_t align, size_t size);
 #define REC_MAP_FIRST		4096	/* slots of the first map */
 #define REC_PATH_MAX		4096
 #define REC_FLUSH_CHECK		1024	/* operations between looks at the clock */
+#define REC_HEADER_MAX		240	/* header lines are cut here (a trace line is <= 256) */
 
 struct rec_slot {
 	uintptr_t ptr;		/* 0: empty */
@@ -319,6 +320,19 @@ static uint64_t map_take(void *p)
 /* Start, fork and exit                                                */
 /* ------------------------------------------------------------------ */
 
+/* Write the header line "# @prefix@text" (@len bytes), cut to REC_HEADER_MAX with "...". */
+static void header_line(const char *prefix, const char *text, size_t len)
+{
+	size_t room = REC_HEADER_MAX - 2 - strlen(prefix);
+
+	output_put("# ", 2);
+	output_put(prefix, strlen(prefix));
+	output_put(text, len <= room ? len : room - 3);
+	if (len > room)
+		output_put("...", 3);
+	output_put("\n", 1);
+}
+
 /* Copy /proc/self/cmdline into the header as "# command: ARG ARG ...". */
 static void header_command(void)
 {
@@ -336,9 +350,7 @@ static void header_command(void)
 	for (i = 0; i < n; i++)
 		if (cmd[i] == '\0' || cmd[i] == '\n')
 			cmd[i] = ' ';
-	output_put("# command: ", 11);
-	output_put(cmd, (size_t)n);
-	output_put("\n", 1);
+	header_line("command: ", cmd, (size_t)n);
 }
 
 /* Set rec.path for this process: MMTRACE_OUT, MMTRACE_OUT.PID or mmtrace-PID.trace. */
@@ -379,11 +391,8 @@ static void recorder_start(bool forked)
 	if (!output_open(O_TRUNC))
 		return;
 	output_put(version, sizeof(version) - 1);
-	if (note && *note) {
-		output_put("# ", 2);
-		output_put(note, strnlen(note, 1024));
-		output_put("\n", 1);
-	}
+	if (note && *note)
+		header_line("", note, strnlen(note, 1024));
 	header_command();
 	rec.last_flush = time(NULL);
 }
