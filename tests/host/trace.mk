@@ -11,7 +11,7 @@
 # here would become make's default goal; it is saved and put back at the end.
 trace-mk-saved-goal := $(.DEFAULT_GOAL)
 
-mmtrace-srcs = scripts/mmtrace/mmtrace.c bench/mmtrace.c mm/heap/poison.c lib/bitmap.c \
+mmtrace-srcs = scripts/mmtrace/mmtrace.c scripts/mmtrace/fit.c bench/mmtrace.c mm/heap/poison.c lib/bitmap.c \
 	$(heap-algo-srcs)
 
 # trace_test #includes scripts/mmtrace/mmtrace.c (without its main), so the
@@ -19,7 +19,7 @@ mmtrace-srcs = scripts/mmtrace/mmtrace.c bench/mmtrace.c mm/heap/poison.c lib/bi
 host-progs += trace_test
 trace_test-srcs = tests/host/trace_test.c $(filter-out scripts/mmtrace/mmtrace.c,$(mmtrace-srcs))
 $(hostdir)/trace_test: $(hostdir)/.trace_test.stamp
-$(hostdir)/.trace_test.stamp: $(srctree)/scripts/mmtrace/mmtrace.c
+$(hostdir)/.trace_test.stamp: $(srctree)/scripts/mmtrace/mmtrace.c $(srctree)/scripts/mmtrace/tool.h
 	@mkdir -p $(@D)
 	@touch $@
 
@@ -32,7 +32,8 @@ $(hostdir)/trace_record_test: $(hostdir)/libmmtrace-record.so
 # The tool: optimised and unsanitised, so long traces replay quickly.
 .PHONY: mmtrace
 mmtrace: $(hostdir)/mmtrace
-$(hostdir)/mmtrace: $(addprefix $(srctree)/,$(mmtrace-srcs)) $(wildcard $(srctree)/include/*/*.h)
+$(hostdir)/mmtrace: $(addprefix $(srctree)/,$(mmtrace-srcs)) $(wildcard $(srctree)/include/*/*.h) \
+		$(srctree)/scripts/mmtrace/tool.h
 	@mkdir -p $(@D)
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) -std=gnu11 -O2 -Wall -Wextra -Werror -I$(srctree)/include -DMMLAB_HOST=1 \

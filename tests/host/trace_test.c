@@ -495,6 +495,56 @@ HOST_TEST(tool_replays_calloc_and_realloc)
 	}
 }
 
+/* The value of "key": in the "fit:" line of @algo in @out, or ~0 when missing. */
+static unsigned long long fit_field(const char *out, const char *algo, const char *key)
+{
+	char pat[64];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "fit: {\"algo\":\"%s\"", algo);
+	p = strstr(out, pat);
+	return p ? summary_field(p, key) : ~0ULL;
+}
+
+/*
+ * --fit: the size found replays with no failure, 4 KiB less fails (or
+ * cannot be set up), and the worst call named is that failure.
+ */
+HOST_TEST(tool_fit_finds_smallest_heap)
+{
+	struct mmtrace_opts o = { 0 };
+	char *text = trace_fill(3000), *out;
+	const struct heap_algo *a;
+	size_t out_len;
+	FILE *f = open_memstream(&out, &out_len);
+
+	CHECK_EQ(mmtrace_fit(&o, text, strlen(text), "t.trace", f, stderr), 0);
+	fclose(f);
+	CHECK(strstr(out, "| algorithm | heap needed |"));
+	heap_algo_for_each(a) {
+		unsigned long long heap = fit_field(out, a->name, "heap_needed");
+		struct tool_result at, below;
+
+		if (heap == ~0ULL || heap % 4096 || heap < fit_field(out, a->name, "peak_live_bytes")) {
+			host_test_fail(__FILE__, __LINE__, "%s: %s", a->name, out);
+			continue;
+		}
+		at = tool_run(a->name, heap, false, text);
+		below = tool_run(a->name, heap - 4096, false, text);
+		if (at.status || summary_field(at.out, "failures") != 0 ||
+		    (below.status == 0 && summary_field(below.out, "first_failure_line") !=
+					 fit_field(out, a->name, "worst_call_line")) ||
+		    (below.status == 0 && summary_field(below.out, "failures") == 0) ||
+		    (below.status != 0 && below.status != 2))
+			host_test_fail(__FILE__, __LINE__, "%s at %llu: %s / %s%s", a->name, heap,
+				       at.out, below.out, below.err);
+		tool_result_free(&at);
+		tool_result_free(&below);
+	}
+	free(out);
+	free(text);
+}
+
 /* A heap too small for the trace: the first failure and its utilisation are reported. */
 HOST_TEST(tool_reports_first_failure)
 {
