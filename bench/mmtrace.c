@@ -486,8 +486,9 @@ static int replay_free(struct mmtrace_replay *r, const struct mmtrace_op *op,
 	return 0;
 }
 
-int mmtrace_replay_op(struct mmtrace_replay *r, const struct mmtrace_op *op,
-		      unsigned long lineno, const char **why)
+/* Apply @op (not a skip). Return: 0, or -1 with *@why set. */
+static int replay_apply(struct mmtrace_replay *r, const struct mmtrace_op *op,
+			unsigned long lineno, const char **why)
 {
 	switch (op->kind) {
 	case MMTRACE_ALLOC:
@@ -495,11 +496,22 @@ int mmtrace_replay_op(struct mmtrace_replay *r, const struct mmtrace_op *op,
 		return replay_alloc(r, op, lineno, why);
 	case MMTRACE_REALLOC:
 		return replay_realloc(r, op, lineno, why);
-	case MMTRACE_FREE:
-		return replay_free(r, op, why);
 	default:
-		return 0;
+		return replay_free(r, op, why);
 	}
+}
+
+int mmtrace_replay_op(struct mmtrace_replay *r, const struct mmtrace_op *op,
+		      unsigned long lineno, const char **why)
+{
+	if (op->kind == MMTRACE_SKIP)
+		return 0;
+	if (replay_apply(r, op, lineno, why))
+		return -1;
+	r->ops_done++;
+	if (r->sample_every && r->ops->sample && r->ops_done % r->sample_every == 0)
+		r->ops->sample(r->ctx, r);
+	return 0;
 }
 
 uint64_t mmtrace_replay_drain(struct mmtrace_replay *r)

@@ -15,7 +15,9 @@
  * before anything is allocated, and the scan's largest live count sizes the
  * live table, which is carved from frames and never grows. Blocks still
  * live at the end are freed (not timed) and the heap must then be whole
- * again, before the next trace starts.
+ * again, before the next trace starts. Every 1/100 of the operations a
+ * timeline point is printed (live, used, free and largest free bytes, not
+ * timed), from which `make bench` draws fragmentation over time.
  */
 #include <lib/string.h>
 #include <mm/heap.h>
@@ -34,6 +36,7 @@ extern const struct bench_trace bench_traces_end[] __attribute__((weak));
 
 #define TRACE_WORKLOAD		"trace"
 #define TRACE_NAME_MAX		64
+#define TRACE_SAMPLES		100	/* points of the fragmentation timeline */
 
 struct trace_ctx {
 	struct bench_series alloc, free, calloc, realloc;
@@ -102,7 +105,23 @@ static size_t trace_cb_largest_free(void *arg)
 	return st.largest_free;
 }
 
+/*
+ * A point of the fragmentation timeline (not timed): requested live bytes,
+ * and the heap's used, free and largest free bytes.
+ */
+static void trace_cb_sample(void *arg, const struct mmtrace_replay *r)
+{
+	struct trace_ctx *t = arg;
+	struct heap_stats st;
+
+	heap_stats(&st);
+	printk("bench: {\"workload\":\"%s\",\"timeline\":%lu,\"live\":%llu,\"used\":%zu,"
+	       "\"free\":%zu,\"largest_free\":%zu}\n", t->workload, r->ops_done,
+	       (unsigned long long)r->st.live_bytes, st.used, st.free, st.largest_free);
+}
+
 static const struct mmtrace_ops trace_ops = {
+	.sample = trace_cb_sample,
 	.alloc = trace_cb_alloc,
 	.free = trace_cb_free,
 	.calloc = trace_cb_calloc,
@@ -227,6 +246,7 @@ static enum bench_status trace_run(const struct bench_trace *trace)
 	}
 	heap_stats(&before);
 	mmtrace_replay_init(&r, &trace_ops, &t, slots, cap);
+	r.sample_every = MAX(1UL, scan.ops / TRACE_SAMPLES);
 	err = trace_replay_all(&r, &t);
 	if (!err)
 		trace_summary_print(&r, &t);

@@ -86,6 +86,8 @@ void mmtrace_cursor_init(struct mmtrace_cursor *c, const char *buf, size_t len);
  */
 bool mmtrace_cursor_next(struct mmtrace_cursor *c, const char **line, size_t *len);
 
+struct mmtrace_replay;
+
 /* What the replay calls. @ctx is the pointer given to mmtrace_replay_init(). */
 struct mmtrace_ops {
 	/* alloc - a block of @size bytes at @align (0: default); NULL on failure. */
@@ -113,6 +115,11 @@ struct mmtrace_ops {
 	 */
 	void *(*table_alloc)(void *ctx, size_t bytes);
 	void (*table_free)(void *ctx, void *mem, size_t bytes);
+	/*
+	 * sample - called after every replay->sample_every-th operation (a
+	 * fragmentation timeline); may be NULL.
+	 */
+	void (*sample)(void *ctx, const struct mmtrace_replay *r);
 };
 
 /* An entry of the live table: open addressing, linear probing. */
@@ -150,6 +157,8 @@ struct mmtrace_replay {
 	struct mmtrace_slot *slots;
 	size_t cap;			/* slots, a power of two */
 	size_t count;			/* IDs in the table */
+	unsigned long ops_done;		/* operations applied */
+	unsigned long sample_every;	/* 0: ops->sample is never called */
 	struct mmtrace_stats st;
 };
 

@@ -288,6 +288,44 @@ HOST_TEST(replay_tracks_live_ids)
 	free(r.slots);
 }
 
+static void model_sample(void *ctx, const struct mmtrace_replay *r)
+{
+	struct model *m = ctx;
+
+	m->table_allocs += 1000;	/* counts samples, apart from table growth */
+	if (r->ops_done % 3)
+		m->bad_frees++;
+}
+
+/* The timeline callback runs after every third operation, skips not counted. */
+HOST_TEST(replay_samples_every_n_ops)
+{
+	static const struct mmtrace_ops ops = {
+		.alloc = model_alloc, .free = model_free, .largest_free = model_largest_free,
+		.sample = model_sample,
+	};
+	static const char *const lines[] = { "a 1 8", "# skip", "a 2 8", "f 1", "", "a 3 8",
+					     "f 2", "f 3", "a 4 8" };
+	static struct model m;
+	struct mmtrace_slot slots[8];
+	struct mmtrace_replay r;
+	struct mmtrace_op op;
+	const char *why;
+	size_t i;
+
+	memset(&m, 0, sizeof(m));
+	m.limit = 8;
+	mmtrace_replay_init(&r, &ops, &m, slots, 8);
+	r.sample_every = 3;
+	for (i = 0; i < ARRAY_SIZE(lines); i++) {
+		CHECK(!parse(lines[i], &op));
+		CHECK_EQ(mmtrace_replay_op(&r, &op, i + 1, &why), 0);
+	}
+	CHECK_EQ(r.ops_done, 7);
+	CHECK_EQ(m.table_allocs, 2000);
+	CHECK_EQ(m.bad_frees, 0);
+}
+
 HOST_TEST(replay_refuses_bad_ids_and_counts_failures)
 {
 	static struct model m;
