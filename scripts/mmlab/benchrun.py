@@ -77,7 +77,8 @@ def run_all(srctree, out, configs, traces, timeout, name=None, current=None):
     results.write_csv(os.path.join(rundir, "results.csv"), found)
     table = results.markdown_table(found) if found else ""
     if results.trace_names(found):
-        table += "\nReal traces (tests/traces/real), instructions per call:\n\n" + results.trace_table(found)
+        table += ("\nTrace replays: guest instructions per call (mean over kmalloc, kcalloc, krealloc "
+                  "and kfree) and the worst call:\n\n" + results.trace_table(found))
     with open(os.path.join(rundir, "table.md"), "w") as f:
         f.write(table)
     pngs = plots.plots(rundir, found) if found else []
