@@ -18,7 +18,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from mmlab.results import (FILL_LEVELS, HEAP_WORKLOADS, TRACE_OPS, TRACE_PREFIX,  # noqa: E402
-                           metric, per_op, series, trace_names, worst)
+                           metric, per_op, series, trace_names, trace_summary, worst)
 
 DEFAULT_HEAP = 8 * 1024 * 1024
 
@@ -110,13 +110,13 @@ def plot_worst(out, results, heaps):
 
 def plot_util(out, results, heaps):
     kinds = [("heap_fill", "16-256 B"), ("heap_fill_logu", "log-uniform 8 B-64 KiB")]
-    fig, ax = plt.subplots(figsize=(9, 5))
+    fig, ax = plt.subplots(figsize=(11, 5))
     bars(ax, heaps, kinds, lambda c, k: metric(results[c].get("128M", []), k[0], "util"))
     ax.set_xticklabels(["fill: " + label for _, label in kinds])
     ax.set_ylim(0, 1)
     ax.set_ylabel("requested live bytes / heap size at the first failure")
     ax.set_title("Heap utilisation at the first failed allocation (higher is better)")
-    ax.legend(title="heap algorithm", loc="lower right")
+    ax.legend(title="heap algorithm", loc="upper left", bbox_to_anchor=(1.01, 1))
     fig.tight_layout()
     return savefig(fig, out, "heap_util.png")
 
@@ -149,12 +149,15 @@ def timeline(records, workload):
 
 
 def plot_trace_frag(out, results, workload, heaps):
-    """Two panels over the replay: external fragmentation, and heap bytes in use."""
+    """Two panels over the replay: external fragmentation, and heap bytes in
+    use. Heaps on which the trace had failed requests are left out: their
+    lines would show the failures, not the fragmentation."""
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 7), sharex=True)
     live_drawn = False
     for i, (label, config) in enumerate(heaps.items()):
-        pts = timeline(results[config].get("128M", []), workload)
-        if not pts:
+        recs = results[config].get("128M", [])
+        pts = timeline(recs, workload)
+        if not pts or (trace_summary(recs, workload) or {}).get("failures"):
             continue
         x = [p["timeline"] for p in pts]
         frag = [1 - p["largest_free"] / p["free"] if p["free"] else 0 for p in pts]
@@ -165,7 +168,8 @@ def plot_trace_frag(out, results, workload, heaps):
             live_drawn = True
     top.set_ylim(0, 1)
     top.set_ylabel("external fragmentation\n1 - largest free / free")
-    top.set_title("%s: fragmentation over the replay (lower is better)" % short(workload))
+    top.set_title("%s: fragmentation over the replay (lower is better; heaps too small "
+                  "for the trace left out)" % short(workload))
     top.legend(title="heap algorithm", fontsize=8)
     bottom.set_ylim(bottom=0)
     bottom.set_ylabel("KiB handed out (usable size)")
