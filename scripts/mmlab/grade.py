@@ -13,7 +13,8 @@ report names the failing test):
 
 Score. Every algorithm (the graded one and its peers) is built with
 CONFIG_BENCH=y and booted under -icount shift=0 with the score workloads;
-heaps also replay every trace (tests/traces/real/*, TRACES=dir). For each
+heaps also replay every trace (tests/traces/real/*.trace, or every file
+of TRACES=dir), all embedded in the one image. For each
 workload the graded figure is compared with the best peer's:
   util  = algo / best       (fill workloads: live bytes at the first failure)
   mean  = best / algo       (instructions per call, alloc and free)
@@ -28,6 +29,7 @@ counts under -icount shift=0, exact and the same on every boot and machine
 sequence of calls); nothing read from a host clock enters the score, and
 the arithmetic is on those integers in a fixed order.
 """
+import glob
 import json
 import os
 import sys
@@ -45,7 +47,6 @@ FRAME_CHURN = ["frames_fill0", "frames_fill50", "frames_fill90", "frames_fill99"
 FRAME_BENCHES = ["frames_pairs", "frames_runs"]
 OPS = {"heap": ("kmalloc", "kfree"), "frame": ("alloc", "free")}
 STANDARD_TEST = {"heap": "heap_lab", "frame": "frame_classic"}
-REAL_TRACES = os.path.join("tests", "traces", "real")
 BOOT_TIMEOUT = 600
 
 
@@ -135,12 +136,14 @@ def config_goal(opts, family, name):
     return "defconfig", ["CONFIG_%s=y" % family.symbol(name)]
 
 
-def build_algo(opts, family, name, trace=None):
-    """Build algorithm @name's configuration with CONFIG_BENCH=y (embedding
-    @trace) in OUT/builds/<config>. Return: (the image or None, log)."""
+def build_algo(opts, family, name):
+    """Build algorithm @name's configuration with CONFIG_BENCH=y in
+    OUT/builds/<kind>-<name>, embedding the traces of a heap grade (one
+    image for the gate and every score boot). Return: (image or None, log)."""
     goal, force = config_goal(opts, family, name)
     d = os.path.join(opts.out, "builds", "%s-%s" % (family.kind, name))
-    variables = ["TRACE=" + trace] if trace else []
+    traces = opts.traces if family.kind == "heap" else []
+    variables = ["TRACE=" + " ".join(traces)] if traces else []
     ok, log = build.build_config(opts.srctree, d, goal, force=[bench.BENCH_ON] + force,
                                  variables=variables)
     return (os.path.join(d, "mmlab.elf") if ok else None), log
@@ -189,7 +192,7 @@ def workloads(opts, family):
         if opts.workloads:
             fill = [w for w in fill if w in opts.workloads]
             churn = [w for w in churn if w in opts.workloads]
-        return fill, churn, ",".join(fill + churn)
+        return fill, churn, ",".join(fill + churn + (["trace"] if opts.traces else []))
     churn = [w for w in FRAME_CHURN if not opts.workloads or w in opts.workloads]
     return [], churn, ",".join(FRAME_BENCHES)
 
@@ -200,15 +203,16 @@ def measure_boot(elf, request):
     return recs, bench.problems(recs, res)
 
 
-def figures(recs, family, fill, churn, label=""):
-    """{workload label: {"util"|"mean"|"worst": value}} from @recs."""
-    ops = OPS[family.kind]
+def figures(recs, family, fill, churn, traces):
+    """{workload: {"util"|"mean"|"worst": value}} from @recs; a trace's
+    workload is "trace:NAME", its calls kmalloc, kcalloc, krealloc, kfree."""
     out = {}
     for w in fill:
-        out[label or w] = {"util": results.metric(recs, w, "util")}
-    for w in churn:
-        out[label or w] = {"mean": results.per_op(recs, w, ops),
-                           "worst": results.worst(recs, [w], ops)}
+        out[w] = {"util": results.metric(recs, w, "util")}
+    for w, ops in [(w, OPS[family.kind]) for w in churn] + \
+            [(results.TRACE_PREFIX + os.path.splitext(os.path.basename(t))[0], results.TRACE_OPS)
+             for t in traces]:
+        out[w] = {"mean": results.per_op(recs, w, ops), "worst": results.worst(recs, [w], ops)}
     return out
 
 
@@ -219,21 +223,10 @@ def measure(opts, family, name):
     if elf is None:
         return {}, ["build failed: " + log.strip()[-300:]]
     recs, why = measure_boot(elf, request)
-    found = figures(recs, family, fill, churn)
-    for trace in opts.traces if family.kind == "heap" else ():
-        elf, log = build_algo(opts, family, name, trace)
-        if elf is None:
-            why.append("build with %s failed" % trace)
-            continue
-        recs, more = measure_boot(elf, "trace")
-        why += ["%s: %s" % (os.path.basename(trace), w) for w in more]
-        found.update(figures(recs, family, [], ["trace"], "trace " + os.path.basename(trace)))
+    found = figures(recs, family, fill, churn, opts.traces if family.kind == "heap" else [])
     missing = [w for w, f in found.items() if any(v is None for v in f.values())]
     if missing:
         why.append("no figures for " + " ".join(missing))
-    # The image is left built without a trace, as the gate booted it.
-    if opts.traces and family.kind == "heap":
-        build_algo(opts, family, name)
     return found, why
 
 
@@ -377,20 +370,19 @@ def write(rep, out):
 
 
 def trace_files(srctree, directory):
-    """Every trace file of @directory (absolute, sorted), or of
+    """Every *.trace file of @directory (absolute, sorted), or of
     tests/traces/real when @directory is None (none when it is missing).
     Raises ValueError when a named directory has none."""
-    d = directory or os.path.join(srctree, REAL_TRACES)
+    d = directory or os.path.join(srctree, bench.REAL_TRACES)
     if directory and not os.path.isdir(d) and os.path.isdir(os.path.join(srctree, directory)):
         d = os.path.join(srctree, directory)
     if not os.path.isdir(d):
         if directory:
             raise ValueError("TRACES=%s is not a directory" % directory)
         return []
-    files = sorted(os.path.abspath(os.path.join(d, f)) for f in os.listdir(d)
-                   if os.path.isfile(os.path.join(d, f)) and not f.startswith("."))
+    files = sorted(os.path.abspath(p) for p in glob.glob(os.path.join(d, "*.trace")))
     if directory and not files:
-        raise ValueError("TRACES=%s holds no trace file" % directory)
+        raise ValueError("TRACES=%s holds no *.trace file" % directory)
     return files
 
 
