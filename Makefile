@@ -357,7 +357,7 @@ fit:
 # new-frames) writes a new algorithm whose ops are stubs, with its Kconfig
 # entry, Makefile line and defconfig. make grade ALGO=best_fit runs the
 # correctness gate, then scores it against the shipped algorithms of its
-# family (TRACES=dir replays every trace file in dir as well): report in
+# family (and the real traces, with TRACES=dir every .trace file in dir too): report in
 # build/grade/ALGO, or $(O)/grade/ALGO with O=.
 PHONY += new-heap new-frames grade
 new-heap new-frames:

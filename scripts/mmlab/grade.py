@@ -13,7 +13,7 @@ report names the failing test):
 
 Score. Every algorithm (the graded one and its peers) is built with
 CONFIG_BENCH=y and booted under -icount shift=0 with the score workloads;
-heaps also replay every trace (tests/traces/real/*.trace, or every file
+heaps also replay every trace (tests/traces/real/*.trace and every *.trace
 of TRACES=dir), all embedded in the one image. For each
 workload the graded figure is compared with the best peer's:
   util  = algo / best       (fill workloads: live bytes at the first failure)
@@ -370,20 +370,20 @@ def write(rep, out):
 
 
 def trace_files(srctree, directory):
-    """Every *.trace file of @directory (absolute, sorted), or of
-    tests/traces/real when @directory is None (none when it is missing).
-    Raises ValueError when a named directory has none."""
-    d = directory or os.path.join(srctree, bench.REAL_TRACES)
-    if directory and not os.path.isdir(d) and os.path.isdir(os.path.join(srctree, directory)):
-        d = os.path.join(srctree, directory)
-    if not os.path.isdir(d):
-        if directory:
+    """The traces a heap grade replays (absolute, sorted): every
+    tests/traces/real/*.trace, plus every *.trace of @directory (a
+    teacher's own) when given. Raises ValueError when @directory is no
+    directory or holds no trace."""
+    files = bench.default_traces(srctree)
+    if directory:
+        d = directory if os.path.isdir(directory) else os.path.join(srctree, directory)
+        if not os.path.isdir(d):
             raise ValueError("TRACES=%s is not a directory" % directory)
-        return []
-    files = sorted(os.path.abspath(p) for p in glob.glob(os.path.join(d, "*.trace")))
-    if directory and not files:
-        raise ValueError("TRACES=%s holds no *.trace file" % directory)
-    return files
+        more = sorted(glob.glob(os.path.join(os.path.abspath(d), "*.trace")))
+        if not more:
+            raise ValueError("TRACES=%s holds no *.trace file" % directory)
+        files += [f for f in more if f not in files]
+    return [os.path.abspath(f) for f in files]
 
 
 def parse_weights(text):
