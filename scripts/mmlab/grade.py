@@ -154,12 +154,12 @@ def kernel_steps(opts, family, elf):
     step, everything else as another."""
     res = selftest.run_image(qemu.QemuOptions(mem="128M", timeout=180), elf, panic_cases=True)
     std = STANDARD_TEST[family.kind]
-    std_lines = [l.strip() for l in res.boot.lines if l.strip().endswith(" " + std)
-                 and l.strip().startswith(("ok", "not ok"))]
+    std_lines = [m for m in map(ktap.RESULT_RE.match, res.boot.lines) if m and m.group(4) == std]
     steps = []
     if std_lines:
-        ok = std_lines[0].startswith("ok")
-        steps.append(Step("kernel: rCore standard test (%s)" % std, ok, std_lines[0]))
+        ok = std_lines[0].group(2) == "ok"
+        steps.append(Step("kernel: rCore standard test (%s)" % std, ok,
+                          std_lines[0].group(0).strip()))
     others = [f for f in res.failures if std not in f]
     steps.append(Step("kernel: in-kernel suites and panic cases", not res.failures,
                       "%d passed, %d failed, %d skipped" % (res.passed, res.failed, res.skipped)
@@ -351,7 +351,7 @@ def markdown(rep):
     parts = rep["components"][rep["algorithm"]]
     lines.append("Components of `%s` against the best peer per workload: %s; weights %s." % (
         rep["algorithm"], ", ".join("%s %.3f" % (m, v) for m, v in sorted(parts.items())),
-        ", ".join("%s %g" % kv for kv in sorted(rep["weights"].items()))))
+        ", ".join("%s %g" % (m, rep["weights"].get(m, 0)) for m in sorted(parts))))
     for n, why in sorted(rep.get("notes", {}).items()):
         lines.append("Not compared with `%s`: %s." % (n, "; ".join(why)))
     lines += ["", "**Score: %.2f**" % rep["score"], ""]
