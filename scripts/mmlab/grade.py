@@ -337,16 +337,18 @@ def markdown(rep):
         lines += ["**Score: 0** (failed: %s)" % rep["failed_step"], ""]
         return "\n".join(lines)
     names = list(rep["rows"])
-    cols = [(w, m) for w in rep["rows"][rep["algorithm"]] for m in sorted(rep["rows"][rep["algorithm"]][w])]
-    lines += ["## Figures (guest instructions under -icount shift=0; util = live bytes / heap)", "",
-              "| algorithm | " + " | ".join("%s %s" % (w, m) for w, m in cols) + " | score |",
-              "|---|" + "---|" * (len(cols) + 1)]
-    for n in names:
-        figs = rep["rows"][n]
-        shown = "**%s**" % n if n == rep["algorithm"] else n
-        lines.append("| %s | %s | %s |" % (shown, " | ".join(cell(figs.get(w, {}).get(m))
-                                                              for w, m in cols),
-                                          "%.2f" % rep["scores"][n]))
+    mine = rep["rows"][rep["algorithm"]]
+    lines += ["## Figures (guest instructions per call under -icount shift=0%s)"
+              % ("; util = live requested bytes / heap at the first failed fill"
+                 if rep["kind"] == "heap" else ""), "",
+              "| workload | figure | " + " | ".join(
+                  "**%s**" % n if n == rep["algorithm"] else n for n in names) + " |",
+              "|---|---|" + "---|" * len(names)]
+    for w in mine:
+        for m in sorted(mine[w]):
+            lines.append("| %s | %s | %s |" % (w, m, " | ".join(
+                cell(rep["rows"][n].get(w, {}).get(m)) for n in names)))
+    lines.append("| **score** | | %s |" % " | ".join("%.2f" % rep["scores"][n] for n in names))
     lines.append("")
     parts = rep["components"][rep["algorithm"]]
     lines.append("Components of `%s` against the best peer per workload: %s; weights %s." % (
