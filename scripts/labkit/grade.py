@@ -33,6 +33,8 @@ def main():
     p.add_argument("--traces", help="replay every trace file in this directory as well")
     p.add_argument("--weights", help="util=W,mean=W,worst=W (defaults: %s)"
                    % ",".join("%s=%g" % kv for kv in grade.WEIGHTS.items()))
+    p.add_argument("--no-real-traces", action="store_true",
+                   help="replay only the --traces ones, not tests/traces/real (a quick check)")
     p.add_argument("--refs", type=names, help="compare only with these algorithms (a,b)")
     p.add_argument("--workloads", type=names,
                    help="score only these workloads (a,b; for a quick check)")
@@ -43,7 +45,8 @@ def main():
     srctree = os.path.abspath(args.srctree)
     try:
         opts = grade.Options(srctree=srctree, out=os.path.abspath(args.out), name=args.name,
-                             kind=args.kind, traces=grade.trace_files(srctree, args.traces),
+                             kind=args.kind, traces=grade.trace_files(srctree, args.traces,
+                                                                not args.no_real_traces),
                              refs=args.refs, workloads=args.workloads)
         if args.weights:
             opts.weights = grade.parse_weights(args.weights)

@@ -371,12 +371,12 @@ def write(rep, out):
     return d
 
 
-def trace_files(srctree, directory):
+def trace_files(srctree, directory, real=True):
     """The traces a heap grade replays (absolute, sorted): every
-    tests/traces/real/*.trace, plus every *.trace of @directory (a
-    teacher's own) when given. Raises ValueError when @directory is no
-    directory or holds no trace."""
-    files = bench.default_traces(srctree)
+    tests/traces/real/*.trace (unless not @real), plus every *.trace of
+    @directory (a teacher's own) when given. Raises ValueError when
+    @directory is no directory or holds no trace."""
+    files = bench.default_traces(srctree) if real else []
     if directory:
         d = directory if os.path.isdir(directory) else os.path.join(srctree, directory)
         if not os.path.isdir(d):
