@@ -44,10 +44,10 @@ def main():
         sys.exit("grade: say which algorithm: make grade ALGO=name")
     srctree = os.path.abspath(args.srctree)
     try:
+        traces = grade.trace_files(srctree, args.traces, real=not args.no_real_traces)
         opts = grade.Options(srctree=srctree, out=os.path.abspath(args.out), name=args.name,
-                             kind=args.kind, traces=grade.trace_files(srctree, args.traces,
-                                                                not args.no_real_traces),
-                             refs=args.refs, workloads=args.workloads)
+                             kind=args.kind, traces=traces, refs=args.refs,
+                             workloads=args.workloads)
         if args.weights:
             opts.weights = grade.parse_weights(args.weights)
         rep = grade.grade(opts)
