@@ -47,7 +47,7 @@ FRAME_CHURN = ["frames_fill0", "frames_fill50", "frames_fill90", "frames_fill99"
 FRAME_BENCHES = ["frames_pairs", "frames_runs"]
 OPS = {"heap": ("kmalloc", "kfree"), "frame": ("alloc", "free")}
 STANDARD_TEST = {"heap": "heap_lab", "frame": "frame_classic"}
-BOOT_TIMEOUT = 600
+BOOT_TIMEOUT = 600         # seconds per boot or host program: a bound for hangs, not a speed test
 
 
 @dataclass
@@ -152,7 +152,8 @@ def build_algo(opts, family, name):
 def kernel_steps(opts, family, elf):
     """The in-kernel suites and panic cases of @elf: the standard test as one
     step, everything else as another."""
-    res = selftest.run_image(qemu.QemuOptions(mem="128M", timeout=180), elf, panic_cases=True)
+    res = selftest.run_image(qemu.QemuOptions(mem="128M", timeout=BOOT_TIMEOUT), elf,
+                             panic_cases=True)
     std = STANDARD_TEST[family.kind]
     std_lines = [m for m in map(ktap.RESULT_RE.match, res.boot.lines) if m and m.group(4) == std]
     steps = []
