@@ -85,8 +85,14 @@ def check_shipped_grade(ctx, tree):
     os.makedirs(traces, exist_ok=True)
     shutil.copy(os.path.join(tree, TRACE), traces)
     extra = QUICK + ["--traces", traces]
-    runs = [grade_run(tree, os.path.join(ctx.out, "labkit", "grade%d" % i), SHIPPED, extra)
-            for i in (1, 2)]
+    # One output directory: the second grade reuses the builds (make finds
+    # nothing to do) and measures again; the first report is kept aside.
+    out = os.path.join(ctx.out, "labkit", "grade-shipped")
+    runs = []
+    for i in (1, 2):
+        runs.append(grade_run(tree, out, SHIPPED, extra))
+        if os.path.isdir(os.path.join(out, SHIPPED)):
+            os.rename(os.path.join(out, SHIPPED), os.path.join(out, "%s-run%d" % (SHIPPED, i)))
     for status, text, rep in runs:
         bad = (rep is None and "no report.json") or (status != 0 and "exit status %s" % status) \
             or (not rep["passed"] and "gate failed at %s" % rep["failed_step"])
