@@ -170,7 +170,7 @@ def kernel_steps(opts, family, elf):
 
 def gate(opts, family):
     """Every gate step run (stopping after the first that fails)."""
-    hostdir = os.path.join(opts.out, opts.name, "host", "host")
+    hostdir = os.path.join(opts.out, "builds", "host-%s-%s" % (family.kind, opts.name), "host")
     steps, fuzzer = host_steps(opts, family, hostdir)
     if all(s.ok for s in steps):
         steps.append(fuzz_step(opts, family, fuzzer))
