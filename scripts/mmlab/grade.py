@@ -106,7 +106,9 @@ def host_steps(opts, family, hostdir):
         m = ktap.last_summary(text)
         bad = failing_cases(text, opts.name)
         ok = status == 0 and m is not None and not bad
-        detail = m.group(0) if m else "ended without a summary (exit status %s)" % status
+        crash = [l for l in text.splitlines() if "ERROR:" in l or "runtime error" in l][:1]
+        detail = m.group(0) if m else "crashed (exit status %s)%s" % (
+            status, ": " + crash[0].strip() if crash else "")
         steps.append(Step("host: " + os.path.basename(prog), ok,
                           detail if ok else "; ".join(bad) or detail))
         if not ok:
