@@ -398,7 +398,8 @@ def parse_weights(text):
     for item in text.split(","):
         key, _, value = item.partition("=")
         if key not in WEIGHTS:
-            raise ValueError("WEIGHTS: unknown component '%s' (have: %s)" % (key, " ".join(WEIGHTS)))
+            raise ValueError("WEIGHTS: unknown component '%s' (have: %s)"
+                             % (key, " ".join(WEIGHTS)))
         try:
             weights[key] = float(value)
         except ValueError:

@@ -73,7 +73,8 @@ def check_stub_grade(ctx, tree, name, step):
     bad = (rep is None and "no report.json: " + text.strip()[-500:]) \
         or (status != 1 and "exit status %s, expected 1" % status) \
         or (rep["score"] != 0 and "score %s, expected 0" % rep["score"]) \
-        or (rep["failed_step"] != step and "failed at %r, expected %r" % (rep["failed_step"], step)) \
+        or (rep["failed_step"] != step
+            and "failed at %r, expected %r" % (rep["failed_step"], step)) \
         or ("Score: 0" not in text and "the output does not say Score: 0")
     ctx.tally.verdict(bad and "labkit: grade %s: %s" % (name, bad),
                       "grade %s: gate fails at %s, score 0" % (name, step))
