@@ -83,7 +83,8 @@ srctree ?= $(patsubst %/,%,$(dir $(this-makefile)))
 # "make defconfig all", "make -j2 clean all": configuration and cleaning
 # goals mixed with others run one by one, each in its own make, so the build
 # sees the new configuration and nothing is deleted while it is being built.
-serial-goals := $(filter menuconfig defconfig savedefconfig olddefconfig \
+serial-goals := $(filter menuconfig guiconfig xconfig gconfig nconfig setconfig \
+	defconfig savedefconfig olddefconfig \
 	oldconfig alldefconfig allnoconfig allyesconfig listnewconfig \
 	randconfig %_defconfig clean mrproper distclean,$(MAKECMDGOALS))
 ifneq ($(serial-goals),)
@@ -130,9 +131,9 @@ kconfig-file := $(srctree)/Kconfig
 # Target classes: configuration targets never need an existing .config;
 # build targets read include/config/auto.conf (made from .config).
 
-config-targets := menuconfig defconfig savedefconfig olddefconfig oldconfig \
-	alldefconfig allnoconfig allyesconfig listnewconfig randconfig %_defconfig
-no-config-targets := help clean mrproper distclean host-check host-fuzz \
+config-targets := menuconfig guiconfig xconfig gconfig nconfig setconfig \
+	defconfig savedefconfig olddefconfig oldconfig alldefconfig allnoconfig allyesconfig listnewconfig randconfig %_defconfig
+no-config-targets := help clean mrproper distclean host-check host-fuzz tags cscope \
 	install-deps randcheck check-tools docs bench bench-compare fit fresh-check $(config-targets)
 
 .DEFAULT_GOAL := all
@@ -148,6 +149,24 @@ PHONY += menuconfig olddefconfig oldconfig alldefconfig allnoconfig \
 
 menuconfig oldconfig:
 	$(Q)$(kconfig) $@ $(kconfig-file)
+
+# kconfiglib has no ncurses "nconfig": its menuconfig is the terminal one.
+nconfig:
+	@echo "  nconfig: kconfiglib's terminal interface is menuconfig; starting it"
+	$(Q)$(kconfig) menuconfig $(kconfig-file)
+
+# The graphical interface (kconfiglib's guiconfig, Tk) for all three names.
+PHONY += guiconfig xconfig gconfig nconfig setconfig
+guiconfig xconfig gconfig:
+	$(Q)$(if $(DISPLAY)$(WAYLAND_DISPLAY),,echo "$@: no display (DISPLAY is not set); \
+		use make menuconfig in a terminal" >&2; exit 1)
+	$(Q)$(kconfig) guiconfig $(kconfig-file)
+
+# One or more symbols from the shell, checked: make setconfig SET="HEAP_SIZE=1048576"
+setconfig: $(KCONFIG_CONFIG)
+	$(Q)srctree=$(srctree) MMLAB_VERSION=$(MMLAB_VERSION) $(PYTHON) \
+		$(srctree)/scripts/kconfig/setconfig.py $(kconfig-file) \
+		$(or $(SET),$(error setconfig: say what to set, e.g. make setconfig SET="HEAP_SIZE=1048576"))
 
 alldefconfig allnoconfig allyesconfig listnewconfig:
 	$(Q)$(kconfig) $@ $(kconfig-file)
@@ -223,6 +242,14 @@ KBUILD_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror \
 	-ffreestanding -fno-pie -fno-common -fno-stack-protector \
 	-fno-omit-frame-pointer -fno-optimize-sibling-calls \
 	-fno-asynchronous-unwind-tables $(if $(CONFIG_DEBUG_INFO),-g)
+# W=1: the extra warnings Linux's W=1 adds that apply to this tree (errors,
+# as every warning here). KCFLAGS=: more flags from the command line.
+ifeq ($(W),1)
+KBUILD_CFLAGS += -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
+	-Wmissing-declarations -Wold-style-definition -Wnested-externs \
+	-Wpointer-arith -Wundef -Wformat=2 -Wmissing-include-dirs -Wunused-macros
+endif
+KBUILD_CFLAGS += $(KCFLAGS)
 KBUILD_AFLAGS := -D__ASSEMBLY__ -march=$(ARCH_ISA) -mabi=lp64 \
 	$(if $(CONFIG_DEBUG_INFO),-g)
 KBUILD_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none \
@@ -310,12 +337,14 @@ run: all
 	@echo "  QEMU    mmlab.elf (quit: Ctrl-A X)"
 	$(Q)$(QEMU) $(QEMU_ARGS)
 
+# GDB_PORT=N lets two make debug run at once (each its own port).
+GDB_PORT ?= 1234
 debug: all
 	$(Q)$(fit-check)
-	@echo "  QEMU    mmlab.elf, halted, gdb stub on tcp::1234"
+	@echo "  QEMU    mmlab.elf, halted, gdb stub on tcp::$(GDB_PORT)"
 	@echo "  In another terminal run:"
-	@echo "    $(GDB) $(abspath mmlab.elf) -ex 'target remote :1234'"
-	$(Q)$(QEMU) $(QEMU_ARGS) -s -S
+	@echo "    $(GDB) $(abspath mmlab.elf) -ex 'target remote :$(GDB_PORT)'"
+	$(Q)$(QEMU) $(QEMU_ARGS) -gdb tcp::$(GDB_PORT) -S
 
 host-check:
 	$(Q)$(MAKE) -f $(srctree)/tests/host/Makefile objtree=$(abspath build) run
@@ -397,7 +426,7 @@ clean:
 mrproper: clean
 	@echo "  CLEAN   configuration and generated files"
 	$(Q)rm -rf include/generated include/config build .config .config.old \
-		compile_commands.json
+		compile_commands.json tags cscope.files cscope.out cscope.in.out cscope.po.out
 
 distclean: mrproper
 	$(Q)find . \( -name '*~' -o -name '*.orig' -o -name '*.rej' \) \
@@ -406,6 +435,21 @@ distclean: mrproper
 compile_commands.json: all
 	@echo "  GEN     $@"
 	$(Q)$(PYTHON) $(srctree)/scripts/gen_compile_commands.py . > $@
+
+# Editor indexes of the kernel's sources (Universal Ctags, cscope), written
+# in the output directory (the source tree without O=).
+PHONY += tags cscope
+index-sources = find $(addprefix $(srctree)/,arch init kernel mm bench lib include) \
+	-name '*.[chS]' | sort
+tags:
+	@command -v ctags >/dev/null || { echo "tags: ctags is missing; install universal-ctags" >&2; exit 1; }
+	@echo "  GEN     tags"
+	$(Q)$(index-sources) | ctags -L - -f tags
+
+cscope:
+	@command -v cscope >/dev/null || { echo "cscope: cscope is missing; install cscope" >&2; exit 1; }
+	@echo "  GEN     cscope.out"
+	$(Q)$(index-sources) > cscope.files && cscope -b -q -k -i cscope.files
 
 help:
 	@$(PYTHON) $(srctree)/scripts/help.py $(srctree)

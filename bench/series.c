@@ -171,7 +171,8 @@ void bench_series_report(struct bench_series *s)
 		       "\"sum\":%llu,\"mean\":%llu.%02llu,\"median\":%u,\"p99\":%u,\"max\":%u,"
 		       "\"min\":%u}\n",
 		       s->workload, s->op, n, s->failures, (unsigned long long)s->sum,
-		       (unsigned long long)(hundredths / 100), (unsigned long long)(hundredths % 100),
+		       (unsigned long long)(hundredths / 100),
+		       (unsigned long long)(hundredths % 100),
 		       s->samples[(n - 1) / 2], samples_percentile(s->samples, n, 99),
 		       s->samples[n - 1], s->samples[0]);
 	}

@@ -8,6 +8,9 @@ import sys
 TARGETS = [
     ("Configuration", [
         ("menuconfig", "Edit the configuration in a terminal menu"),
+        ("nconfig", "The same (kconfiglib's terminal menu is menuconfig)"),
+        ("guiconfig", "Edit the configuration in a window (Tk; also xconfig, gconfig)"),
+        ("setconfig SET=\"A=v B=y\"", "Set symbols from the shell, checked; .config kept if one fails"),
         ("defconfig", "Apply configs/defconfig"),
         ("NAME_defconfig", "Apply configs/NAME_defconfig (listed below)"),
         ("savedefconfig", "Write the minimal form of .config to ./defconfig"),
@@ -21,7 +24,9 @@ TARGETS = [
     ]),
     ("Building", [
         ("all", "Build mmlab.elf and mmlab.bin (the default target)"),
-        ("compile_commands.json", "Compilation database for clangd"),
+        ("compile_commands.json", "Compilation database for clangd and clang-tidy"),
+        ("tags", "Universal Ctags index of the kernel sources"),
+        ("cscope", "cscope index of the kernel sources"),
         ("clean", "Remove objects and images, keep the configuration"),
         ("mrproper", "clean, plus the configuration and generated files"),
         ("distclean", "mrproper, plus editor backups and patch leftovers"),
@@ -47,6 +52,9 @@ TARGETS = [
 VARIABLES = [
     ("O=DIR", "Put every output, the .config included, in DIR"),
     ("V=1", "Print whole commands instead of short lines"),
+    ("W=1", "Extra compiler warnings (as errors, like every warning here)"),
+    ("KCFLAGS=...", "Extra flags for every kernel C compile"),
+    ("GDB_PORT=N", "TCP port of make debug's gdb stub (default 1234)"),
     ("CROSS_COMPILE=PREFIX", "Cross toolchain prefix (default riscv64-linux-gnu-)"),
     ("QEMU=PATH", "QEMU binary (default qemu-system-riscv64)"),
     ("QEMU_MEM=SIZE", "RAM for make run/debug (default 128M)"),

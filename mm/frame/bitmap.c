@@ -164,7 +164,8 @@ static uint64_t bitmap_next_free(const struct frame_bitmap *b, uint64_t pos)
 			break;
 		w = b->level[k][i >> WORD_SHIFT] & (~0UL << (i % BITS_PER_LONG));
 		if (w)
-			return bitmap_descend(b, k, (i & ~(uint64_t)(BITS_PER_LONG - 1)) + word_ffs(w));
+			return bitmap_descend(b, k,
+					      (i & ~(uint64_t)(BITS_PER_LONG - 1)) + word_ffs(w));
 		i = (i >> WORD_SHIFT) + 1;
 	}
 	return b->count;

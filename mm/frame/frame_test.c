@@ -48,6 +48,7 @@ uint64_t frame_test_fill(uint64_t limit, void (*visit)(ppn_t pn, void *arg), voi
 	return n;
 }
 
+/* Free every frame frame_test_fill() took; returns how many. */
 uint64_t frame_test_release(void)
 {
 	uint64_t n = 0;

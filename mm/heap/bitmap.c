@@ -870,8 +870,9 @@ static unsigned summary_check(const struct heap_bitmap *h)
 
 	for (size_t j = 0; j < h->nmap; j++) {
 		unsigned long want[NCLASS] = { 0 };
+		size_t end = MIN(h->nwords, (j + 1) * BITS_PER_LONG);
 
-		for (size_t w = j * BITS_PER_LONG; w < MIN(h->nwords, (j + 1) * BITS_PER_LONG); w++) {
+		for (size_t w = j * BITS_PER_LONG; w < end; w++) {
 			size_t m = word_run_max(h, w);
 
 			bad += h->run_max[w] != m;

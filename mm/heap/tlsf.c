@@ -788,7 +788,8 @@ static unsigned validate_chain(const struct tlsf_heap *h, struct tlsf_tally *t)
 		if (!start_marked(h, b) || (n > GRANULE &&
 		    !bitmap_range_clear(h->starts, g + 1, (n >> GRANULE_SHIFT) - 1)))
 			problems++;
-		if (!!(tag & HDR_LOW_FREE) != low_free || (tag & HDR_FLAGS & ~(HDR_FREE | HDR_LOW_FREE)))
+		if (!!(tag & HDR_LOW_FREE) != low_free ||
+		    (tag & HDR_FLAGS & ~(HDR_FREE | HDR_LOW_FREE)))
 			problems++;
 		low_free = tag & HDR_FREE;
 		if (low_free) {

@@ -218,8 +218,8 @@ int mmtrace_heap_replay(const struct mmtrace_opts *o, FILE *in, const char *name
 	h.inst = region ? h.algo->init(region, o->heap_size, 0) : NULL;
 	if (!h.inst) {
 		if (!o->quiet_init)
-			fprintf(err, "mmtrace: %s cannot manage a heap of %zu bytes\n", h.algo->name,
-				o->heap_size);
+			fprintf(err, "mmtrace: %s cannot manage a heap of %zu bytes\n",
+				h.algo->name, o->heap_size);
 		free(region);
 		return 2;
 	}

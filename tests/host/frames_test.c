@@ -481,8 +481,10 @@ HOST_TEST(out_of_span_refused)
 		CHECK_EQ(a->free(t.h, PPN(0)), FRAME_ERANGE);
 		CHECK_EQ(a->free_run(t.h, PPN(0x8007f), 2), FRAME_ERANGE);
 		CHECK_EQ(a->free_run(t.h, PPN(0x80070), ~0ULL), FRAME_ERANGE);
-		CHECK_EQ(a->add_free(t.h, ppn_range_make(PPN(0x80070), PPN(0x80081))), FRAME_ERANGE);
-		CHECK_EQ(a->add_free(t.h, ppn_range_make(PPN(0x7fff0), PPN(0x80001))), FRAME_ERANGE);
+		CHECK_EQ(a->add_free(t.h, ppn_range_make(PPN(0x80070), PPN(0x80081))),
+			 FRAME_ERANGE);
+		CHECK_EQ(a->add_free(t.h, ppn_range_make(PPN(0x7fff0), PPN(0x80001))),
+			 FRAME_ERANGE);
 		check_unchanged(&t, &before);
 		inst_free(&t);
 	}
@@ -508,7 +510,8 @@ HOST_TEST(double_free_refused_when_checking)
 		/* A run whose last frame is free: nothing of it may be freed. */
 		CHECK_EQ(a->free_run(t.h, ppn_add(run, 1), 8), FRAME_EDOUBLE);
 		CHECK_EQ(a->free_run(t.h, pn, 1), FRAME_EDOUBLE);
-		CHECK_EQ(a->add_free(t.h, ppn_range_make(PPN(0x80078), PPN(0x80090))), FRAME_EDOUBLE);
+		CHECK_EQ(a->add_free(t.h, ppn_range_make(PPN(0x80078), PPN(0x80090))),
+			 FRAME_EDOUBLE);
 		check_unchanged(&t, &before);
 		CHECK_EQ(a->free_run(t.h, run, 8), FRAME_OK);
 		CHECK_EQ(a->free_run(t.h, run, 8), FRAME_EDOUBLE);

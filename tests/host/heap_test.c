@@ -234,7 +234,8 @@ static void model_run(const struct heap_algo *a, size_t size, uint64_t seed, uns
 	for (op = 0; heap && op < ops && !strstr(failed_algos, a->name); op++) {
 		if (n == 0 || (n < size / 64 && rand_range(&rng, 0, 99) < 55)) {
 			size_t sz = (size_t)1 << rand_range(&rng, 0, 11);
-			size_t align = rand_range(&rng, 0, 15) ? 1 : (size_t)1 << rand_range(&rng, 0, 12);
+			size_t align = rand_range(&rng, 0, 15) ? 1
+						 : (size_t)1 << rand_range(&rng, 0, 12);
 			struct model_block b;
 
 			size_t said = 0;

@@ -195,7 +195,8 @@ HOST_TEST(record_threads)
 		lineno++;
 		if (mmtrace_parse_line(line, strlen(line), &op, &why) ||
 		    mmtrace_replay_op(&r, &op, lineno, &why)) {
-			host_test_fail(__FILE__, __LINE__, "line %lu \"%s\": %s", lineno, line, why);
+			host_test_fail(__FILE__, __LINE__, "line %lu \"%s\": %s",
+				       lineno, line, why);
 			break;
 		}
 		for (n = 0; n < 4; n++)

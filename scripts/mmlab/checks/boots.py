@@ -70,7 +70,7 @@ def stage_ram(ctx):
                 ctx.tally.fail("ram: %s: frames total=%s, expected %d"
                                % (label, totals[0].group(1), want))
             else:
-                ctx.tally.ok()
+                ctx.tally.ok(name="ram: %s: frames total matches the RAM" % label)
 
 
 def commit_seeds(srctree, count):
