@@ -20,10 +20,12 @@ RANDCONFIG_SEEDS = [0x2a, 0x1d0c, 0x5eed, 0xbeef]
 COMMIT_SEEDS = 12           # seeds drawn from the commit id by make check
 
 
-def build_or_fail(ctx, label, out_dir, goal, env=None, hint=""):
-    """Build @goal in @out_dir; on failure print the log's tail and count one
-    failure named @label (followed by @hint). Return: True when built."""
-    ok, log = build.build_config(ctx.srctree, out_dir, goal, env=env)
+def build_or_fail(ctx, label, out_dir, goal, env=None, hint="", start_from=None):
+    """Build @goal in @out_dir (a new one starting as a copy of the build in
+    @start_from: see build.build_config); on failure print the log's tail
+    and count one failure named @label (followed by @hint). Return: True
+    when built."""
+    ok, log = build.build_config(ctx.srctree, out_dir, goal, env=env, start_from=start_from)
     if not ok:
         sys.stdout.write(log[-3000:])
         ctx.tally.fail("%s does not build%s" % (label, hint))
@@ -32,13 +34,18 @@ def build_or_fail(ctx, label, out_dir, goal, env=None, hint=""):
 
 def stage_matrix(ctx):
     """Every configs/*defconfig (or the --configs chosen): build, self-tests,
-    panic cases."""
+    panic cases. The first is built from nothing, each next one from a copy
+    of the one before, as Kbuild users switch configurations: only what
+    the change reaches is compiled (stage extremes builds from nothing)."""
+    previous = None
     for path in sorted(glob.glob(os.path.join(ctx.srctree, "configs", "*defconfig"))):
         name = os.path.basename(path)
         if ctx.configs and name not in ctx.configs:
             continue
         d = os.path.join(ctx.out, "matrix", name)
-        if build_or_fail(ctx, "matrix: " + name, d, name):
+        built = build_or_fail(ctx, "matrix: " + name, d, name, start_from=previous)
+        previous = d if built else previous
+        if built:
             boot_and_count(ctx.tally, name, os.path.join(d, "mmlab.elf"),
                            log_path=os.path.join(d, "boot.log"))
 
@@ -90,14 +97,18 @@ def fresh_seeds(count):
 
 def stage_randconfig(ctx):
     """One random configuration per seed in ctx.seeds: build, boot, panic cases.
-    A failure prints the command that rebuilds it."""
+    A failure prints the command that rebuilds it. Each build starts from a
+    copy of the one before (see stage_matrix)."""
+    previous = None
     for seed in ctx.seeds:
         label = "randconfig KCONFIG_SEED=0x%x" % seed
         repro = "KCONFIG_SEED=0x%x make randconfig all && make run" % seed
         d = os.path.join(ctx.out, "rand", "0x%x" % seed)
         env = proc.clean_env({"KCONFIG_SEED": str(seed)})
-        if not build_or_fail(ctx, label, d, "randconfig", env, "; reproduce with: " + repro):
+        if not build_or_fail(ctx, label, d, "randconfig", env, "; reproduce with: " + repro,
+                             start_from=previous):
             continue
+        previous = d
         before = ctx.tally.failed
         boot_and_count(ctx.tally, label, os.path.join(d, "mmlab.elf"),
                        log_path=os.path.join(d, "boot.log"))

@@ -109,7 +109,8 @@ def habits_indexes(ctx, d):
             continue
         status, text = build.make(ctx.srctree, [goal], d)
         if goal == "tags":
-            found = re.search(rb"^kmalloc\t\S*mm/heap/kmalloc\.c\t", read(os.path.join(d, "tags")), re.M)
+            found = re.search(rb"^kmalloc\t\S*mm/heap/kmalloc\.c\t",
+                              read(os.path.join(d, "tags")), re.M)
         else:
             _, out = proc.run(["cscope", "-d", "-L", "-1", "kmalloc"], cwd=d)
             found = "mm/heap/kmalloc.c" in out
