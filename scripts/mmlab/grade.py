@@ -138,16 +138,24 @@ def config_goal(opts, family, name):
     return "defconfig", ["CONFIG_%s=y" % family.symbol(name)]
 
 
+def build_dir(opts, family, name):
+    """Where algorithm @name's kernel is built: OUT/builds/<kind>-<name>."""
+    return os.path.join(opts.out, "builds", "%s-%s" % (family.kind, name))
+
+
 def build_algo(opts, family, name):
-    """Build algorithm @name's configuration with CONFIG_BENCH=y in
-    OUT/builds/<kind>-<name>, embedding the traces of a heap grade (one
-    image for the gate and every score boot). Return: (image or None, log)."""
+    """Build algorithm @name's configuration with CONFIG_BENCH=y in its
+    build_dir(), embedding the traces of a heap grade (one image for the
+    gate and every score boot). Return: (image or None, log)."""
     goal, force = config_goal(opts, family, name)
-    d = os.path.join(opts.out, "builds", "%s-%s" % (family.kind, name))
+    d = build_dir(opts, family, name)
     traces = opts.traces if family.kind == "heap" else []
     variables = ["TRACE=" + " ".join(traces)] if traces else []
+    # A peer's first build starts from a copy of the graded one's, so only
+    # what its configuration symbol reaches is compiled again.
+    start = build_dir(opts, family, opts.name) if name != opts.name else None
     ok, log = build.build_config(opts.srctree, d, goal, force=[bench.BENCH_ON] + force,
-                                 variables=variables)
+                                 variables=variables, start_from=start)
     return (os.path.join(d, "mmlab.elf") if ok else None), log
 
 
