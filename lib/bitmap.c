@@ -49,12 +49,12 @@ static bool bitmap_range_is(const unsigned long *map, size_t start, size_t n, bo
 	return true;
 }
 
-bool bitmap_range_clear(const unsigned long *map, size_t start, size_t n)
+bool bitmap_range_all_clear(const unsigned long *map, size_t start, size_t n)
 {
 	return bitmap_range_is(map, start, n, false);
 }
 
-bool bitmap_range_set(const unsigned long *map, size_t start, size_t n)
+bool bitmap_range_all_set(const unsigned long *map, size_t start, size_t n)
 {
 	return bitmap_range_is(map, start, n, true);
 }

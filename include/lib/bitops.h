@@ -72,9 +72,9 @@ void bitmap_set_range(unsigned long *map, size_t start, size_t n);
 /* Clear bits [start, start + n) of @map. */
 void bitmap_clear_range(unsigned long *map, size_t start, size_t n);
 /* True when every bit of [start, start + n) is clear. */
-bool bitmap_range_clear(const unsigned long *map, size_t start, size_t n);
+bool bitmap_range_all_clear(const unsigned long *map, size_t start, size_t n);
 /* True when every bit of [start, start + n) is set. */
-bool bitmap_range_set(const unsigned long *map, size_t start, size_t n);
+bool bitmap_range_all_set(const unsigned long *map, size_t start, size_t n);
 /*
  * First set bit at or after @start and before @end; returns @end when none.
  * Scans a word at a time.

@@ -82,36 +82,24 @@ static inline unsigned long bit_of(uint64_t i)
 /* Summary maintenance                                                      */
 /* ------------------------------------------------------------------------ */
 
-/* Clear frame @off's bit, then summary bits upwards while words empty. */
-static inline void bitmap_take(struct frame_bitmap *b, uint64_t off)
+/*
+ * Frame @off's bit was just set in a level-0 word that was empty: set the
+ * summary bits above it, upwards for as long as a word was empty before.
+ */
+static inline void summary_mark(struct frame_bitmap *b, uint64_t off)
 {
 	unsigned k;
 
 #pragma GCC unroll 8
-	for (k = 0; k < BITMAP_LEVELS; k++) {
-		unsigned long *w = level_word(b, k, off);
+	for (k = 1; k < BITMAP_LEVELS; k++) {
+		unsigned long *w, old;
 
-		*w &= ~bit_of(off);
-		if (*w)
-			return;
 		off >>= WORD_SHIFT;
-	}
-}
-
-/* Set frame @off's bit, then summary bits upwards while words were empty. */
-static inline void bitmap_give(struct frame_bitmap *b, uint64_t off)
-{
-	unsigned k;
-
-#pragma GCC unroll 8
-	for (k = 0; k < BITMAP_LEVELS; k++) {
-		unsigned long *w = level_word(b, k, off);
-		unsigned long old = *w;
-
+		w = level_word(b, k, off);
+		old = *w;
 		*w = old | bit_of(off);
 		if (old)
 			return;
-		off >>= WORD_SHIFT;
 	}
 }
 
@@ -119,7 +107,7 @@ static inline void bitmap_give(struct frame_bitmap *b, uint64_t off)
  * Recompute the summary bits above level-0 words [lo, hi] after a range
  * update: each level's bit follows whether its word below is non-empty.
  */
-static void bitmap_refresh(struct frame_bitmap *b, uint64_t lo, uint64_t hi)
+static void summary_refresh(struct frame_bitmap *b, uint64_t lo, uint64_t hi)
 {
 	unsigned k;
 	uint64_t i;
@@ -141,7 +129,7 @@ static void bitmap_refresh(struct frame_bitmap *b, uint64_t lo, uint64_t hi)
 /* ------------------------------------------------------------------------ */
 
 /* From bit @i of level @k (set), follow the lowest set bits down to a frame. */
-static uint64_t bitmap_descend(const struct frame_bitmap *b, unsigned k, uint64_t i)
+static uint64_t level_descend(const struct frame_bitmap *b, unsigned k, uint64_t i)
 {
 	while (k--)
 		i = (i << WORD_SHIFT) + word_ffs(b->level[k][i]);
@@ -152,7 +140,7 @@ static uint64_t bitmap_descend(const struct frame_bitmap *b, unsigned k, uint64_
  * Lowest free frame at or after offset @pos, or b->count when there is none.
  * Climbs while the rest of the current word is empty, then descends.
  */
-static uint64_t bitmap_next_free(const struct frame_bitmap *b, uint64_t pos)
+static uint64_t map_next_free(const struct frame_bitmap *b, uint64_t pos)
 {
 	uint64_t i = pos;
 	unsigned k;
@@ -164,7 +152,7 @@ static uint64_t bitmap_next_free(const struct frame_bitmap *b, uint64_t pos)
 			break;
 		w = b->level[k][i >> WORD_SHIFT] & (~0UL << (i % BITS_PER_LONG));
 		if (w)
-			return bitmap_descend(b, k, (i & ~(uint64_t)(BITS_PER_LONG - 1)) + word_ffs(w));
+			return level_descend(b, k, (i & ~(uint64_t)(BITS_PER_LONG - 1)) + word_ffs(w));
 		i = (i >> WORD_SHIFT) + 1;
 	}
 	return b->count;
@@ -175,16 +163,16 @@ static uint64_t bitmap_next_free(const struct frame_bitmap *b, uint64_t pos)
 /* ------------------------------------------------------------------------ */
 
 /* Check a run about to be freed and free it; nothing changes on error. */
-static int bitmap_give_back(struct frame_bitmap *b, uint64_t first, uint64_t n)
+static int map_give_back(struct frame_bitmap *b, uint64_t first, uint64_t n)
 {
 	uint64_t off = first - b->base;
 
 	if (!frame_run_in_span(b->base, b->count, first, n))
 		return FRAME_ERANGE;
-	if (!bitmap_range_clear(b->level[0], off, n))
+	if (!bitmap_range_all_clear(b->level[0], off, n))
 		return FRAME_EDOUBLE;
 	bitmap_set_range(b->level[0], off, n);
-	bitmap_refresh(b, off >> WORD_SHIFT, (off + n - 1) >> WORD_SHIFT);
+	summary_refresh(b, off >> WORD_SHIFT, (off + n - 1) >> WORD_SHIFT);
 	b->free += n;
 	return FRAME_OK;
 }
@@ -193,12 +181,11 @@ static int bitmap_give_back(struct frame_bitmap *b, uint64_t first, uint64_t n)
 /* Operations                                                               */
 /* ------------------------------------------------------------------------ */
 
-static size_t bitmap_meta_size(uint64_t count, unsigned flags)
+static size_t frame_bitmap_meta_size(uint64_t count)
 {
 	size_t size = sizeof(struct frame_bitmap);
 	unsigned k;
 
-	(void)flags;	/* double frees are always caught: no extra state */
 	if (count == 0 || count > BITMAP_MAX_FRAMES)
 		return 0;
 	for (k = 0; k < BITMAP_LEVELS; k++)
@@ -206,14 +193,14 @@ static size_t bitmap_meta_size(uint64_t count, unsigned flags)
 	return size;
 }
 
-static void *bitmap_init(void *meta, struct ppn_range span, unsigned flags)
+static void *frame_bitmap_init(void *meta, struct ppn_range span)
 {
 	struct frame_bitmap *b = meta;
 	uint64_t count = ppn_range_len(span);
 	unsigned long *next = (unsigned long *)(b + 1);
 	unsigned k;
 
-	if (!bitmap_meta_size(count, flags))
+	if (!frame_bitmap_meta_size(count))
 		return NULL;
 	b->base = ppn_val(span.start);
 	b->count = count;
@@ -227,45 +214,65 @@ static void *bitmap_init(void *meta, struct ppn_range span, unsigned flags)
 	return b;
 }
 
-static int bitmap_add_free(void *inst, struct ppn_range r)
+static int frame_bitmap_add_free(void *inst, struct ppn_range r)
 {
 	if (ppn_range_is_empty(r))
 		return FRAME_OK;
-	return bitmap_give_back(inst, ppn_val(r.start), ppn_range_len(r));
+	return map_give_back(inst, ppn_val(r.start), ppn_range_len(r));
 }
 
-static int bitmap_alloc(void *inst, ppn_t *out)
+/*
+ * Descend from the top taking the lowest set bit of each level's word, then
+ * clear the frame's bit and, while a word becomes empty, its summary bit in
+ * the level above. Every bit cleared is the lowest of its word (the descent
+ * took it), so w & (w - 1) clears it, on the words the descent loaded.
+ */
+static int frame_bitmap_alloc(void *inst, ppn_t *out)
 {
 	struct frame_bitmap *b = inst;
+	unsigned long *word[BITMAP_LEVELS], val[BITMAP_LEVELS];
 	uint64_t i = 0;
 	int k;
 
 	if (unlikely(b->level[BITMAP_TOP][0] == 0))
 		return FRAME_ENOMEM;
 #pragma GCC unroll 8
-	for (k = BITMAP_TOP; k >= 0; k--)
-		i = (i << WORD_SHIFT) + word_ffs(b->level[k][i]);
-	bitmap_take(b, i);
+	for (k = BITMAP_TOP; k >= 0; k--) {
+		word[k] = &b->level[k][i];
+		val[k] = *word[k];
+		i = (i << WORD_SHIFT) + word_ffs(val[k]);
+	}
+#pragma GCC unroll 8
+	for (k = 0; k < BITMAP_LEVELS; k++) {
+		*word[k] = val[k] & (val[k] - 1);
+		if (*word[k])
+			break;
+	}
 	b->free--;
 	*out = PPN(b->base + i);
 	return FRAME_OK;
 }
 
-static int bitmap_free(void *inst, ppn_t pn)
+static int frame_bitmap_free(void *inst, ppn_t pn)
 {
 	struct frame_bitmap *b = inst;
 	uint64_t off = ppn_val(pn) - b->base;
+	unsigned long *w, old;
 
 	if (unlikely(off >= b->count))
 		return FRAME_ERANGE;
-	if (unlikely(*level_word(b, 0, off) & bit_of(off)))
+	w = level_word(b, 0, off);
+	old = *w;
+	if (unlikely(old & bit_of(off)))
 		return FRAME_EDOUBLE;
-	bitmap_give(b, off);
+	*w = old | bit_of(off);
+	if (!old)
+		summary_mark(b, off);
 	b->free++;
 	return FRAME_OK;
 }
 
-static int bitmap_alloc_run(void *inst, uint64_t n, uint64_t align, ppn_t *out)
+static int frame_bitmap_alloc_run(void *inst, uint64_t n, uint64_t align, ppn_t *out)
 {
 	struct frame_bitmap *b = inst;
 	uint64_t pos = 0, start;
@@ -273,13 +280,13 @@ static int bitmap_alloc_run(void *inst, uint64_t n, uint64_t align, ppn_t *out)
 	if (!frame_run_args_valid(n, align))
 		return FRAME_EINVAL;
 	if (n == 1 && align == 1)
-		return bitmap_alloc(inst, out);
+		return frame_bitmap_alloc(inst, out);
 	if (n > b->free)
 		return FRAME_ENOMEM;
 	for (;;) {
 		uint64_t end, abs;
 
-		start = bitmap_next_free(b, pos);
+		start = map_next_free(b, pos);
 		if (start >= b->count)
 			return FRAME_ENOMEM;
 		abs = ALIGN_UP(b->base + start, align);
@@ -294,20 +301,20 @@ static int bitmap_alloc_run(void *inst, uint64_t n, uint64_t align, ppn_t *out)
 		pos = end + 1;	/* @end is allocated: no run can contain it */
 	}
 	bitmap_clear_range(b->level[0], start, n);
-	bitmap_refresh(b, start >> WORD_SHIFT, (start + n - 1) >> WORD_SHIFT);
+	summary_refresh(b, start >> WORD_SHIFT, (start + n - 1) >> WORD_SHIFT);
 	b->free -= n;
 	*out = PPN(b->base + start);
 	return FRAME_OK;
 }
 
-static int bitmap_free_run(void *inst, ppn_t first, uint64_t n)
+static int frame_bitmap_free_run(void *inst, ppn_t first, uint64_t n)
 {
 	if (n == 0)
 		return FRAME_EINVAL;
-	return bitmap_give_back(inst, ppn_val(first), n);
+	return map_give_back(inst, ppn_val(first), n);
 }
 
-static uint64_t bitmap_free_count(void *inst)
+static uint64_t frame_bitmap_free_count(void *inst)
 {
 	const struct frame_bitmap *b = inst;
 
@@ -338,7 +345,7 @@ static unsigned long summary_expected(const struct frame_bitmap *b, unsigned k, 
  * count that differs from the set bits of level 0, and each summary bit that
  * disagrees with its word below (or is set past the end of its level).
  */
-static unsigned bitmap_validate(void *inst)
+static unsigned frame_bitmap_validate(void *inst)
 {
 	const struct frame_bitmap *b = inst;
 	uint64_t set = 0, j;
@@ -359,33 +366,23 @@ static unsigned bitmap_validate(void *inst)
 	return problems;
 }
 
-static void bitmap_walk(void *inst, frame_walk_fn fn, void *arg)
+static void frame_bitmap_walk(void *inst, frame_walk_fn fn, void *arg)
 {
-	struct frame_bitmap *b = inst;
-	uint64_t pos = 0;
+	const struct frame_bitmap *b = inst;
 
-	while (pos < b->count) {
-		uint64_t start = bitmap_next_free(b, pos);
-		uint64_t end = bitmap_next_clear(b->level[0], start, b->count);
-
-		if (start > pos)
-			fn(arg, false, ppn_range_make(PPN(b->base + pos), PPN(b->base + start)));
-		if (end > start)
-			fn(arg, true, ppn_range_make(PPN(b->base + start), PPN(b->base + end)));
-		pos = end;
-	}
+	frame_freemap_walk(b->level[0], b->base, b->count, fn, arg);
 }
 
 FRAME_ALGO_REGISTER(bitmap, {
 	.name = "bitmap",
-	.meta_size = bitmap_meta_size,
-	.init = bitmap_init,
-	.add_free = bitmap_add_free,
-	.alloc = bitmap_alloc,
-	.free = bitmap_free,
-	.alloc_run = bitmap_alloc_run,
-	.free_run = bitmap_free_run,
-	.free_count = bitmap_free_count,
-	.validate = bitmap_validate,
-	.walk = bitmap_walk,
+	.meta_size = frame_bitmap_meta_size,
+	.init = frame_bitmap_init,
+	.add_free = frame_bitmap_add_free,
+	.alloc = frame_bitmap_alloc,
+	.free = frame_bitmap_free,
+	.alloc_run = frame_bitmap_alloc_run,
+	.free_run = frame_bitmap_free_run,
+	.free_count = frame_bitmap_free_count,
+	.validate = frame_bitmap_validate,
+	.walk = frame_bitmap_walk,
 });

@@ -20,6 +20,10 @@ $(hostdir)/.string_test.stamp: $(srctree)/lib/string.c
 	@mkdir -p $(@D)
 	@touch $@
 
+# sort_test compares lib/sort.c with the C library's qsort.
+host-progs += sort_test
+sort_test-srcs := tests/host/sort_test.c lib/sort.c
+
 # fdt_test reads device-tree blobs compiled here from tests/host/data/*.dts
 # into $(hostdir)/fdt-data/. They are prerequisites of the program (not
 # sources: the compile step keeps only *.c), and the program finds them at

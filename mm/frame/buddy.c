@@ -1,0 +1,555 @@
+// SPDX-License-Identifier: MIT
+/*
+ * "buddy": physical frames in the binary buddy system (Knowlton 1965, Knuth
+ * TAOCP vol. 1 section 2.5), laid out the way Linux's page allocator
+ * describes it: one free area per order, a record per frame.
+ *
+ * Design. Free memory is a set of blocks of 2^order frames, 0 <= order <=
+ * BUDDY_MAX_ORDER, each aligned to its size in absolute page numbers, so the
+ * buddy of the block at page number p is the block at p ^ 2^order: found by
+ * arithmetic, never by searching. Each order has a free area: a doubly
+ * linked list of its blocks (links are 32-bit offsets in a per-frame array)
+ * and a bit in `nonempty`. Each frame has a state byte:
+ *
+ *   0..MAX_ORDER   head of a free block of that order
+ *   BODY           inside a free block, not its head
+ *   HOT            free, waiting in the hot list (see below)
+ *   USED           allocated, or never handed over
+ *
+ * so a free can tell in one load whether a frame is free (a double free:
+ * caught in every build, for the price of that load) and whether its buddy
+ * is free and whole (its state is exactly the order). Blocks are always
+ * fully merged: no two free buddies of the same order coexist, which makes
+ * the set of blocks the unique partition of free memory into maximal
+ * aligned pieces (validate() checks it).
+ *
+ *   order 3, 8 frames:   [ 0 1 2 3 | 4 5 6 7 ]   buddy of 0 at order 2 is 4
+ *   allocate 1 frame:    0 used, 1 (order 0), 2-3 (order 1), 4-7 (order 2)
+ *   free frame 0:        0+1 -> 0-1, 0-1 + 2-3 -> 0-3, 0-3 + 4-7 -> 0-7
+ *
+ *   alloc      takes the newest frame of the hot list, or else the first
+ *              block of the smallest non-empty order (one find-first-set on
+ *              `nonempty`), keeps its first frame and gives the rest back as
+ *              blocks of orders 0, 1, 2, ... (what splitting in halves
+ *              leaves): at most MAX_ORDER list pushes;
+ *   free       checks the state byte and pushes the frame onto the hot list;
+ *              a full hot list first gives its older half back, each frame
+ *              merging upward with its buddies (at most MAX_ORDER steps each);
+ *   alloc_run  n frames at alignment a want order k = max(ceil(log2 n),
+ *              log2 a): the first block of the smallest order >= k, whose
+ *              tail beyond n goes back as blocks. Without one (k too large,
+ *              or memory fragmented) the hot list is emptied into the areas
+ *              and the run is assembled from neighbouring blocks: every
+ *              maximal stretch of free blocks is walked once, and the first
+ *              that holds an aligned run gives it up, the blocks it cuts
+ *              handing back their parts outside the run;
+ *   free_run   checks every state byte, then frees the run as its maximal
+ *              aligned blocks, each merging upward.
+ *
+ * The hot list: a free and the next alloc of one frame would otherwise split
+ * a whole block and merge it back every time (about MAX_ORDER steps each
+ * way when memory is empty). Like Linux's per-CPU lists, a LIFO of up to
+ * BUDDY_HOT_FRAMES freed frames holds them unmerged; they count as free.
+ *
+ * Cost: alloc and free of one frame are O(1) with a warm hot list, O(MAX_ORDER)
+ * otherwise, and a free that drains is O(BUDDY_HOT_FRAMES / 2 * MAX_ORDER);
+ * alloc_run is O(MAX_ORDER + n) from a block, O(free blocks) when assembled;
+ * free_run is O(n). Metadata: 9 bytes per frame (9 MiB for 4 GiB).
+ */
+#include <mm/frame_algo.h>
+#include <lib/bitops.h>
+#include <lib/string.h>
+
+/* ------------------------------------------------------------------------ */
+/* Constants and layout                                                     */
+/* ------------------------------------------------------------------------ */
+
+#ifdef CONFIG_FRAME_BUDDY_MAX_ORDER
+#define BUDDY_MAX_ORDER		CONFIG_FRAME_BUDDY_MAX_ORDER
+#else
+#define BUDDY_MAX_ORDER		10	/* host builds: the Kconfig default */
+#endif
+#define BUDDY_ORDERS		(BUDDY_MAX_ORDER + 1)
+#define BUDDY_HOT_FRAMES	64	/* hot list capacity */
+#define BUDDY_HOT_DRAIN		(BUDDY_HOT_FRAMES / 2)	/* frames a full list gives back */
+#define BUDDY_MAX_FRAMES	(1ULL << 32)	/* offsets must fit a uint32_t */
+#define BUDDY_NIL		UINT32_MAX	/* end of a free area's list */
+
+/* Frame states besides 0..BUDDY_MAX_ORDER (head of a free block). */
+#define STATE_BODY		0xfd
+#define STATE_HOT		0xfe
+#define STATE_USED		0xff
+
+BUILD_BUG_ON(BUDDY_MAX_ORDER < 1 || BUDDY_MAX_ORDER >= STATE_BODY);
+BUILD_BUG_ON(BUDDY_ORDERS > BITS_PER_LONG);
+
+/* Links of a free block's head in its free area; offsets from the base. */
+struct buddy_link {
+	uint32_t next, prev;
+};
+
+struct frame_buddy {
+	uint64_t base;			/* page number at offset 0 of the span */
+	uint64_t count;			/* frames in the span */
+	uint64_t free;			/* free frames: in blocks and hot */
+	unsigned long nonempty;		/* bit o set when area o has a block */
+	uint32_t area[BUDDY_ORDERS];	/* first block of each order, or NIL */
+	uint32_t hot_top;		/* frames in hot[]; hot[hot_top - 1] is newest */
+	uint32_t hot[BUDDY_HOT_FRAMES];
+	struct buddy_link *link;	/* per frame; meaningful for block heads */
+	uint8_t *state;			/* per frame: see the design comment */
+};
+
+BUILD_BUG_ON(sizeof(struct frame_buddy) % sizeof(unsigned long) != 0);
+
+/* ------------------------------------------------------------------------ */
+/* Block helpers                                                            */
+/* ------------------------------------------------------------------------ */
+
+/* True when frame @off is free: in a block or in the hot list. */
+static inline bool frame_is_free(const struct frame_buddy *s, uint64_t off)
+{
+	return s->state[off] != STATE_USED;
+}
+
+/* Largest order (capped at the maximum) a block starting at offset @off may have. */
+static inline unsigned order_at(const struct frame_buddy *s, uint64_t off)
+{
+	uint64_t pn = s->base + off;
+
+	return pn ? MIN(word_ffs(pn), (unsigned)BUDDY_MAX_ORDER) : BUDDY_MAX_ORDER;
+}
+
+/* Offset of the buddy of the order-@order block at @off (may lie outside the span). */
+static inline uint64_t buddy_of(const struct frame_buddy *s, uint64_t off, unsigned order)
+{
+	return ((s->base + off) ^ (1ULL << order)) - s->base;
+}
+
+/* Put the block at @off, of @order, at the front of its free area. */
+static void area_push(struct frame_buddy *s, uint64_t off, unsigned order)
+{
+	uint32_t first = s->area[order];
+
+	s->link[off] = (struct buddy_link){ .next = first, .prev = BUDDY_NIL };
+	if (first != BUDDY_NIL)
+		s->link[first].prev = (uint32_t)off;
+	s->area[order] = (uint32_t)off;
+	s->nonempty |= BIT(order);
+	s->state[off] = (uint8_t)order;
+}
+
+/* Take the block at @off out of the free area of @order. */
+static void area_unlink(struct frame_buddy *s, uint64_t off, unsigned order)
+{
+	struct buddy_link l = s->link[off];
+
+	if (l.prev != BUDDY_NIL)
+		s->link[l.prev].next = l.next;
+	else
+		s->area[order] = l.next;
+	if (l.next != BUDDY_NIL)
+		s->link[l.next].prev = l.prev;
+	if (s->area[order] == BUDDY_NIL)
+		s->nonempty &= ~BIT(order);
+}
+
+/*
+ * Free the block at @off of @order (its frames not free until now): merge
+ * it with its buddy for as long as the buddy is a whole free block of the
+ * same order, then push the result. The frames do not change the count.
+ */
+static void block_free(struct frame_buddy *s, uint64_t off, unsigned order)
+{
+	if (order)
+		memset(&s->state[off + 1], STATE_BODY, (1ULL << order) - 1);
+	while (order < BUDDY_MAX_ORDER) {
+		uint64_t buddy = buddy_of(s, off, order);
+
+		if (buddy >= s->count || s->state[buddy] != order)
+			break;
+		area_unlink(s, buddy, order);
+		s->state[MAX(off, buddy)] = STATE_BODY;
+		off = MIN(off, buddy);
+		order++;
+	}
+	area_push(s, off, order);
+}
+
+/*
+ * Give the free frames [from, to) back as their maximal aligned blocks,
+ * without merging: the caller has just cut them from one block or stretch,
+ * so no buddy of theirs is free and whole, and their frames other than the
+ * new heads are bodies already.
+ */
+static void stretch_give_back(struct frame_buddy *s, uint64_t from, uint64_t to)
+{
+	while (from < to) {
+		unsigned order = order_at(s, from);
+
+		while ((1ULL << order) > to - from)
+			order--;
+		area_push(s, from, order);
+		from += 1ULL << order;
+	}
+}
+
+/*
+ * Free the frames [from, to) (all USED until now) as their maximal aligned
+ * blocks, each merging upward, highest first so that the lowest block ends
+ * at the front of its free area. A block ending at @to is aligned exactly
+ * when @to is.
+ */
+static void run_free(struct frame_buddy *s, uint64_t from, uint64_t to)
+{
+	while (to > from) {
+		unsigned order = order_at(s, to);
+
+		while ((1ULL << order) > to - from)
+			order--;
+		to -= 1ULL << order;
+		block_free(s, to, order);
+	}
+}
+
+/* Give the @frames oldest frames of the hot list back to the free areas. */
+static void hot_drain(struct frame_buddy *s, uint32_t frames)
+{
+	uint32_t i;
+
+	for (i = 0; i < frames; i++)
+		block_free(s, s->hot[i], 0);
+	s->hot_top -= frames;
+	memmove(s->hot, s->hot + frames, s->hot_top * sizeof(s->hot[0]));
+}
+
+/* True when every frame of [off, off + n) is allocated (none free). */
+static bool run_all_used(const struct frame_buddy *s, uint64_t off, uint64_t n)
+{
+	uint64_t i;
+
+	for (i = 0; i < n; i++)
+		if (frame_is_free(s, off + i))
+			return false;
+	return true;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Runs                                                                     */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Take @n frames from the front of the first block of the smallest order
+ * >= @order, giving its tail back. Return: the run's offset, or s->count
+ * when no area from @order up has a block (always past the largest order).
+ */
+static uint64_t area_take(struct frame_buddy *s, unsigned order, uint64_t n)
+{
+	unsigned long orders;
+	uint64_t off;
+
+	if (order > BUDDY_MAX_ORDER)
+		return s->count;
+	orders = s->nonempty & (~0UL << order);
+	if (!orders)
+		return s->count;
+	order = word_ffs(orders);
+	off = s->area[order];
+	area_unlink(s, off, order);
+	stretch_give_back(s, off + n, off + (1ULL << order));
+	return off;
+}
+
+/* End of the stretch of free blocks that starts with the block at @off. */
+static uint64_t stretch_end(const struct frame_buddy *s, uint64_t off)
+{
+	while (off < s->count && s->state[off] <= BUDDY_MAX_ORDER)
+		off += 1ULL << s->state[off];
+	return off;
+}
+
+/*
+ * Cut [start, start + n) out of the stretch of free blocks that begins with
+ * the block at @off: every block it overlaps leaves its area, and the parts
+ * of those blocks outside the run go back.
+ */
+static void stretch_cut(struct frame_buddy *s, uint64_t off, uint64_t start, uint64_t n)
+{
+	uint64_t end = start + n;
+
+	while (off < end) {
+		unsigned order = s->state[off];
+		uint64_t next = off + (1ULL << order);
+
+		if (next > start) {
+			area_unlink(s, off, order);
+			stretch_give_back(s, off, MIN(start, next));
+			stretch_give_back(s, MAX(end, off), next);
+		}
+		off = next;
+	}
+}
+
+/*
+ * Find @n free frames at a multiple of @align anywhere, across block
+ * boundaries: walk each maximal stretch of free blocks once (from its first
+ * block: the frame before it is not free) and cut the first fit out.
+ * Return: the run's offset, or s->count. The hot list must be empty.
+ */
+static uint64_t stretch_take(struct frame_buddy *s, uint64_t n, uint64_t align)
+{
+	unsigned order;
+
+	for (order = 0; order < BUDDY_ORDERS; order++) {
+		uint32_t off;
+
+		for (off = s->area[order]; off != BUDDY_NIL; off = s->link[off].next) {
+			uint64_t end, abs;
+
+			if (off > 0 && frame_is_free(s, off - 1))
+				continue;
+			end = stretch_end(s, off);
+			abs = ALIGN_UP(s->base + off, align);
+			if (abs < s->base + off || abs - s->base > end ||
+			    n > end - (abs - s->base))
+				continue;
+			stretch_cut(s, off, abs - s->base, n);
+			return abs - s->base;
+		}
+	}
+	return s->count;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Operations                                                               */
+/* ------------------------------------------------------------------------ */
+
+static size_t frame_buddy_meta_size(uint64_t count)
+{
+	if (count == 0 || count > BUDDY_MAX_FRAMES)
+		return 0;
+	return sizeof(struct frame_buddy) + (size_t)count * sizeof(struct buddy_link) +
+	       ALIGN_UP((size_t)count, sizeof(unsigned long));
+}
+
+static void *frame_buddy_init(void *meta, struct ppn_range span)
+{
+	struct frame_buddy *s = meta;
+	uint64_t count = ppn_range_len(span);
+	unsigned order;
+
+	if (!frame_buddy_meta_size(count))
+		return NULL;
+	s->base = ppn_val(span.start);
+	s->count = count;
+	s->free = 0;
+	s->nonempty = 0;
+	s->hot_top = 0;
+	for (order = 0; order < BUDDY_ORDERS; order++)
+		s->area[order] = BUDDY_NIL;
+	s->link = (struct buddy_link *)(s + 1);
+	s->state = (uint8_t *)(s->link + count);
+	memset(s->state, STATE_USED, count);
+	return s;
+}
+
+/* Check a run about to be freed, then free it; nothing changes on error. */
+static int buddy_give_back(struct frame_buddy *s, uint64_t first, uint64_t n)
+{
+	uint64_t off = first - s->base;
+
+	if (!frame_run_in_span(s->base, s->count, first, n))
+		return FRAME_ERANGE;
+	if (!run_all_used(s, off, n))
+		return FRAME_EDOUBLE;
+	run_free(s, off, off + n);
+	s->free += n;
+	return FRAME_OK;
+}
+
+static int frame_buddy_add_free(void *inst, struct ppn_range r)
+{
+	if (ppn_range_is_empty(r))
+		return FRAME_OK;
+	return buddy_give_back(inst, ppn_val(r.start), ppn_range_len(r));
+}
+
+static int frame_buddy_alloc(void *inst, ppn_t *out)
+{
+	struct frame_buddy *s = inst;
+	uint64_t off;
+
+	if (likely(s->hot_top)) {
+		off = s->hot[--s->hot_top];
+	} else {
+		off = area_take(s, 0, 1);
+		if (unlikely(off == s->count))
+			return FRAME_ENOMEM;
+	}
+	s->state[off] = STATE_USED;
+	s->free--;
+	*out = PPN(s->base + off);
+	return FRAME_OK;
+}
+
+static int frame_buddy_free(void *inst, ppn_t pn)
+{
+	struct frame_buddy *s = inst;
+	uint64_t off = ppn_val(pn) - s->base;
+
+	if (unlikely(off >= s->count))
+		return FRAME_ERANGE;
+	if (unlikely(frame_is_free(s, off)))
+		return FRAME_EDOUBLE;
+	if (unlikely(s->hot_top == BUDDY_HOT_FRAMES))
+		hot_drain(s, BUDDY_HOT_DRAIN);
+	s->hot[s->hot_top++] = (uint32_t)off;
+	s->state[off] = STATE_HOT;
+	s->free++;
+	return FRAME_OK;
+}
+
+static int frame_buddy_alloc_run(void *inst, uint64_t n, uint64_t align, ppn_t *out)
+{
+	struct frame_buddy *s = inst;
+	unsigned order;
+	uint64_t off;
+
+	if (!frame_run_args_valid(n, align))
+		return FRAME_EINVAL;
+	if (n == 1 && align == 1)
+		return frame_buddy_alloc(inst, out);
+	if (n > s->free)
+		return FRAME_ENOMEM;
+	order = MAX(ilog2_ceil(n), word_ffs(align));
+	off = area_take(s, order, n);
+	if (off == s->count && s->hot_top) {
+		hot_drain(s, s->hot_top);	/* merging may make the block */
+		off = area_take(s, order, n);
+	}
+	if (off == s->count)
+		off = stretch_take(s, n, align);
+	if (off == s->count)
+		return FRAME_ENOMEM;
+	memset(&s->state[off], STATE_USED, n);
+	s->free -= n;
+	*out = PPN(s->base + off);
+	return FRAME_OK;
+}
+
+static int frame_buddy_free_run(void *inst, ppn_t first, uint64_t n)
+{
+	if (n == 0)
+		return FRAME_EINVAL;
+	return buddy_give_back(inst, ppn_val(first), n);
+}
+
+static uint64_t frame_buddy_free_count(void *inst)
+{
+	const struct frame_buddy *s = inst;
+
+	return s->free;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Debug: validate and walk                                                 */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Problems in the free area of @order: each block that is outside the span,
+ * misaligned, not marked as its head, badly linked, with a body frame not
+ * marked as one, or whose buddy is a whole free block of the same order
+ * (they should have merged). Adds its blocks to *@blocks and frames to
+ * *@frames; stops after s->count blocks (a cycle).
+ */
+static unsigned area_validate(const struct frame_buddy *s, unsigned order,
+			      uint64_t *blocks, uint64_t *frames)
+{
+	uint64_t size = 1ULL << order, seen = 0, i;
+	uint32_t off, prev = BUDDY_NIL;
+	unsigned problems = 0;
+
+	problems += !(s->nonempty & BIT(order)) != (s->area[order] == BUDDY_NIL);
+	for (off = s->area[order]; off != BUDDY_NIL; prev = off, off = s->link[off].next) {
+		uint64_t buddy;
+
+		if (off >= s->count || size > s->count - off || ++seen > s->count)
+			return problems + 1;
+		problems += !IS_ALIGNED(s->base + off, size) || s->state[off] != order ||
+			    s->link[off].prev != prev;
+		for (i = 1; i < size; i++)
+			problems += s->state[off + i] != STATE_BODY;
+		buddy = buddy_of(s, off, order);
+		problems += order < BUDDY_MAX_ORDER && buddy < s->count &&
+			    s->state[buddy] == order;
+		*frames += size;
+	}
+	*blocks += seen;
+	return problems;
+}
+
+/*
+ * Problems counted: those of each free area, a hot list entry outside the
+ * span or not marked hot, frame states that do not add up (heads not in an
+ * area, bodies outside blocks, hot frames twice or not listed, unknown
+ * states), and a free count other than the frames in blocks and hot.
+ */
+static unsigned frame_buddy_validate(void *inst)
+{
+	const struct frame_buddy *s = inst;
+	uint64_t blocks = 0, frames = 0, heads = 0, bodies = 0, hot = 0, i;
+	unsigned problems = s->hot_top > BUDDY_HOT_FRAMES, order;
+
+	for (order = 0; order < BUDDY_ORDERS; order++)
+		problems += area_validate(s, order, &blocks, &frames);
+	for (i = 0; i < MIN(s->hot_top, (uint32_t)BUDDY_HOT_FRAMES); i++)
+		problems += s->hot[i] >= s->count || s->state[s->hot[i]] != STATE_HOT;
+	for (i = 0; i < s->count; i++) {
+		uint8_t st = s->state[i];
+
+		heads += st <= BUDDY_MAX_ORDER;
+		bodies += st == STATE_BODY;
+		hot += st == STATE_HOT;
+		problems += st > BUDDY_MAX_ORDER && st < STATE_BODY;
+	}
+	problems += heads != blocks;
+	problems += bodies != frames - blocks;
+	problems += hot != s->hot_top;
+	problems += s->free != frames + s->hot_top;
+	return problems;
+}
+
+static void frame_buddy_walk(void *inst, frame_walk_fn fn, void *arg)
+{
+	const struct frame_buddy *s = inst;
+	uint64_t start = 0, pos = 0;
+	bool free = s->count && frame_is_free(s, 0);
+
+	while (pos < s->count) {
+		uint8_t st = s->state[pos];
+		bool now = st != STATE_USED;
+
+		if (now != free) {
+			fn(arg, free, ppn_range_make(PPN(s->base + start), PPN(s->base + pos)));
+			start = pos;
+			free = now;
+		}
+		pos += st <= BUDDY_MAX_ORDER ? 1ULL << st : 1;
+	}
+	if (s->count)
+		fn(arg, free, ppn_range_make(PPN(s->base + start), PPN(s->base + s->count)));
+}
+
+FRAME_ALGO_REGISTER(buddy, {
+	.name = "buddy",
+	.meta_size = frame_buddy_meta_size,
+	.init = frame_buddy_init,
+	.add_free = frame_buddy_add_free,
+	.alloc = frame_buddy_alloc,
+	.free = frame_buddy_free,
+	.alloc_run = frame_buddy_alloc_run,
+	.free_run = frame_buddy_free_run,
+	.free_count = frame_buddy_free_count,
+	.validate = frame_buddy_validate,
+	.walk = frame_buddy_walk,
+});
