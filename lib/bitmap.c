@@ -5,21 +5,29 @@
  */
 #include <lib/bitops.h>
 
-/* Apply @set or clear to bits [start, start + n), one partial or whole word per step. */
+/*
+ * Apply @set or clear to bits [start, start + n): a partial first word, then
+ * whole words (one store each), then a partial last word.
+ */
 static void bitmap_assign_range(unsigned long *map, size_t start, size_t n, bool set)
 {
-	while (n) {
-		unsigned lo = start % BITS_PER_LONG;
+	unsigned long *w = &map[start / BITS_PER_LONG];
+	unsigned lo = start % BITS_PER_LONG;
+
+	if (n == 0)
+		return;
+	if (lo) {
 		unsigned len = (unsigned)MIN((size_t)(BITS_PER_LONG - lo), n);
 		unsigned long mask = word_mask(lo, len);
 
-		if (set)
-			map[start / BITS_PER_LONG] |= mask;
-		else
-			map[start / BITS_PER_LONG] &= ~mask;
-		start += len;
+		*w = set ? *w | mask : *w & ~mask;
+		w++;
 		n -= len;
 	}
+	for (; n >= BITS_PER_LONG; n -= BITS_PER_LONG)
+		*w++ = set ? ~0UL : 0;
+	if (n)
+		*w = set ? *w | word_mask(0, (unsigned)n) : *w & ~word_mask(0, (unsigned)n);
 }
 
 void bitmap_set_range(unsigned long *map, size_t start, size_t n)
@@ -32,21 +40,27 @@ void bitmap_clear_range(unsigned long *map, size_t start, size_t n)
 	bitmap_assign_range(map, start, n, false);
 }
 
-/* True when bits [start, start + n) all equal @set. */
+/* True when bits [start, start + n) all equal @set; same steps as above. */
 static bool bitmap_range_is(const unsigned long *map, size_t start, size_t n, bool set)
 {
-	while (n) {
-		unsigned lo = start % BITS_PER_LONG;
+	const unsigned long *w = &map[start / BITS_PER_LONG];
+	unsigned long want = set ? ~0UL : 0;
+	unsigned lo = start % BITS_PER_LONG;
+
+	if (n == 0)
+		return true;
+	if (lo) {
 		unsigned len = (unsigned)MIN((size_t)(BITS_PER_LONG - lo), n);
 		unsigned long mask = word_mask(lo, len);
-		unsigned long w = map[start / BITS_PER_LONG] & mask;
 
-		if (w != (set ? mask : 0))
+		if ((*w++ & mask) != (want & mask))
 			return false;
-		start += len;
 		n -= len;
 	}
-	return true;
+	for (; n >= BITS_PER_LONG; n -= BITS_PER_LONG)
+		if (*w++ != want)
+			return false;
+	return !n || (*w & word_mask(0, (unsigned)n)) == (want & word_mask(0, (unsigned)n));
 }
 
 bool bitmap_range_all_clear(const unsigned long *map, size_t start, size_t n)

@@ -5,14 +5,15 @@
  *
  * An algorithm manages the page numbers of one span [base, base + count) using
  * a metadata area the caller carves from RAM (sized by meta_size; 4 GiB of
- * RAM, 1M frames, needs at most 9 MiB with any of them). Frames start out
+ * RAM, 1M frames, needs under 10 MiB with any of them). Frames start out
  * allocated; the caller hands usable ranges over with add_free(). It never
  * touches the frames' contents, uses no globals, locks or architecture code, so
  * the same file builds into the kernel and into host tests.
  *
  * Every algorithm refuses, in every call, a free of a frame that is free
- * (FRAME_EDOUBLE) and of a frame outside its span (FRAME_ERANGE), and never
- * panics: the front end turns those statuses into panics.
+ * (FRAME_EDOUBLE) and of a frame it was never handed by add_free() or that
+ * lies outside its span (FRAME_ERANGE), and never panics: the front end
+ * turns those statuses into panics.
  *
  * Each algorithm file ends with FRAME_ALGO_REGISTER(name, ops). Host tests
  * link every algorithm: the macro places a struct frame_algo in the
@@ -33,7 +34,7 @@ enum frame_status {
 	FRAME_OK = 0,
 	FRAME_ENOMEM = -1,	/* no free frame, or no free run of that shape */
 	FRAME_EINVAL = -2,	/* bad argument (n == 0, alignment not a power of two) */
-	FRAME_ERANGE = -3,	/* frame outside the managed span */
+	FRAME_ERANGE = -3,	/* frame outside the span, or never handed over */
 	FRAME_EDOUBLE = -4,	/* frame already free */
 };
 
@@ -73,7 +74,10 @@ struct frame_algo {
 	/* alloc - one free frame into *@out; FRAME_ENOMEM when none. */
 	int (*alloc)(void *inst, ppn_t *out);
 
-	/* free - give back one frame; FRAME_ERANGE or FRAME_EDOUBLE on bad input. */
+	/*
+	 * free - give back one frame. FRAME_ERANGE for a frame outside the span
+	 * or never handed over by add_free(), FRAME_EDOUBLE for a free one.
+	 */
 	int (*free)(void *inst, ppn_t pn);
 
 	/*
@@ -126,6 +130,52 @@ static inline bool frame_run_in_span(uint64_t base, uint64_t count,
 static inline bool frame_run_args_valid(uint64_t n, uint64_t align)
 {
 	return n != 0 && IS_POWER_OF_2(align);
+}
+
+/*
+ * Every algorithm keeps two bitmaps over its span (bit i: frame base + i):
+ * @managed, the frames add_free() handed over, and @free, its free frames.
+ * The helpers below are free()'s and free_run()'s checks on them.
+ *
+ * frame_free_mark - for frame offset @off: FRAME_ERANGE when it lies outside
+ * the @count frames of the span or was never handed over, FRAME_EDOUBLE
+ * when it is free; otherwise mark it free and return FRAME_OK.
+ */
+static inline int frame_free_mark(unsigned long *free, const unsigned long *managed,
+				  uint64_t count, uint64_t off)
+{
+	size_t w = off / BITS_PER_LONG;
+	unsigned long bit = BIT(off % BITS_PER_LONG);
+
+	if (unlikely(off >= count || !(managed[w] & bit)))
+		return FRAME_ERANGE;
+	if (unlikely(free[w] & bit))
+		return FRAME_EDOUBLE;
+	free[w] |= bit;
+	return FRAME_OK;
+}
+
+/*
+ * frame_free_mark_run - the same for the frames [first, first + n) of the
+ * span at page number @base: every frame is checked before any is marked.
+ * With @add (add_free), frames not handed over yet are accepted and become
+ * managed.
+ */
+static inline int frame_free_mark_run(unsigned long *free, unsigned long *managed,
+				      uint64_t base, uint64_t count, uint64_t first,
+				      uint64_t n, bool add)
+{
+	uint64_t off = first - base;
+
+	if (!frame_run_in_span(base, count, first, n) ||
+	    (!add && !bitmap_range_all_set(managed, off, n)))
+		return FRAME_ERANGE;
+	if (!bitmap_range_all_clear(free, off, n))
+		return FRAME_EDOUBLE;
+	if (add)
+		bitmap_set_range(managed, off, n);
+	bitmap_set_range(free, off, n);
+	return FRAME_OK;
 }
 
 /*

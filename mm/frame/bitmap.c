@@ -14,9 +14,11 @@
  *              bit each time (so the lowest free frame wins), clears the
  *              frame's bit and clears summary bits upwards for as long as a
  *              word becomes empty;
- *   free       range-checks the frame, refuses it when its bit is set
- *              (double free: always detected), sets it and sets summary bits
- *              upwards for as long as a word was empty before.
+ *   free       refuses a frame outside the span or never handed over (a
+ *              second bitmap, `managed`, has a bit per frame add_free()
+ *              gave), and one whose bit is set (a double free: always
+ *              detected), sets it and sets summary bits upwards for as long
+ *              as a word was empty before.
  *
  * Contiguous runs (alloc_run) search level 0 a word at a time, using the
  * summary levels to jump over words with no free frame: find the next free
@@ -26,7 +28,7 @@
  * so the summary is exact after every call (validate() checks it is).
  *
  * Size: 4 levels of 64 cover 2^24 frames (64 GiB); 1M frames (4 GiB) take
- * 16384 + 256 + 4 + 1 words, about 129 KiB of metadata.
+ * 16384 + 256 + 4 + 1 words and 16384 for `managed`, about 257 KiB.
  */
 #include <mm/frame_algo.h>
 #include <lib/bitops.h>
@@ -49,6 +51,7 @@ struct frame_bitmap {
 	uint64_t free;				/* set bits in level 0 */
 	unsigned long *level[BITMAP_LEVELS];	/* [0]: frames; [k]: words of [k - 1] */
 	size_t words[BITMAP_LEVELS];		/* length of each level in words */
+	unsigned long *managed;			/* bit per frame: handed over by add_free */
 };
 
 BUILD_BUG_ON(sizeof(struct frame_bitmap) % sizeof(unsigned long) != 0);
@@ -162,16 +165,14 @@ static uint64_t map_next_free(const struct frame_bitmap *b, uint64_t pos)
 /* Range updates                                                            */
 /* ------------------------------------------------------------------------ */
 
-/* Check a run about to be freed and free it; nothing changes on error. */
-static int map_give_back(struct frame_bitmap *b, uint64_t first, uint64_t n)
+/* Check a run about to be freed (added, with @add) and free it; nothing changes on error. */
+static int map_give_back(struct frame_bitmap *b, uint64_t first, uint64_t n, bool add)
 {
 	uint64_t off = first - b->base;
+	int st = frame_free_mark_run(b->level[0], b->managed, b->base, b->count, first, n, add);
 
-	if (!frame_run_in_span(b->base, b->count, first, n))
-		return FRAME_ERANGE;
-	if (!bitmap_range_all_clear(b->level[0], off, n))
-		return FRAME_EDOUBLE;
-	bitmap_set_range(b->level[0], off, n);
+	if (st != FRAME_OK)
+		return st;
 	summary_refresh(b, off >> WORD_SHIFT, (off + n - 1) >> WORD_SHIFT);
 	b->free += n;
 	return FRAME_OK;
@@ -190,7 +191,7 @@ static size_t frame_bitmap_meta_size(uint64_t count)
 		return 0;
 	for (k = 0; k < BITMAP_LEVELS; k++)
 		size += BITS_TO_LONGS(level_bits(count, k)) * sizeof(unsigned long);
-	return size;
+	return size + BITS_TO_LONGS(count) * sizeof(unsigned long);	/* managed */
 }
 
 static void *frame_bitmap_init(void *meta, struct ppn_range span)
@@ -210,6 +211,8 @@ static void *frame_bitmap_init(void *meta, struct ppn_range span)
 		b->level[k] = next;
 		next += b->words[k];
 	}
+	b->managed = next;
+	next += b->words[0];
 	memset(b + 1, 0, (size_t)((char *)next - (char *)(b + 1)));
 	return b;
 }
@@ -218,7 +221,7 @@ static int frame_bitmap_add_free(void *inst, struct ppn_range r)
 {
 	if (ppn_range_is_empty(r))
 		return FRAME_OK;
-	return map_give_back(inst, ppn_val(r.start), ppn_range_len(r));
+	return map_give_back(inst, ppn_val(r.start), ppn_range_len(r), true);
 }
 
 /*
@@ -259,7 +262,7 @@ static int frame_bitmap_free(void *inst, ppn_t pn)
 	uint64_t off = ppn_val(pn) - b->base;
 	unsigned long *w, old;
 
-	if (unlikely(off >= b->count))
+	if (unlikely(off >= b->count || !(b->managed[off >> WORD_SHIFT] & bit_of(off))))
 		return FRAME_ERANGE;
 	w = level_word(b, 0, off);
 	old = *w;
@@ -311,7 +314,7 @@ static int frame_bitmap_free_run(void *inst, ppn_t first, uint64_t n)
 {
 	if (n == 0)
 		return FRAME_EINVAL;
-	return map_give_back(inst, ppn_val(first), n);
+	return map_give_back(inst, ppn_val(first), n, false);
 }
 
 static uint64_t frame_bitmap_free_count(void *inst)
@@ -341,9 +344,10 @@ static unsigned long summary_expected(const struct frame_bitmap *b, unsigned k, 
 }
 
 /*
- * Problems counted: each level-0 bit set past the end of the span, a free
- * count that differs from the set bits of level 0, and each summary bit that
- * disagrees with its word below (or is set past the end of its level).
+ * Problems counted: each level-0 bit set past the end of the span or on a
+ * frame not managed, a free count that differs from the set bits of level
+ * 0, and each summary bit that disagrees with its word below (or is set
+ * past the end of its level).
  */
 static unsigned frame_bitmap_validate(void *inst)
 {
@@ -356,6 +360,7 @@ static unsigned frame_bitmap_validate(void *inst)
 		uint64_t first = j * BITS_PER_LONG;
 
 		set += word_popcount(w);
+		problems += word_popcount(w & ~b->managed[j]);
 		if (first + BITS_PER_LONG > b->count)
 			problems += word_popcount(w & ~word_mask(0, (unsigned)(b->count - first)));
 	}

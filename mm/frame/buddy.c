@@ -9,19 +9,19 @@
  * buddy of the block at page number p is the block at p ^ 2^order: found by
  * arithmetic, never by searching. Each order has a free area: a doubly
  * linked list of its blocks (links are 32-bit offsets in a per-frame array)
- * and a bit in `nonempty`. Each frame has a state byte:
+ * and a bit in `nonempty`. Three records per frame:
  *
- *   0..MAX_ORDER   head of a free block of that order
- *   BODY           inside a free block, not its head
- *   HOT            free, waiting in the hot list (see below)
- *   USED           allocated, or never handed over
+ *   order[]    the block's order at the head of a free block, NOT_HEAD for
+ *              every other frame: a free can tell in one load whether its
+ *              buddy is free and whole (its record is exactly the order)
+ *   freemap    a bit per frame, set = free (in a block or hot): a double
+ *              free costs one load and a branch to catch, in every build,
+ *              and a run's frames are checked and marked 64 to a word
+ *   managed    a bit per frame, set once add_free() handed it over
  *
- * so a free can tell in one load whether a frame is free (a double free:
- * caught in every build, for the price of that load) and whether its buddy
- * is free and whole (its state is exactly the order). Blocks are always
- * fully merged: no two free buddies of the same order coexist, which makes
- * the set of blocks the unique partition of free memory into maximal
- * aligned pieces (validate() checks it).
+ * Blocks are always fully merged: no two free buddies of the same order
+ * coexist, which makes the blocks the unique partition of the free frames
+ * outside the hot list into maximal aligned pieces (validate() checks it).
  *
  *   order 3, 8 frames:   [ 0 1 2 3 | 4 5 6 7 ]   buddy of 0 at order 2 is 4
  *   allocate 1 frame:    0 used, 1 (order 0), 2-3 (order 1), 4-7 (order 2)
@@ -30,9 +30,10 @@
  *   alloc      takes the newest frame of the hot list, or else the first
  *              block of the smallest non-empty order (one find-first-set on
  *              `nonempty`), keeps its first frame and gives the rest back as
- *              blocks of orders 0, 1, 2, ... (what splitting in halves
- *              leaves): at most MAX_ORDER list pushes;
- *   free       checks the state byte and pushes the frame onto the hot list;
+ *              blocks of orders 0, 1, 2, ... (what halving leaves): at most
+ *              MAX_ORDER list pushes;
+ *   free       checks the frame's bits, sets its free bit and pushes it on
+ *              the hot list;
  *              a full hot list first gives its older half back, each frame
  *              merging upward with its buddies (at most MAX_ORDER steps each);
  *   alloc_run  n frames at alignment a want order k = max(ceil(log2 n),
@@ -40,11 +41,11 @@
  *              tail beyond n goes back as blocks. Without one (k too large,
  *              or memory fragmented) the hot list is emptied into the areas
  *              and the run is assembled from neighbouring blocks: every
- *              maximal stretch of free blocks is walked once, and the first
- *              that holds an aligned run gives it up, the blocks it cuts
- *              handing back their parts outside the run;
- *   free_run   checks every state byte, then frees the run as its maximal
- *              aligned blocks, each merging upward.
+ *              maximal stretch of free blocks is measured once in the
+ *              bitmap, and the first that holds an aligned run gives it up,
+ *              the blocks it cuts handing back their parts outside the run;
+ *   free_run   checks the run's bits, sets them, and frees the run as its
+ *              maximal aligned blocks, each merging upward.
  *
  * The hot list: a free and the next alloc of one frame would otherwise split
  * a whole block and merge it back every time (about MAX_ORDER steps each
@@ -53,8 +54,9 @@
  *
  * Cost: alloc and free of one frame are O(1) with a warm hot list, O(MAX_ORDER)
  * otherwise, and a free that drains is O(BUDDY_HOT_FRAMES / 2 * MAX_ORDER);
- * alloc_run is O(MAX_ORDER + n) from a block, O(free blocks) when assembled;
- * free_run is O(n). Metadata: 9 bytes per frame (9 MiB for 4 GiB).
+ * alloc_run is O(MAX_ORDER + n / 64) from a block, O(free blocks) when
+ * assembled; free_run is O(n / 64 + blocks it frees * MAX_ORDER). Metadata:
+ * 9 bytes and 1 bit per frame (9.1 MiB for 4 GiB).
  */
 #include <mm/frame_algo.h>
 #include <lib/bitops.h>
@@ -74,13 +76,9 @@
 #define BUDDY_HOT_DRAIN		(BUDDY_HOT_FRAMES / 2)	/* frames a full list gives back */
 #define BUDDY_MAX_FRAMES	(1ULL << 32)	/* offsets must fit a uint32_t */
 #define BUDDY_NIL		UINT32_MAX	/* end of a free area's list */
+#define NOT_HEAD		0xff		/* order[] of a frame that heads no free block */
 
-/* Frame states besides 0..BUDDY_MAX_ORDER (head of a free block). */
-#define STATE_BODY		0xfd
-#define STATE_HOT		0xfe
-#define STATE_USED		0xff
-
-BUILD_BUG_ON(BUDDY_MAX_ORDER < 1 || BUDDY_MAX_ORDER >= STATE_BODY);
+BUILD_BUG_ON(BUDDY_MAX_ORDER < 1 || BUDDY_MAX_ORDER >= NOT_HEAD);
 BUILD_BUG_ON(BUDDY_ORDERS > BITS_PER_LONG);
 
 /* Links of a free block's head in its free area; offsets from the base. */
@@ -91,28 +89,25 @@ struct buddy_link {
 struct frame_buddy {
 	uint64_t base;			/* page number at offset 0 of the span */
 	uint64_t count;			/* frames in the span */
-	uint64_t free;			/* free frames: in blocks and hot */
+	uint64_t block_frames;		/* free frames in blocks (the hot ones aside) */
+	uint64_t hot_top;		/* frames in hot[]; hot[hot_top - 1] is newest */
 	unsigned long nonempty;		/* bit o set when area o has a block */
-	uint32_t area[BUDDY_ORDERS];	/* first block of each order, or NIL */
-	uint32_t hot_top;		/* frames in hot[]; hot[hot_top - 1] is newest */
-	uint32_t hot[BUDDY_HOT_FRAMES];
+	unsigned long *freemap;		/* bit per frame, set = free */
+	unsigned long *managed;		/* bit per frame, set = handed over by add_free */
 	struct buddy_link *link;	/* per frame; meaningful for block heads */
-	uint8_t *state;			/* per frame: see the design comment */
+	uint8_t *order;			/* per frame: block order at a head, else NOT_HEAD */
+	uint32_t area[BUDDY_ORDERS];	/* first block of each order, or NIL */
+	uint32_t hot[BUDDY_HOT_FRAMES];
 };
 
-BUILD_BUG_ON(sizeof(struct frame_buddy) % sizeof(unsigned long) != 0);
+/* Bytes of the instance header; the per-frame arrays follow, 8-byte aligned. */
+#define BUDDY_HEADER_BYTES	ALIGN_UP(sizeof(struct frame_buddy), sizeof(unsigned long))
 
 /* ------------------------------------------------------------------------ */
 /* Block helpers                                                            */
 /* ------------------------------------------------------------------------ */
 
-/* True when frame @off is free: in a block or in the hot list. */
-static inline bool frame_is_free(const struct frame_buddy *s, uint64_t off)
-{
-	return s->state[off] != STATE_USED;
-}
-
-/* Largest order (capped at the maximum) a block starting at offset @off may have. */
+/* Largest order (capped at the maximum) of an aligned block starting at @off. */
 static inline unsigned order_at(const struct frame_buddy *s, uint64_t off)
 {
 	uint64_t pn = s->base + off;
@@ -136,10 +131,10 @@ static void area_push(struct frame_buddy *s, uint64_t off, unsigned order)
 		s->link[first].prev = (uint32_t)off;
 	s->area[order] = (uint32_t)off;
 	s->nonempty |= BIT(order);
-	s->state[off] = (uint8_t)order;
+	s->order[off] = (uint8_t)order;
 }
 
-/* Take the block at @off out of the free area of @order. */
+/* Take the block at @off out of the free area of @order; @off heads nothing now. */
 static void area_unlink(struct frame_buddy *s, uint64_t off, unsigned order)
 {
 	struct buddy_link l = s->link[off];
@@ -152,24 +147,23 @@ static void area_unlink(struct frame_buddy *s, uint64_t off, unsigned order)
 		s->link[l.next].prev = l.prev;
 	if (s->area[order] == BUDDY_NIL)
 		s->nonempty &= ~BIT(order);
+	s->order[off] = NOT_HEAD;
 }
 
 /*
- * Free the block at @off of @order (its frames not free until now): merge
- * it with its buddy for as long as the buddy is a whole free block of the
- * same order, then push the result. The frames do not change the count.
+ * Add the block at @off of @order (its bits set, in no area yet) to the free
+ * areas: merge it with its buddy for as long as the buddy is a whole free
+ * block of the same order, then push the result.
  */
 static void block_free(struct frame_buddy *s, uint64_t off, unsigned order)
 {
-	if (order)
-		memset(&s->state[off + 1], STATE_BODY, (1ULL << order) - 1);
+	s->block_frames += 1ULL << order;
 	while (order < BUDDY_MAX_ORDER) {
 		uint64_t buddy = buddy_of(s, off, order);
 
-		if (buddy >= s->count || s->state[buddy] != order)
+		if (buddy >= s->count || s->order[buddy] != order)
 			break;
 		area_unlink(s, buddy, order);
-		s->state[MAX(off, buddy)] = STATE_BODY;
 		off = MIN(off, buddy);
 		order++;
 	}
@@ -179,8 +173,7 @@ static void block_free(struct frame_buddy *s, uint64_t off, unsigned order)
 /*
  * Give the free frames [from, to) back as their maximal aligned blocks,
  * without merging: the caller has just cut them from one block or stretch,
- * so no buddy of theirs is free and whole, and their frames other than the
- * new heads are bodies already.
+ * so no buddy of theirs is free and whole.
  */
 static void stretch_give_back(struct frame_buddy *s, uint64_t from, uint64_t to)
 {
@@ -195,7 +188,7 @@ static void stretch_give_back(struct frame_buddy *s, uint64_t from, uint64_t to)
 }
 
 /*
- * Free the frames [from, to) (all USED until now) as their maximal aligned
+ * Free the frames [from, to) (bits set, in no area) as their maximal aligned
  * blocks, each merging upward, highest first so that the lowest block ends
  * at the front of its free area. A block ending at @to is aligned exactly
  * when @to is.
@@ -213,9 +206,9 @@ static void run_free(struct frame_buddy *s, uint64_t from, uint64_t to)
 }
 
 /* Give the @frames oldest frames of the hot list back to the free areas. */
-static void hot_drain(struct frame_buddy *s, uint32_t frames)
+static void hot_drain(struct frame_buddy *s, uint64_t frames)
 {
-	uint32_t i;
+	uint64_t i;
 
 	for (i = 0; i < frames; i++)
 		block_free(s, s->hot[i], 0);
@@ -223,15 +216,22 @@ static void hot_drain(struct frame_buddy *s, uint32_t frames)
 	memmove(s->hot, s->hot + frames, s->hot_top * sizeof(s->hot[0]));
 }
 
-/* True when every frame of [off, off + n) is allocated (none free). */
-static bool run_all_used(const struct frame_buddy *s, uint64_t off, uint64_t n)
+/* Put frame @off (its bit just set) on the hot list, which has room. */
+static inline void hot_push(struct frame_buddy *s, uint64_t off)
 {
-	uint64_t i;
+	s->hot[s->hot_top++] = (uint32_t)off;
+}
 
-	for (i = 0; i < n; i++)
-		if (frame_is_free(s, off + i))
-			return false;
-	return true;
+/*
+ * hot_push() onto a full hot list: drain its older half first. Out of line
+ * and the last thing the caller does, so the fast path keeps no registers
+ * across the call. Return: FRAME_OK.
+ */
+static __attribute__((noinline)) int hot_push_drained(struct frame_buddy *s, uint64_t off)
+{
+	hot_drain(s, BUDDY_HOT_DRAIN);
+	hot_push(s, off);
+	return FRAME_OK;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -260,14 +260,6 @@ static uint64_t area_take(struct frame_buddy *s, unsigned order, uint64_t n)
 	return off;
 }
 
-/* End of the stretch of free blocks that starts with the block at @off. */
-static uint64_t stretch_end(const struct frame_buddy *s, uint64_t off)
-{
-	while (off < s->count && s->state[off] <= BUDDY_MAX_ORDER)
-		off += 1ULL << s->state[off];
-	return off;
-}
-
 /*
  * Cut [start, start + n) out of the stretch of free blocks that begins with
  * the block at @off: every block it overlaps leaves its area, and the parts
@@ -278,7 +270,7 @@ static void stretch_cut(struct frame_buddy *s, uint64_t off, uint64_t start, uin
 	uint64_t end = start + n;
 
 	while (off < end) {
-		unsigned order = s->state[off];
+		unsigned order = s->order[off];
 		uint64_t next = off + (1ULL << order);
 
 		if (next > start) {
@@ -292,9 +284,10 @@ static void stretch_cut(struct frame_buddy *s, uint64_t off, uint64_t start, uin
 
 /*
  * Find @n free frames at a multiple of @align anywhere, across block
- * boundaries: walk each maximal stretch of free blocks once (from its first
- * block: the frame before it is not free) and cut the first fit out.
- * Return: the run's offset, or s->count. The hot list must be empty.
+ * boundaries: measure each maximal stretch of free blocks once (from its
+ * first block: the frame before it is not free) and cut the first fit out.
+ * Return: the run's offset, or s->count. The hot list must be empty, so
+ * that every free frame is in a block.
  */
 static uint64_t stretch_take(struct frame_buddy *s, uint64_t n, uint64_t align)
 {
@@ -306,9 +299,9 @@ static uint64_t stretch_take(struct frame_buddy *s, uint64_t n, uint64_t align)
 		for (off = s->area[order]; off != BUDDY_NIL; off = s->link[off].next) {
 			uint64_t end, abs;
 
-			if (off > 0 && frame_is_free(s, off - 1))
+			if (off > 0 && bitmap_test(s->freemap, off - 1))
 				continue;
-			end = stretch_end(s, off);
+			end = bitmap_next_clear(s->freemap, off, s->count);
 			abs = ALIGN_UP(s->base + off, align);
 			if (abs < s->base + off || abs - s->base > end ||
 			    n > end - (abs - s->base))
@@ -324,11 +317,18 @@ static uint64_t stretch_take(struct frame_buddy *s, uint64_t n, uint64_t align)
 /* Operations                                                               */
 /* ------------------------------------------------------------------------ */
 
+/* Bytes of the free bitmap for @count frames (whole words). */
+static inline size_t freemap_bytes(uint64_t count)
+{
+	return BITS_TO_LONGS(count) * sizeof(unsigned long);
+}
+
 static size_t frame_buddy_meta_size(uint64_t count)
 {
 	if (count == 0 || count > BUDDY_MAX_FRAMES)
 		return 0;
-	return sizeof(struct frame_buddy) + (size_t)count * sizeof(struct buddy_link) +
+	return BUDDY_HEADER_BYTES + 2 * freemap_bytes(count) +
+	       (size_t)count * sizeof(struct buddy_link) +
 	       ALIGN_UP((size_t)count, sizeof(unsigned long));
 }
 
@@ -342,36 +342,36 @@ static void *frame_buddy_init(void *meta, struct ppn_range span)
 		return NULL;
 	s->base = ppn_val(span.start);
 	s->count = count;
-	s->free = 0;
-	s->nonempty = 0;
+	s->block_frames = 0;
 	s->hot_top = 0;
+	s->nonempty = 0;
 	for (order = 0; order < BUDDY_ORDERS; order++)
 		s->area[order] = BUDDY_NIL;
-	s->link = (struct buddy_link *)(s + 1);
-	s->state = (uint8_t *)(s->link + count);
-	memset(s->state, STATE_USED, count);
+	s->freemap = (unsigned long *)((char *)s + BUDDY_HEADER_BYTES);
+	s->managed = (unsigned long *)((char *)s->freemap + freemap_bytes(count));
+	s->link = (struct buddy_link *)((char *)s->managed + freemap_bytes(count));
+	s->order = (uint8_t *)(s->link + count);
+	memset(s->freemap, 0, 2 * freemap_bytes(count));	/* both maps */
+	memset(s->order, NOT_HEAD, count);
 	return s;
 }
 
-/* Check a run about to be freed, then free it; nothing changes on error. */
-static int buddy_give_back(struct frame_buddy *s, uint64_t first, uint64_t n)
+/* Check a run about to be freed (added, with @add), then free it; nothing changes on error. */
+static int buddy_give_back(struct frame_buddy *s, uint64_t first, uint64_t n, bool add)
 {
 	uint64_t off = first - s->base;
+	int st = frame_free_mark_run(s->freemap, s->managed, s->base, s->count, first, n, add);
 
-	if (!frame_run_in_span(s->base, s->count, first, n))
-		return FRAME_ERANGE;
-	if (!run_all_used(s, off, n))
-		return FRAME_EDOUBLE;
-	run_free(s, off, off + n);
-	s->free += n;
-	return FRAME_OK;
+	if (st == FRAME_OK)
+		run_free(s, off, off + n);
+	return st;
 }
 
 static int frame_buddy_add_free(void *inst, struct ppn_range r)
 {
 	if (ppn_range_is_empty(r))
 		return FRAME_OK;
-	return buddy_give_back(inst, ppn_val(r.start), ppn_range_len(r));
+	return buddy_give_back(inst, ppn_val(r.start), ppn_range_len(r), true);
 }
 
 static int frame_buddy_alloc(void *inst, ppn_t *out)
@@ -385,9 +385,9 @@ static int frame_buddy_alloc(void *inst, ppn_t *out)
 		off = area_take(s, 0, 1);
 		if (unlikely(off == s->count))
 			return FRAME_ENOMEM;
+		s->block_frames--;
 	}
-	s->state[off] = STATE_USED;
-	s->free--;
+	bitmap_clear_bit(s->freemap, off);
 	*out = PPN(s->base + off);
 	return FRAME_OK;
 }
@@ -396,16 +396,13 @@ static int frame_buddy_free(void *inst, ppn_t pn)
 {
 	struct frame_buddy *s = inst;
 	uint64_t off = ppn_val(pn) - s->base;
+	int st = frame_free_mark(s->freemap, s->managed, s->count, off);
 
-	if (unlikely(off >= s->count))
-		return FRAME_ERANGE;
-	if (unlikely(frame_is_free(s, off)))
-		return FRAME_EDOUBLE;
+	if (unlikely(st != FRAME_OK))
+		return st;
 	if (unlikely(s->hot_top == BUDDY_HOT_FRAMES))
-		hot_drain(s, BUDDY_HOT_DRAIN);
-	s->hot[s->hot_top++] = (uint32_t)off;
-	s->state[off] = STATE_HOT;
-	s->free++;
+		return hot_push_drained(s, off);
+	hot_push(s, off);
 	return FRAME_OK;
 }
 
@@ -419,7 +416,7 @@ static int frame_buddy_alloc_run(void *inst, uint64_t n, uint64_t align, ppn_t *
 		return FRAME_EINVAL;
 	if (n == 1 && align == 1)
 		return frame_buddy_alloc(inst, out);
-	if (n > s->free)
+	if (n > s->block_frames + s->hot_top)
 		return FRAME_ENOMEM;
 	order = MAX(ilog2_ceil(n), word_ffs(align));
 	off = area_take(s, order, n);
@@ -431,8 +428,8 @@ static int frame_buddy_alloc_run(void *inst, uint64_t n, uint64_t align, ppn_t *
 		off = stretch_take(s, n, align);
 	if (off == s->count)
 		return FRAME_ENOMEM;
-	memset(&s->state[off], STATE_USED, n);
-	s->free -= n;
+	bitmap_clear_range(s->freemap, off, n);
+	s->block_frames -= n;
 	*out = PPN(s->base + off);
 	return FRAME_OK;
 }
@@ -441,14 +438,16 @@ static int frame_buddy_free_run(void *inst, ppn_t first, uint64_t n)
 {
 	if (n == 0)
 		return FRAME_EINVAL;
-	return buddy_give_back(inst, ppn_val(first), n);
+	if (n == 1)
+		return frame_buddy_free(inst, first);	/* onto the hot list */
+	return buddy_give_back(inst, ppn_val(first), n, false);
 }
 
 static uint64_t frame_buddy_free_count(void *inst)
 {
 	const struct frame_buddy *s = inst;
 
-	return s->free;
+	return s->block_frames + s->hot_top;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -457,10 +456,10 @@ static uint64_t frame_buddy_free_count(void *inst)
 
 /*
  * Problems in the free area of @order: each block that is outside the span,
- * misaligned, not marked as its head, badly linked, with a body frame not
- * marked as one, or whose buddy is a whole free block of the same order
- * (they should have merged). Adds its blocks to *@blocks and frames to
- * *@frames; stops after s->count blocks (a cycle).
+ * misaligned, not recorded at its head, badly linked, with a frame not free
+ * or another head inside it, or whose buddy is a whole free block of the
+ * same order (they should have merged). Adds its blocks to *@blocks and its
+ * frames to *@frames; stops after s->count blocks (a cycle).
  */
 static unsigned area_validate(const struct frame_buddy *s, unsigned order,
 			      uint64_t *blocks, uint64_t *frames)
@@ -475,13 +474,14 @@ static unsigned area_validate(const struct frame_buddy *s, unsigned order,
 
 		if (off >= s->count || size > s->count - off || ++seen > s->count)
 			return problems + 1;
-		problems += !IS_ALIGNED(s->base + off, size) || s->state[off] != order ||
+		problems += !IS_ALIGNED(s->base + off, size) || s->order[off] != order ||
 			    s->link[off].prev != prev;
+		problems += !bitmap_range_all_set(s->freemap, off, size);
 		for (i = 1; i < size; i++)
-			problems += s->state[off + i] != STATE_BODY;
+			problems += s->order[off + i] != NOT_HEAD;
 		buddy = buddy_of(s, off, order);
 		problems += order < BUDDY_MAX_ORDER && buddy < s->count &&
-			    s->state[buddy] == order;
+			    s->order[buddy] == order;
 		*frames += size;
 	}
 	*blocks += seen;
@@ -489,55 +489,47 @@ static unsigned area_validate(const struct frame_buddy *s, unsigned order,
 }
 
 /*
- * Problems counted: those of each free area, a hot list entry outside the
- * span or not marked hot, frame states that do not add up (heads not in an
- * area, bodies outside blocks, hot frames twice or not listed, unknown
- * states), and a free count other than the frames in blocks and hot.
+ * Problems counted: those of each free area, a hot frame outside the span,
+ * not free or recorded as a head, heads not in an area, unknown records,
+ * free bits set past the span, on frames not managed or other than the
+ * frames of blocks and the hot list, and a block frame count that differs
+ * from the blocks.
  */
 static unsigned frame_buddy_validate(void *inst)
 {
 	const struct frame_buddy *s = inst;
-	uint64_t blocks = 0, frames = 0, heads = 0, bodies = 0, hot = 0, i;
+	uint64_t blocks = 0, frames = 0, heads = 0, set = 0, i;
+	uint64_t hot = MIN(s->hot_top, (uint64_t)BUDDY_HOT_FRAMES);
 	unsigned problems = s->hot_top > BUDDY_HOT_FRAMES, order;
+	size_t words = BITS_TO_LONGS(s->count), w;
 
 	for (order = 0; order < BUDDY_ORDERS; order++)
 		problems += area_validate(s, order, &blocks, &frames);
-	for (i = 0; i < MIN(s->hot_top, (uint32_t)BUDDY_HOT_FRAMES); i++)
-		problems += s->hot[i] >= s->count || s->state[s->hot[i]] != STATE_HOT;
+	for (i = 0; i < hot; i++)
+		problems += s->hot[i] >= s->count || !bitmap_test(s->freemap, s->hot[i]) ||
+			    s->order[s->hot[i]] != NOT_HEAD;
 	for (i = 0; i < s->count; i++) {
-		uint8_t st = s->state[i];
-
-		heads += st <= BUDDY_MAX_ORDER;
-		bodies += st == STATE_BODY;
-		hot += st == STATE_HOT;
-		problems += st > BUDDY_MAX_ORDER && st < STATE_BODY;
+		heads += s->order[i] <= BUDDY_MAX_ORDER;
+		problems += s->order[i] > BUDDY_MAX_ORDER && s->order[i] != NOT_HEAD;
 	}
+	for (w = 0; w < words; w++) {
+		set += word_popcount(s->freemap[w]);
+		problems += word_popcount(s->freemap[w] & ~s->managed[w]);
+	}
+	if (s->count % BITS_PER_LONG)
+		problems += word_popcount(s->freemap[words - 1] &
+					  ~word_mask(0, s->count % BITS_PER_LONG));
 	problems += heads != blocks;
-	problems += bodies != frames - blocks;
-	problems += hot != s->hot_top;
-	problems += s->free != frames + s->hot_top;
+	problems += set != frames + hot;
+	problems += s->block_frames != frames;
 	return problems;
 }
 
 static void frame_buddy_walk(void *inst, frame_walk_fn fn, void *arg)
 {
 	const struct frame_buddy *s = inst;
-	uint64_t start = 0, pos = 0;
-	bool free = s->count && frame_is_free(s, 0);
 
-	while (pos < s->count) {
-		uint8_t st = s->state[pos];
-		bool now = st != STATE_USED;
-
-		if (now != free) {
-			fn(arg, free, ppn_range_make(PPN(s->base + start), PPN(s->base + pos)));
-			start = pos;
-			free = now;
-		}
-		pos += st <= BUDDY_MAX_ORDER ? 1ULL << st : 1;
-	}
-	if (s->count)
-		fn(arg, free, ppn_range_make(PPN(s->base + start), PPN(s->base + s->count)));
+	frame_freemap_walk(s->freemap, s->base, s->count, fn, arg);
 }
 
 FRAME_ALGO_REGISTER(buddy, {

@@ -17,16 +17,17 @@
  * frame_init() sizes the metadata from the span of RAM pages with
  * meta_size(), and carves it from the start of the first free range that
  * can hold it, so 4 GiB of RAM needs no kernel heap at all. The rest of the
- * free ranges become the "managed" ranges, handed to the algorithm and
- * remembered here, largest first: they never change after boot, so checking
- * that a frame is managed needs no lock, and the usual frame is found by the
- * first compare.
+ * free ranges become the "managed" ranges, handed to the algorithm with
+ * add_free() and remembered here, largest first, for frame_managed(): they
+ * never change after boot, so that needs no lock.
  *
- * The lock is held only around the algorithm call and the poison bit; the
- * checks that can panic, and the poison fill and check (4 KiB each), run
- * outside it. Status codes from the algorithm become panics naming the
+ * Every check of a free is the algorithm's, in O(1) for one frame: it
+ * refuses frames outside its span or never handed over (FRAME_ERANGE) and
+ * frames that are free (FRAME_EDOUBLE), in every build. The lock is held
+ * only around the algorithm call and the poison bit; the poison fill and
+ * check (4 KiB each) run outside it. Status codes become panics naming the
  * frame; only FRAME_ENOMEM (and FRAME_EINVAL for a bad run shape) reach the
- * caller. Every algorithm refuses double frees itself, in every build.
+ * caller.
  *
  * CONFIG_DEBUG_FRAMES: freed frames are filled with FRAME_POISON and marked
  * in a poison map (a bit per frame, carved with the metadata); an
@@ -71,32 +72,15 @@ static struct frame_allocator frames = { .lock = SPINLOCK_INIT(frame_lock) };
 /* Checks and poison (no lock needed)                                       */
 /* ------------------------------------------------------------------------ */
 
-/*
- * True when a managed range holds every page of the non-empty @r. The
- * ranges are sorted largest first, so the usual frame is found at the first
- * compare; the loop over the others is out of line.
- */
-static bool managed_holds_slow(struct ppn_range r)
+/* True when a managed range holds frame @pn (frame_managed; no lock needed). */
+static bool managed_has(ppn_t pn)
 {
 	unsigned i;
 
-	for (i = 1; i < frames.nr_managed; i++)
-		if (ppn_range_covers(frames.managed[i], r))
+	for (i = 0; i < frames.nr_managed; i++)
+		if (ppn_range_contains(frames.managed[i], pn))
 			return true;
 	return false;
-}
-
-static inline bool managed_holds(struct ppn_range r)
-{
-	return likely(ppn_range_covers(frames.managed[0], r)) || managed_holds_slow(r);
-}
-
-/* Panic naming @fn unless @r is a non-empty range inside managed memory. */
-static inline void managed_check(const char *fn, struct ppn_range r)
-{
-	if (unlikely(ppn_range_is_empty(r) || !managed_holds(r)))
-		panic("%s: frame " PA_FMT " outside managed memory", fn,
-		      PA_ARG(ppn_to_pa(r.start)));
 }
 
 /* Panic naming @fn and frame @pn for the algorithm's error status @st. */
@@ -314,8 +298,6 @@ __attribute__((flatten)) void frame_free(struct frame f)
 {
 	int st;
 
-	if (unlikely(!ppn_range_contains(frames.managed[0], f.pn)))
-		managed_check("frame_free", ppn_range_sized(f.pn, 1));
 	spin_lock(&frames.lock);
 	st = ALGO->free(frames.inst, f.pn);
 	spin_unlock(&frames.lock);
@@ -345,7 +327,6 @@ void frame_free_run(struct frame_run run)
 	struct ppn_range r = frame_run_pages(run);
 	int st;
 
-	managed_check("frame_free_run", r);
 	spin_lock(&frames.lock);
 	st = ALGO->free_run(frames.inst, run.first, run.count);
 	spin_unlock(&frames.lock);
@@ -376,7 +357,7 @@ uint64_t frame_free_count(void)
 
 bool frame_managed(ppn_t pn)
 {
-	return managed_holds(ppn_range_sized(pn, 1));
+	return managed_has(pn);
 }
 
 struct ppn_range frame_meta_pages(void)

@@ -3,12 +3,13 @@
  * "stack": physical frames kept as a LIFO stack of free page numbers, with a
  * bitmap of the same free frames beside it for runs and double frees.
  *
- * Design. Three arrays over the span, indexed by a frame's offset from the
+ * Design. Four arrays over the span, indexed by a frame's offset from the
  * span base:
  *
  *   slot[0..top)   the free frames as 32-bit offsets; slot[top - 1] pops next
  *   where[off]     for a free frame, its index in slot[] (stale otherwise)
  *   freemap        a bit per frame, set = free
+ *   managed        a bit per frame, set once add_free() handed it over
  *
  * slot[] and where[] together are the sparse set of Briggs and Torczon ("An
  * efficient representation for sparse sets", 1993): any free frame can be
@@ -19,9 +20,9 @@
  *   alloc      pops the top slot and clears its bit: the frame freed last is
  *              handed out first (warm in caches; the rCore frame test wants
  *              the same two frames back);
- *   free       refuses a frame whose bit is set (a double free, caught in
- *              every build: one load and a branch), sets the bit, records
- *              where[] and pushes;
+ *   free       refuses a frame never handed over or whose bit is set (a
+ *              double free, caught in every build: one load and a branch),
+ *              sets the bit, records where[] and pushes;
  *   alloc_run  finds the lowest free run of n frames at the alignment in the
  *              bitmap (next set bit, round up to the alignment, next clear
  *              bit; retry past it), clears its bits and takes each of its
@@ -33,7 +34,7 @@
  * alloc_run is O(n) plus the search, which reads a word per 64 frames over
  * the stretches it passes and one step per free fragment too short or
  * misaligned; free_run is O(n). No call sorts, so none depends on the
- * order frames were freed in. Metadata: 8 bytes and 1 bit per frame (8.1
+ * order frames were freed in. Metadata: 8 bytes and 2 bits per frame (8.3
  * MiB for 4 GiB). Offsets are 32 bits, so a span holds at most 2^32 frames.
  */
 #include <mm/frame_algo.h>
@@ -53,6 +54,7 @@ struct frame_stack {
 	uint32_t *slot;		/* offsets of free frames; slot[top - 1] pops next */
 	uint32_t *where;	/* where[off]: index of free frame off in slot[] */
 	unsigned long *freemap;	/* bit per frame, set = free */
+	unsigned long *managed;	/* bit per frame, set = handed over by add_free */
 };
 
 BUILD_BUG_ON(sizeof(struct frame_stack) % sizeof(unsigned long) != 0);
@@ -89,18 +91,16 @@ static inline void stack_remove(struct frame_stack *s, uint64_t off)
 }
 
 /*
- * Check a run about to be freed, then mark it free and push it highest
- * first, so that @first pops first; nothing changes on error.
+ * Check a run about to be freed (added, with @add), then mark it free and
+ * push it highest first, so that @first pops first; nothing changes on error.
  */
-static int stack_give_back(struct frame_stack *s, uint64_t first, uint64_t n)
+static int stack_give_back(struct frame_stack *s, uint64_t first, uint64_t n, bool add)
 {
 	uint64_t off = first - s->base, i;
+	int st = frame_free_mark_run(s->freemap, s->managed, s->base, s->count, first, n, add);
 
-	if (!frame_run_in_span(s->base, s->count, first, n))
-		return FRAME_ERANGE;
-	if (!bitmap_range_all_clear(s->freemap, off, n))
-		return FRAME_EDOUBLE;
-	bitmap_set_range(s->freemap, off, n);
+	if (st != FRAME_OK)
+		return st;
 	for (i = n; i-- > 0;)
 		stack_push(s, off + i);
 	return FRAME_OK;
@@ -140,7 +140,7 @@ static size_t frame_stack_meta_size(uint64_t count)
 {
 	if (count == 0 || count > STACK_MAX_FRAMES)
 		return 0;
-	return sizeof(struct frame_stack) + freemap_bytes(count) + 2 * slots_bytes(count);
+	return sizeof(struct frame_stack) + 2 * freemap_bytes(count) + 2 * slots_bytes(count);
 }
 
 static void *frame_stack_init(void *meta, struct ppn_range span)
@@ -156,10 +156,12 @@ static void *frame_stack_init(void *meta, struct ppn_range span)
 	s->top = 0;
 	s->freemap = (unsigned long *)next;
 	next += freemap_bytes(count);
+	s->managed = (unsigned long *)next;
+	next += freemap_bytes(count);
 	s->slot = (uint32_t *)next;
 	next += slots_bytes(count);
 	s->where = (uint32_t *)next;
-	memset(s->freemap, 0, freemap_bytes(count));
+	memset(s->freemap, 0, 2 * freemap_bytes(count));	/* both maps */
 	return s;
 }
 
@@ -167,7 +169,7 @@ static int frame_stack_add_free(void *inst, struct ppn_range r)
 {
 	if (ppn_range_is_empty(r))
 		return FRAME_OK;
-	return stack_give_back(inst, ppn_val(r.start), ppn_range_len(r));
+	return stack_give_back(inst, ppn_val(r.start), ppn_range_len(r), true);
 }
 
 static int frame_stack_alloc(void *inst, ppn_t *out)
@@ -187,14 +189,11 @@ static int frame_stack_free(void *inst, ppn_t pn)
 {
 	struct frame_stack *s = inst;
 	uint64_t off = ppn_val(pn) - s->base;
+	int st = frame_free_mark(s->freemap, s->managed, s->count, off);
 
-	if (unlikely(off >= s->count))
-		return FRAME_ERANGE;
-	if (unlikely(bitmap_test(s->freemap, off)))
-		return FRAME_EDOUBLE;
-	bitmap_set_bit(s->freemap, off);
-	stack_push(s, off);
-	return FRAME_OK;
+	if (likely(st == FRAME_OK))
+		stack_push(s, off);
+	return st;
 }
 
 static int frame_stack_alloc_run(void *inst, uint64_t n, uint64_t align, ppn_t *out)
@@ -222,7 +221,7 @@ static int frame_stack_free_run(void *inst, ppn_t first, uint64_t n)
 {
 	if (n == 0)
 		return FRAME_EINVAL;
-	return stack_give_back(inst, ppn_val(first), n);
+	return stack_give_back(inst, ppn_val(first), n, false);
 }
 
 static uint64_t frame_stack_free_count(void *inst)
@@ -240,7 +239,8 @@ static uint64_t frame_stack_free_count(void *inst)
  * Problems counted: a top past the capacity, each slot outside the span,
  * whose bit is clear or whose where[] does not point back at it (so no
  * frame sits in two slots), a number of set bits other than top (so every
- * free frame has a slot), and each bit set past the end of the span.
+ * free frame has a slot), and each free bit set past the end of the span or
+ * on a frame that is not managed.
  */
 static unsigned frame_stack_validate(void *inst)
 {
@@ -255,8 +255,10 @@ static unsigned frame_stack_validate(void *inst)
 		problems += off >= s->count || !bitmap_test(s->freemap, off) ||
 			    s->where[off] != i;
 	}
-	for (w = 0; w < words; w++)
+	for (w = 0; w < words; w++) {
 		set += word_popcount(s->freemap[w]);
+		problems += word_popcount(s->freemap[w] & ~s->managed[w]);
+	}
 	problems += set != top;
 	if (s->count % BITS_PER_LONG)
 		problems += word_popcount(s->freemap[words - 1] &

@@ -232,12 +232,20 @@ static void expect_refused(struct model *m, int ret, int want, const char *what)
 		model_fail(m, "%s returned %d, want %d", what, ret, want);
 }
 
-/* Frees the contract says must fail: out of span, and double frees. */
+/* The first frame at or after @off in state @s, or m->count. */
+static uint64_t model_find(const struct model *m, uint64_t off, enum model_state s)
+{
+	for (; off < m->count && m->state[off] != s; off++)
+		;
+	return off;
+}
+
+/* Frees the contract says must fail: out of span, never handed over, double. */
 static void op_bad_free(struct model *m, uint8_t a, uint8_t b)
 {
 	uint64_t off = a * m->count / 256;
 
-	switch (b % 4) {
+	switch (b % 5) {
 	case 0:
 		expect_refused(m, m->algo->free(m->inst, PPN(m->base - 1 - a)),
 			       FRAME_ERANGE, "free below the span");
@@ -251,9 +259,19 @@ static void op_bad_free(struct model *m, uint8_t a, uint8_t b)
 						    m->count - off + 1 + b / 4),
 			       FRAME_ERANGE, "free_run across the span end");
 		break;
+	case 3:
+		off = model_find(m, off, RESERVED);
+		if (off == m->count)
+			break;
+		if (b & 0x80)
+			expect_refused(m, m->algo->free(m->inst, PPN(m->base + off)),
+				       FRAME_ERANGE, "free of a frame never handed over");
+		else
+			expect_refused(m, m->algo->free_run(m->inst, PPN(m->base + off), 1 + b % 3),
+				       FRAME_ERANGE, "free_run over a frame never handed over");
+		break;
 	default:
-		for (; off < m->count && m->state[off] != FREE; off++)
-			;
+		off = model_find(m, off, FREE);
 		if (off == m->count)
 			break;
 		if (off > 0 && m->state[off - 1] == LIVE)
