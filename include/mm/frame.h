@@ -154,6 +154,13 @@ struct ppn_range frame_meta_pages(void);
 const char *frame_algo_name(void);
 
 /*
+ * frame_algo_active - the algorithm behind frame_alloc(), so benchmarks can
+ * run a private instance of it (over page numbers they never touch) and
+ * show what the front end adds. Return: its ops table.
+ */
+const struct frame_algo *frame_algo_active(void);
+
+/*
  * frame_walk - call @fn for each maximal run of free and allocated frames
  * of the managed span, in address order (for memory maps). @fn runs with the
  * frame lock held and must not allocate or free frames.

@@ -20,11 +20,9 @@
  *              detected), sets it and sets summary bits upwards for as long
  *              as a word was empty before.
  *
- * Contiguous runs (alloc_run) search level 0 a word at a time, using the
- * summary levels to jump over words with no free frame: find the next free
- * frame, round it up to the alignment, measure the free run there and retry
- * past the first allocated frame if it is too short. The lowest fitting run
- * wins. Range updates rewrite only the summary bits of the words they touch,
+ * Contiguous runs (alloc_run) are searched in level 0 a word at a time by
+ * lib's bitmap_find_run, from the first free frame (the summaries find it):
+ * the lowest fitting run wins. Range updates rewrite only the summary bits of the words they touch,
  * so the summary is exact after every call (validate() checks it is).
  *
  * Size: 4 levels of 64 cover 2^24 frames (64 GiB); 1M frames (4 GiB) take
@@ -278,7 +276,7 @@ static int frame_bitmap_free(void *inst, ppn_t pn)
 static int frame_bitmap_alloc_run(void *inst, uint64_t n, uint64_t align, ppn_t *out)
 {
 	struct frame_bitmap *b = inst;
-	uint64_t pos = 0, start;
+	uint64_t word, start;
 
 	if (!frame_run_args_valid(n, align))
 		return FRAME_EINVAL;
@@ -286,23 +284,13 @@ static int frame_bitmap_alloc_run(void *inst, uint64_t n, uint64_t align, ppn_t 
 		return frame_bitmap_alloc(inst, out);
 	if (n > b->free)
 		return FRAME_ENOMEM;
-	for (;;) {
-		uint64_t end, abs;
-
-		start = map_next_free(b, pos);
-		if (start >= b->count)
-			return FRAME_ENOMEM;
-		abs = ALIGN_UP(b->base + start, align);
-		if (abs < b->base + start)
-			return FRAME_ENOMEM;	/* alignment ran past 2^64 */
-		start = abs - b->base;
-		if (start > b->count || n > b->count - start)
-			return FRAME_ENOMEM;
-		end = bitmap_next_clear(b->level[0], start, start + n);
-		if (end == start + n)
-			break;
-		pos = end + 1;	/* @end is allocated: no run can contain it */
-	}
+	/* The summaries skip the allocated words before the first free frame. */
+	word = map_next_free(b, 0) >> WORD_SHIFT;
+	start = bitmap_find_run(&b->level[0][word], b->count - (word << WORD_SHIFT), n, align,
+				(b->base + (word << WORD_SHIFT)) & (align - 1));
+	if (start >= b->count - (word << WORD_SHIFT))
+		return FRAME_ENOMEM;
+	start += word << WORD_SHIFT;
 	bitmap_clear_range(b->level[0], start, n);
 	summary_refresh(b, start >> WORD_SHIFT, (start + n - 1) >> WORD_SHIFT);
 	b->free -= n;
@@ -314,6 +302,8 @@ static int frame_bitmap_free_run(void *inst, ppn_t first, uint64_t n)
 {
 	if (n == 0)
 		return FRAME_EINVAL;
+	if (n == 1)
+		return frame_bitmap_free(inst, first);
 	return map_give_back(inst, ppn_val(first), n, false);
 }
 

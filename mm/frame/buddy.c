@@ -40,10 +40,10 @@
  *              log2 a): the first block of the smallest order >= k, whose
  *              tail beyond n goes back as blocks. Without one (k too large,
  *              or memory fragmented) the hot list is emptied into the areas
- *              and the run is assembled from neighbouring blocks: every
- *              maximal stretch of free blocks is measured once in the
- *              bitmap, and the first that holds an aligned run gives it up,
- *              the blocks it cuts handing back their parts outside the run;
+ *              and the run is assembled from neighbouring blocks: the lowest
+ *              aligned run of free frames is found in the bitmap (a word at
+ *              a time), and the blocks it cuts hand back their parts
+ *              outside the run;
  *   free_run   checks the run's bits, sets them, and frees the run as its
  *              maximal aligned blocks, each merging upward.
  *
@@ -54,7 +54,7 @@
  *
  * Cost: alloc and free of one frame are O(1) with a warm hot list, O(MAX_ORDER)
  * otherwise, and a free that drains is O(BUDDY_HOT_FRAMES / 2 * MAX_ORDER);
- * alloc_run is O(MAX_ORDER + n / 64) from a block, O(free blocks) when
+ * alloc_run is O(MAX_ORDER + n / 64) from a block, O(frames / 64) when
  * assembled; free_run is O(n / 64 + blocks it frees * MAX_ORDER). Metadata:
  * 9 bytes and 1 bit per frame (9.1 MiB for 4 GiB).
  */
@@ -282,35 +282,33 @@ static void stretch_cut(struct frame_buddy *s, uint64_t off, uint64_t start, uin
 	}
 }
 
-/*
- * Find @n free frames at a multiple of @align anywhere, across block
- * boundaries: measure each maximal stretch of free blocks once (from its
- * first block: the frame before it is not free) and cut the first fit out.
- * Return: the run's offset, or s->count. The hot list must be empty, so
- * that every free frame is in a block.
- */
-static uint64_t stretch_take(struct frame_buddy *s, uint64_t n, uint64_t align)
+/* Head of the free block that holds the free frame @off (not hot). */
+static uint64_t block_head_of(const struct frame_buddy *s, uint64_t off)
 {
 	unsigned order;
 
-	for (order = 0; order < BUDDY_ORDERS; order++) {
-		uint32_t off;
+	for (order = 0; order < BUDDY_MAX_ORDER; order++) {
+		uint64_t head = ALIGN_DOWN(s->base + off, 1ULL << order) - s->base;
 
-		for (off = s->area[order]; off != BUDDY_NIL; off = s->link[off].next) {
-			uint64_t end, abs;
-
-			if (off > 0 && bitmap_test(s->freemap, off - 1))
-				continue;
-			end = bitmap_next_clear(s->freemap, off, s->count);
-			abs = ALIGN_UP(s->base + off, align);
-			if (abs < s->base + off || abs - s->base > end ||
-			    n > end - (abs - s->base))
-				continue;
-			stretch_cut(s, off, abs - s->base, n);
-			return abs - s->base;
-		}
+		if (head < s->count && s->order[head] == order)
+			return head;
 	}
-	return s->count;
+	return ALIGN_DOWN(s->base + off, 1ULL << BUDDY_MAX_ORDER) - s->base;
+}
+
+/*
+ * Find the lowest @n free frames at a multiple of @align anywhere, across
+ * block boundaries, in the free bitmap (a word at a time), and cut them out
+ * of the blocks they lie in. Return: the run's offset, or s->count. The hot
+ * list must be empty, so that every free frame is in a block.
+ */
+static uint64_t stretch_take(struct frame_buddy *s, uint64_t n, uint64_t align)
+{
+	uint64_t off = bitmap_find_run(s->freemap, s->count, n, align, s->base & (align - 1));
+
+	if (off < s->count)
+		stretch_cut(s, block_head_of(s, off), off, n);
+	return off;
 }
 
 /* ------------------------------------------------------------------------ */

@@ -370,6 +370,11 @@ const char *frame_algo_name(void)
 	return ALGO->name;
 }
 
+const struct frame_algo *frame_algo_active(void)
+{
+	return ALGO;
+}
+
 void frame_walk(frame_walk_fn fn, void *arg)
 {
 	spin_lock(&frames.lock);

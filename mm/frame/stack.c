@@ -24,17 +24,17 @@
  *              double free, caught in every build: one load and a branch),
  *              sets the bit, records where[] and pushes;
  *   alloc_run  finds the lowest free run of n frames at the alignment in the
- *              bitmap (next set bit, round up to the alignment, next clear
- *              bit; retry past it), clears its bits and takes each of its
- *              frames out of the stack through where[];
+ *              bitmap (lib's bitmap_find_run: a word at a time), clears its
+ *              bits and takes each of its frames out of the stack through
+ *              where[];
  *   free_run   checks every bit first, then pushes the run highest first so
  *              its lowest frame pops first.
  *
  * Cost: alloc and free are a handful of loads and stores each (no loop);
- * alloc_run is O(n) plus the search, which reads a word per 64 frames over
- * the stretches it passes and one step per free fragment too short or
- * misaligned; free_run is O(n). No call sorts, so none depends on the
- * order frames were freed in. Metadata: 8 bytes and 2 bits per frame (8.3
+ * alloc_run is O(n) plus the search, which reads one word per 64 frames up
+ * to the run it returns (log2(n) shift-and steps on a word with free
+ * frames, one test on a word without); free_run is O(n). No call sorts, so
+ * none depends on the order frames were freed in. Metadata: 8 bytes and 2 bits per frame (8.3
  * MiB for 4 GiB). Offsets are 32 bits, so a span holds at most 2^32 frames.
  */
 #include <mm/frame_algo.h>
@@ -104,32 +104,6 @@ static int stack_give_back(struct frame_stack *s, uint64_t first, uint64_t n, bo
 	for (i = n; i-- > 0;)
 		stack_push(s, off + i);
 	return FRAME_OK;
-}
-
-/*
- * Offset of the lowest run of @n free frames whose page number is a
- * multiple of @align, or s->count when there is none.
- */
-static uint64_t freemap_find_run(const struct frame_stack *s, uint64_t n, uint64_t align)
-{
-	uint64_t pos = 0;
-
-	for (;;) {
-		uint64_t start = bitmap_next_set(s->freemap, pos, s->count), end, abs;
-
-		if (start >= s->count)
-			return s->count;
-		abs = ALIGN_UP(s->base + start, align);
-		if (abs < s->base + start)
-			return s->count;	/* alignment ran past 2^64 */
-		start = abs - s->base;
-		if (start > s->count || n > s->count - start)
-			return s->count;
-		end = bitmap_next_clear(s->freemap, start, start + n);
-		if (end == start + n)
-			return start;
-		pos = end + 1;	/* @end is allocated: no run can contain it */
-	}
 }
 
 /* ------------------------------------------------------------------------ */
@@ -207,7 +181,7 @@ static int frame_stack_alloc_run(void *inst, uint64_t n, uint64_t align, ppn_t *
 		return frame_stack_alloc(inst, out);
 	if (n > s->top)
 		return FRAME_ENOMEM;
-	off = freemap_find_run(s, n, align);
+	off = bitmap_find_run(s->freemap, s->count, n, align, s->base & (align - 1));
 	if (off == s->count)
 		return FRAME_ENOMEM;
 	for (i = 0; i < n; i++)
@@ -221,6 +195,8 @@ static int frame_stack_free_run(void *inst, ppn_t first, uint64_t n)
 {
 	if (n == 0)
 		return FRAME_EINVAL;
+	if (n == 1)
+		return frame_stack_free(inst, first);
 	return stack_give_back(inst, ppn_val(first), n, false);
 }
 

@@ -97,6 +97,58 @@ HOST_TEST(next_set_and_next_clear_find_the_first)
 	}
 }
 
+/* Oracle for bitmap_find_run: try every start. */
+static size_t find_run_slowly(const unsigned long *m, size_t nbits, size_t n, size_t align,
+			      size_t phase)
+{
+	size_t s, i;
+
+	for (s = 0; n && s + n <= nbits; s++) {
+		if ((s + phase) % align)
+			continue;
+		for (i = s; i < s + n && bitmap_test(m, i); i++)
+			;
+		if (i == s + n)
+			return s;
+	}
+	return nbits;
+}
+
+HOST_TEST(find_run_is_the_lowest_aligned_run)
+{
+	enum { MAX_WORDS = 12 };
+	static const size_t aligns[] = { 1, 2, 4, 8, 32, 64, 128, 512 };
+	struct rand_state r;
+	unsigned long m[MAX_WORDS];
+	unsigned trial;
+
+	rand_seed(&r, 14);
+	for (trial = 0; trial < 20000; trial++) {
+		size_t nbits = 1 + rand_next(&r) % (MAX_WORDS * BITS_PER_LONG);
+		size_t n = 1 + rand_next(&r) % (trial % 3 ? 40 : 300);
+		size_t align = aligns[rand_next(&r) % ARRAY_SIZE(aligns)];
+		size_t phase = rand_next(&r) % 1024, i;
+		unsigned density = (unsigned)(rand_next(&r) % 4);
+
+		for (i = 0; i < MAX_WORDS; i++) {
+			unsigned long w = rand_next(&r);
+
+			m[i] = density == 0 ? w : density == 1 ? w | rand_next(&r) :
+			       density == 2 ? w | rand_next(&r) | rand_next(&r) : ~0UL;
+		}
+		if (rand_next(&r) % 4 == 0)
+			m[rand_next(&r) % MAX_WORDS] = 0;
+		CHECK_EQ(bitmap_find_run(m, nbits, n, align, phase),
+			 find_run_slowly(m, nbits, n, align, phase));
+	}
+	CHECK_EQ(bitmap_find_run(m, 64, 0, 1, 0), 64);
+	CHECK_EQ(bitmap_find_run(m, 64, 65, 1, 0), 64);
+	CHECK_EQ(bitmap_find_run(m, 64, 1, 3, 0), 64);
+	m[0] = m[1] = ~0UL;	/* alignments past 2^63 wrap around: never a fit */
+	CHECK_EQ(bitmap_find_run(m, 128, 8, 1ULL << 63, 5), 128);
+	CHECK_EQ(bitmap_find_run(m, 128, 8, 1ULL << 63, 0), 0);
+}
+
 int main(int argc, char **argv)
 {
 	return host_test_main(argc, argv);
