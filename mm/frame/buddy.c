@@ -74,7 +74,7 @@
 #define BUDDY_ORDERS		(BUDDY_MAX_ORDER + 1)
 #define BUDDY_HOT_FRAMES	64	/* hot list capacity */
 #define BUDDY_HOT_DRAIN		(BUDDY_HOT_FRAMES / 2)	/* frames a full list gives back */
-#define BUDDY_MAX_FRAMES	(1ULL << 32)	/* offsets must fit a uint32_t */
+#define BUDDY_MAX_FRAMES	((1ULL << 32) - 1)	/* offsets fit a uint32_t, NIL aside */
 #define BUDDY_NIL		UINT32_MAX	/* end of a free area's list */
 #define NOT_HEAD		0xff		/* order[] of a frame that heads no free block */
 

@@ -34,8 +34,9 @@
  * alloc_run is O(n) plus the search, which reads one word per 64 frames up
  * to the run it returns (log2(n) shift-and steps on a word with free
  * frames, one test on a word without); free_run is O(n). No call sorts, so
- * none depends on the order frames were freed in. Metadata: 8 bytes and 2 bits per frame (8.3
- * MiB for 4 GiB). Offsets are 32 bits, so a span holds at most 2^32 frames.
+ * none depends on the order frames were freed in. Metadata: 8 bytes and 2
+ * bits per frame (8.3 MiB for 4 GiB). Offsets are 32 bits, so a span holds
+ * at most 2^32 frames.
  */
 #include <mm/frame_algo.h>
 #include <lib/bitops.h>
@@ -59,7 +60,7 @@ struct frame_stack {
 
 BUILD_BUG_ON(sizeof(struct frame_stack) % sizeof(unsigned long) != 0);
 
-/* Bytes of each array for @count frames; all three stay 8-byte aligned. */
+/* Bytes of a bitmap and of a slot array for @count frames, 8-byte aligned. */
 static inline size_t freemap_bytes(uint64_t count)
 {
 	return BITS_TO_LONGS(count) * sizeof(unsigned long);

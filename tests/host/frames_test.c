@@ -421,6 +421,51 @@ HOST_TEST(run_freed_and_reallocated)
 	}
 }
 
+/*
+ * Whatever was allocated and freed, in whatever order, all of it is one run
+ * again: the buddy must have merged every block back (and emptied its hot
+ * list), the others must have nothing left behind.
+ */
+HOST_TEST(everything_freed_is_one_run_again)
+{
+	const struct frame_algo *a;
+
+	frame_algo_for_each(a) {
+		const uint64_t base = 0x80000, count = 8192;
+		struct inst t = inst_new_free(a, base, count);
+		struct { uint64_t first, n; } taken[600];
+		struct rand_state r;
+		unsigned nr = 0, i;
+		ppn_t pn;
+
+		rand_seed(&r, 21);
+		while (nr < ARRAY_SIZE(taken)) {
+			uint64_t n = rand_next(&r) % 3 ? 1 : 1 + rand_next(&r) % 40;
+
+			if (a->alloc_run(t.h, n, 1ULL << (rand_next(&r) % 4), &pn) != FRAME_OK)
+				break;
+			taken[nr].first = ppn_val(pn);
+			taken[nr++].n = n;
+		}
+		for (i = nr; i > 1; i--) {	/* free in a random order */
+			unsigned k = (unsigned)(rand_next(&r) % i);
+			uint64_t f = taken[k].first, n = taken[k].n;
+
+			taken[k] = taken[i - 1];
+			taken[i - 1].first = f;
+			taken[i - 1].n = n;
+		}
+		for (i = 0; i < nr; i++)
+			CHECK_EQ(a->free_run(t.h, PPN(taken[i].first), taken[i].n), FRAME_OK);
+		CHECK_EQ(a->free_count(t.h), count);
+		CHECK_EQ(a->validate(t.h), 0);
+		CHECK_EQ(a->alloc_run(t.h, count, 1, &pn), FRAME_OK);
+		CHECK_EQ(ppn_val(pn), base);
+		CHECK_EQ(a->free_count(t.h), 0);
+		inst_free(&t);
+	}
+}
+
 /* ------------------------------------------------------------------------ */
 /* Refused calls                                                            */
 /* ------------------------------------------------------------------------ */
