@@ -232,7 +232,7 @@ static enum bench_status algo_pairs(uint64_t count)
 	return st;
 }
 
-enum bench_status bench_frames_pairs(void)
+static enum bench_status bench_frames_pairs(void)
 {
 	struct frame_series fs[ARRAY_SIZE(fill_levels)];
 	enum bench_status st = BENCH_OK;
@@ -279,6 +279,7 @@ enum bench_status bench_frames_pairs(void)
 		st = BENCH_FAILED;
 	return st;
 }
+BENCH_REGISTER("frames", bench_frames_pairs);
 
 /* ------------------------------------------------------------------ */
 /* Contiguous runs                                                     */
@@ -344,7 +345,7 @@ static bool scattered_runs_time(struct frame_series *fs, uint64_t n, struct fram
 	return true;
 }
 
-enum bench_status bench_frames_runs(void)
+static enum bench_status bench_frames_runs(void)
 {
 	uint64_t start_free = frame_free_count();
 	enum bench_status st = BENCH_OK;
@@ -385,3 +386,4 @@ enum bench_status bench_frames_runs(void)
 		st = BENCH_FAILED;
 	return st;
 }
+BENCH_REGISTER("frames", bench_frames_runs);

@@ -28,6 +28,7 @@
 
 #include <lib/bitops.h>
 #include <mm/range.h>
+#include <mmlab/registry.h>
 
 /* Status codes (0 or negative). */
 enum frame_status {
@@ -204,14 +205,12 @@ static inline void frame_freemap_walk(const unsigned long *map, uint64_t base,
 #define FRAME_ALGO_REGISTER(ident, ...)					\
 	static const struct frame_algo frame_algo_built_in = __VA_ARGS__
 #else
-#define FRAME_ALGO_REGISTER(ident, ...)					\
-	__attribute__((used, section("frame_algos"), aligned(8)))	\
-	const struct frame_algo frame_algo_##ident = __VA_ARGS__
+#define FRAME_ALGO_REGISTER(ident, ...) \
+	REGISTRY_ENTRY(frame_algos, struct frame_algo, frame_algo_##ident) = __VA_ARGS__
 #endif
 
-extern const struct frame_algo __start_frame_algos[], __stop_frame_algos[];
+REGISTRY_DECLARE(frame_algos, struct frame_algo);
 
-#define frame_algo_for_each(a) \
-	for (a = __start_frame_algos; a < __stop_frame_algos; a++)
+#define frame_algo_for_each(a)	registry_for_each(frame_algos, a)
 
 #endif /* MM_FRAME_ALGO_H */
