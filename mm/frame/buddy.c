@@ -56,7 +56,7 @@
  * otherwise, and a free that drains is O(BUDDY_HOT_FRAMES / 2 * MAX_ORDER);
  * alloc_run is O(MAX_ORDER + n / 64) from a block, O(frames / 64) when
  * assembled; free_run is O(n / 64 + blocks it frees * MAX_ORDER). Metadata:
- * 9 bytes and 1 bit per frame (9.1 MiB for 4 GiB).
+ * 9 bytes and 2 bits per frame (9.3 MiB for 4 GiB).
  */
 #include <mm/frame_algo.h>
 #include <lib/bitops.h>
