@@ -1,41 +1,63 @@
 // SPDX-License-Identifier: MIT
 /*
  * The frame front end (see <mm/frame.h>): one global instance of the frame
- * algorithm the configuration linked in, guarded by one spinlock.
+ * algorithm the configuration chose, guarded by one spinlock.
  *
- * Design. frame_init() takes the only entry of the "frame_algos" section
- * (it never names an algorithm), sizes the metadata from the span of RAM
- * pages with meta_size(), and carves it from the start of the first free
- * range that can hold it, so 4 GiB of RAM needs no kernel heap at all. The
- * rest of the free ranges become the "managed" ranges, handed to the
- * algorithm and remembered here: they never change after boot, so checking
- * that a frame is managed needs no lock.
+ * Design. The kernel builds exactly one algorithm, and builds it into this
+ * file: mm/frame/Makefile passes the chosen file's name as
+ * FRAME_ALGO_SOURCE and it is included below with FRAME_ALGO_BUILT_IN
+ * defined, so its FRAME_ALGO_REGISTER() defines the static table
+ * frame_algo_built_in (this file never names an algorithm). Calls through
+ * that constant table are direct calls the compiler can inline, and the two
+ * hot entry points are flattened: frame_alloc() and frame_free() are the
+ * lock, the algorithm's own code and one test of its status, with no ops
+ * table load, indirect jump or second prologue. What the front end still
+ * adds to a pair is the lock (31 instructions), the two prologues (16) and
+ * the call (7): docs/frames.md counts them.
  *
- * The lock is held only around the algorithm call and the poison bit; the
- * checks that can panic, and the poison fill and check (4 KiB each), run
- * outside it. Status codes from the algorithm become panics naming the
+ * frame_init() sizes the metadata from the span of RAM pages with
+ * meta_size(), and carves it from the start of the first free range that
+ * can hold it, so 4 GiB of RAM needs no kernel heap at all. The rest of the
+ * free ranges become the "managed" ranges, handed to the algorithm with
+ * add_free() and remembered here, largest first, for frame_managed(): they
+ * never change after boot, so that needs no lock.
+ *
+ * Every check of a free is the algorithm's, in O(1) for one frame: it
+ * refuses frames outside its span or never handed over (FRAME_ERANGE) and
+ * frames that are free (FRAME_EDOUBLE), in every build. The lock is held
+ * only around the algorithm call and the poison bit; the poison fill and
+ * check (4 KiB each) run outside it. Status codes become panics naming the
  * frame; only FRAME_ENOMEM (and FRAME_EINVAL for a bad run shape) reach the
  * caller.
  *
- * CONFIG_DEBUG_FRAMES: the algorithm runs with FRAME_ALGO_CHECK (so the
- * stack catches double frees too); freed frames are filled with
- * FRAME_POISON and marked in a poison map (a bit per frame, carved with the
- * metadata); an allocation that gets a marked frame checks the fill and
- * panics if anything wrote to the frame while it was free.
+ * CONFIG_DEBUG_FRAMES: freed frames are filled with FRAME_POISON and marked
+ * in a poison map (a bit per frame, carved with the metadata); an
+ * allocation that gets a marked frame checks the fill and panics if
+ * anything wrote to the frame while it was free.
  */
+#define FRAME_ALGO_BUILT_IN	/* before <mm/frame_algo.h>: see above */
 #include <mm/frame.h>
 #include <mm/memmap.h>
 #include <lib/bitops.h>
+#include <lib/sort.h>
 #include <lib/string.h>
 #include <mmlab/panic.h>
 #include <mmlab/printk.h>
 #include <mmlab/spinlock.h>
+#include "internal.h"
+
+#ifndef FRAME_ALGO_SOURCE
+#error "FRAME_ALGO_SOURCE names the frame algorithm's file (set by mm/frame/Makefile)"
+#endif
+#include FRAME_ALGO_SOURCE
+
+/* The one algorithm, as a constant: direct calls, inlined where they pay. */
+#define ALGO	(&frame_algo_built_in)
 
 #define FRAME_POISON	0xf4eef4eef4eef4eeUL	/* fills every word of a freed frame */
 
 struct frame_allocator {
 	struct spinlock lock;		/* guards inst and poisoned */
-	const struct frame_algo *algo;
 	void *inst;
 	struct ppn_range span;		/* pages the algorithm manages */
 	struct ppn_range meta;		/* pages holding inst and poisoned */
@@ -48,48 +70,37 @@ struct frame_allocator {
 static struct frame_allocator frames = { .lock = SPINLOCK_INIT(frame_lock) };
 
 /* ------------------------------------------------------------------------ */
-/* Checks and poison (no lock needed)                                       */
+/* Managed ranges, statuses and poison                                      */
 /* ------------------------------------------------------------------------ */
 
-static unsigned algo_flags(void)
-{
-	return IS_ENABLED(CONFIG_DEBUG_FRAMES) ? FRAME_ALGO_CHECK : 0;
-}
-
-/*
- * True when a managed range holds every page of @r. frame_init() sorts the
- * ranges largest first, so the usual frame is found at the first compare.
- */
-static inline bool managed_holds(struct ppn_range r)
+/* True when a managed range holds frame @pn (frame_managed; no lock needed). */
+static bool managed_has(ppn_t pn)
 {
 	unsigned i;
 
 	for (i = 0; i < frames.nr_managed; i++)
-		if (ppn_range_covers(frames.managed[i], r))
+		if (ppn_range_contains(frames.managed[i], pn))
 			return true;
 	return false;
 }
 
-/* Panic unless @r is inside managed memory; @fn names the caller. */
-static inline void managed_check(const char *fn, struct ppn_range r)
+/* Panic naming @fn and frame @pn for the algorithm's error status @st. */
+static __noreturn void status_panic(const char *fn, int st, ppn_t pn)
 {
-	if (unlikely(ppn_range_is_empty(r) || !managed_holds(r)))
-		panic("%s: frame " PA_FMT " outside managed memory", fn,
-		      PA_ARG(ppn_to_pa(r.start)));
-}
-
-/* Turn an algorithm status for frame @pn into a panic (FRAME_OK returns). */
-static inline void status_check(const char *fn, int st, ppn_t pn)
-{
-	if (likely(st == FRAME_OK))
-		return;
 	if (st == FRAME_EDOUBLE)
 		panic("%s: double free of frame " PA_FMT, fn, PA_ARG(ppn_to_pa(pn)));
 	if (st == FRAME_ERANGE)
 		panic("%s: frame " PA_FMT " outside managed memory", fn,
 		      PA_ARG(ppn_to_pa(pn)));
 	panic("%s: algorithm %s failed with %d at frame " PA_FMT, fn,
-	      frames.algo->name, st, PA_ARG(ppn_to_pa(pn)));
+	      ALGO->name, st, PA_ARG(ppn_to_pa(pn)));
+}
+
+/* Return unless @st is an error status, which panics (see status_panic). */
+static inline void status_check(const char *fn, int st, ppn_t pn)
+{
+	if (unlikely(st != FRAME_OK))
+		status_panic(fn, st, pn);
 }
 
 /* The words of frame @pn (identity-mapped, see frame_ptr). */
@@ -171,34 +182,24 @@ static void pages_exhume(struct ppn_range r)
 /* Boot                                                                     */
 /* ------------------------------------------------------------------------ */
 
-/* The single algorithm linked in; panics unless there is exactly one. */
-static const struct frame_algo *algo_pick(void)
-{
-	long n = __stop_frame_algos - __start_frame_algos;
-
-	if (n != 1)
-		panic("frame_init: %ld frame algorithms linked in, need exactly one", n);
-	return __start_frame_algos;
-}
-
 /* Where the poison map starts: after the algorithm's metadata, word aligned. */
-static size_t poison_map_offset(const struct frame_algo *algo, uint64_t count)
+static size_t poison_map_offset(uint64_t count)
 {
-	size_t algo_bytes = algo->meta_size(count, algo_flags());
+	size_t algo_bytes = ALGO->meta_size(count);
 
 	if (algo_bytes == 0)
 		panic("frame_init: algorithm %s cannot manage %lu frames",
-		      algo->name, (unsigned long)count);
+		      ALGO->name, (unsigned long)count);
 	return ALIGN_UP(algo_bytes, sizeof(long));
 }
 
 /* Bytes of metadata: the algorithm's plus, with DEBUG_FRAMES, the poison map. */
-static size_t meta_bytes(const struct frame_algo *algo, uint64_t count)
+static size_t meta_bytes(uint64_t count)
 {
 	size_t poison = IS_ENABLED(CONFIG_DEBUG_FRAMES) ?
 			BITS_TO_LONGS(count) * sizeof(long) : 0;
 
-	return poison_map_offset(algo, count) + poison;
+	return poison_map_offset(count) + poison;
 }
 
 /*
@@ -226,87 +227,83 @@ static struct ppn_range meta_carve(const struct memmap *map, uint64_t pages)
 	return meta;
 }
 
-/* Order frames.managed by length, largest first (a handful of entries). */
-static void managed_sort_largest_first(void)
+/* sort() order of managed ranges: longer first. */
+static int range_longer_first(const void *a, const void *b)
 {
-	unsigned i, j;
+	uint64_t la = ppn_range_len(*(const struct ppn_range *)a);
+	uint64_t lb = ppn_range_len(*(const struct ppn_range *)b);
 
-	for (i = 1; i < frames.nr_managed; i++) {
-		struct ppn_range r = frames.managed[i];
-
-		for (j = i; j > 0 && ppn_range_len(frames.managed[j - 1]) < ppn_range_len(r); j--)
-			frames.managed[j] = frames.managed[j - 1];
-		frames.managed[j] = r;
-	}
+	return (la < lb) - (la > lb);
 }
 
 void frame_init(const struct memmap *map)
 {
-	const struct frame_algo *algo = algo_pick();
 	struct ppn_range span = memmap_span(map);
-	size_t bytes = meta_bytes(algo, ppn_range_len(span));
+	size_t bytes = meta_bytes(ppn_range_len(span));
 	void *meta;
 	unsigned i;
 
 	if (ppn_range_is_empty(span) || ppn_val(span.start) == 0)
 		panic("frame_init: unusable page span " PPN_RANGE_FMT, PPN_RANGE_ARG(span));
-	frames.algo = algo;
 	frames.span = span;
 	frames.total = memmap_ram_frames(map);
 	frames.meta = meta_carve(map, (bytes + PAGE_SIZE - 1) / PAGE_SIZE);
 	meta = frame_words(frames.meta.start);
-	frames.inst = algo->init(meta, span, algo_flags());
+	frames.inst = ALGO->init(meta, span);
 	if (!frames.inst)
-		panic("frame_init: %s refused span " PPN_RANGE_FMT, algo->name,
+		panic("frame_init: %s refused span " PPN_RANGE_FMT, ALGO->name,
 		      PPN_RANGE_ARG(span));
 	if (IS_ENABLED(CONFIG_DEBUG_FRAMES)) {
 		frames.poisoned = (unsigned long *)((char *)meta +
-			poison_map_offset(algo, ppn_range_len(span)));
+			poison_map_offset(ppn_range_len(span)));
 		memset(frames.poisoned, 0,
 		       BITS_TO_LONGS(ppn_range_len(span)) * sizeof(long));
 	}
 	for (i = 0; i < frames.nr_managed; i++)
-		status_check("frame_init", algo->add_free(frames.inst, frames.managed[i]),
+		status_check("frame_init", ALGO->add_free(frames.inst, frames.managed[i]),
 			     frames.managed[i].start);
-	managed_sort_largest_first();
+	sort(frames.managed, frames.nr_managed, sizeof(frames.managed[0]),
+	     range_longer_first, NULL);
 	pr_info("mm: frame metadata " PA_RANGE_FMT " (%lu KiB)\n",
 		PA_RANGE_ARG(ppn_range_to_pa(frames.meta)),
 		(unsigned long)(ppn_range_len(frames.meta) * PAGE_SIZE / KiB));
 	printk("mm: frames total=%lu free=%lu algo=%s\n", (unsigned long)frames.total,
-	       (unsigned long)frame_free_count(), algo->name);
+	       (unsigned long)frame_free_count(), ALGO->name);
 }
 
 /* ------------------------------------------------------------------------ */
 /* Public API                                                               */
 /* ------------------------------------------------------------------------ */
 
-int frame_alloc(struct frame *out)
+/*
+ * The two hot entry points are flattened: spin_lock, the algorithm's op and
+ * the checks are all compiled into one body (see the design note above).
+ */
+__attribute__((flatten)) int frame_alloc(struct frame *out)
 {
-	ppn_t pn;
 	int st;
 
 	spin_lock(&frames.lock);
-	st = frames.algo->alloc(frames.inst, &pn);
+	st = ALGO->alloc(frames.inst, &out->pn);
 	spin_unlock(&frames.lock);
-	if (st == FRAME_ENOMEM)
-		return st;
-	status_check("frame_alloc", st, pn);
-	pages_exhume(ppn_range_sized(pn, 1));
-	out->pn = pn;
+	if (unlikely(st != FRAME_OK)) {
+		if (st == FRAME_ENOMEM)
+			return st;
+		status_panic("frame_alloc", st, out->pn);
+	}
+	pages_exhume(ppn_range_sized(out->pn, 1));
 	return FRAME_OK;
 }
 
-void frame_free(struct frame f)
+__attribute__((flatten)) void frame_free(struct frame f)
 {
-	struct ppn_range r = ppn_range_sized(f.pn, 1);
 	int st;
 
-	managed_check("frame_free", r);
 	spin_lock(&frames.lock);
-	st = frames.algo->free(frames.inst, f.pn);
+	st = ALGO->free(frames.inst, f.pn);
 	spin_unlock(&frames.lock);
 	status_check("frame_free", st, f.pn);
-	pages_bury(r);
+	pages_bury(ppn_range_sized(f.pn, 1));
 }
 
 int frame_alloc_run(uint64_t n, uint64_t align, struct frame_run *out)
@@ -315,7 +312,7 @@ int frame_alloc_run(uint64_t n, uint64_t align, struct frame_run *out)
 	int st;
 
 	spin_lock(&frames.lock);
-	st = frames.algo->alloc_run(frames.inst, n, align, &first);
+	st = ALGO->alloc_run(frames.inst, n, align, &first);
 	spin_unlock(&frames.lock);
 	if (st == FRAME_ENOMEM || st == FRAME_EINVAL)
 		return st;
@@ -331,9 +328,8 @@ void frame_free_run(struct frame_run run)
 	struct ppn_range r = frame_run_pages(run);
 	int st;
 
-	managed_check("frame_free_run", r);
 	spin_lock(&frames.lock);
-	st = frames.algo->free_run(frames.inst, run.first, run.count);
+	st = ALGO->free_run(frames.inst, run.first, run.count);
 	spin_unlock(&frames.lock);
 	status_check("frame_free_run", st, run.first);
 	pages_bury(r);
@@ -355,14 +351,14 @@ uint64_t frame_free_count(void)
 	uint64_t n;
 
 	spin_lock(&frames.lock);
-	n = frames.algo->free_count(frames.inst);
+	n = ALGO->free_count(frames.inst);
 	spin_unlock(&frames.lock);
 	return n;
 }
 
 bool frame_managed(ppn_t pn)
 {
-	return managed_holds(ppn_range_sized(pn, 1));
+	return managed_has(pn);
 }
 
 struct ppn_range frame_meta_pages(void)
@@ -372,13 +368,18 @@ struct ppn_range frame_meta_pages(void)
 
 const char *frame_algo_name(void)
 {
-	return algo_pick()->name;
+	return ALGO->name;
+}
+
+const struct frame_algo *frame_algo_active(void)
+{
+	return ALGO;
 }
 
 void frame_walk(frame_walk_fn fn, void *arg)
 {
 	spin_lock(&frames.lock);
-	frames.algo->walk(frames.inst, fn, arg);
+	ALGO->walk(frames.inst, fn, arg);
 	spin_unlock(&frames.lock);
 }
 
@@ -387,20 +388,16 @@ unsigned frame_validate(void)
 	unsigned problems;
 
 	spin_lock(&frames.lock);
-	problems = frames.algo->validate(frames.inst);
+	problems = ALGO->validate(frames.inst);
 	spin_unlock(&frames.lock);
 	return problems;
 }
 
 /* ------------------------------------------------------------------------ */
-/* Self-test hooks                                                          */
+/* Self-test hooks (mm/frame/internal.h; CONFIG_KTEST only)                 */
 /* ------------------------------------------------------------------------ */
 
-struct frame frame_forge_for_test(ppn_t pn)
-{
-	return (struct frame){ .pn = pn };
-}
-
+#if IS_ENABLED(CONFIG_KTEST)
 void frame_lock_for_test(void)
 {
 	spin_lock(&frames.lock);
@@ -410,3 +407,4 @@ void frame_unlock_for_test(void)
 {
 	spin_unlock(&frames.lock);
 }
+#endif

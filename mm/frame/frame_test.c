@@ -20,6 +20,7 @@
  */
 #include <asm/csr.h>
 #include <mm/frame.h>
+#include "internal.h"
 #include <mmlab/kernel.h>
 #include <mmlab/ktest.h>
 #include <lib/string.h>
@@ -105,8 +106,8 @@ static void frame_classic(struct ktest *t)
 		seen[round][1] = frame_ppn(f1);
 	}
 	frames_validate(t);
-	if (!algo_is("stack")) {
-		ktest_skip(t, "only a LIFO (stack) allocator promises the same frames back");
+	if (!algo_is("stack") && !algo_is("buddy")) {
+		ktest_skip(t, "only LIFO reuse (the stack, the buddy's hot list) gives the same frames back");
 		return;
 	}
 	KTEST_EXPECT_EQ(t, ppn_val(seen[1][0]), ppn_val(seen[0][0]));
@@ -386,7 +387,8 @@ static void frame_cost(struct ktest *t)
 /* Panic cases                                                              */
 /* ------------------------------------------------------------------------ */
 
-static __maybe_unused void frame_double_free(struct ktest *t)
+/* Every algorithm catches a second free of the same frame, in every build. */
+static void frame_double_free(struct ktest *t)
 {
 	struct frame f, copy;
 
@@ -396,10 +398,15 @@ static __maybe_unused void frame_double_free(struct ktest *t)
 	frame_free(copy);	/* panics */
 }
 
-/* Without CONFIG_FRAME_ALLOC_CATCHES_DOUBLE_FREE a double free goes unseen. */
-static __maybe_unused void frame_double_free_unchecked(struct ktest *t)
+/* ... and a run freed over a frame that is free already. */
+static void frame_double_free_run(struct ktest *t)
 {
-	ktest_skip(t, "stack algorithm detects double frees only with CONFIG_DEBUG_FRAMES");
+	struct frame_run r, copy;
+
+	KTEST_ASSERT_EQ(t, frame_alloc_run(8, 8, &r), 0);
+	copy = r;
+	frame_free_run(r);
+	frame_free_run(copy);	/* panics */
 }
 
 /* The kernel image's first frame is RAM, but not the allocator's. */
@@ -438,12 +445,6 @@ static __maybe_unused void frame_use_after_free(struct ktest *t)
 	ktest_fail(t, __FILE__, __LINE__, "written frame came back unnoticed");
 }
 
-#if IS_ENABLED(CONFIG_FRAME_ALLOC_CATCHES_DOUBLE_FREE)
-#define FRAME_DOUBLE_FREE_CASE	KTEST_PANIC_CASE(frame_double_free, "frame_free: double free")
-#else
-#define FRAME_DOUBLE_FREE_CASE	KTEST_CASE(frame_double_free_unchecked)
-#endif
-
 static const struct ktest_case frame_cases[] = {
 	KTEST_CASE(frame_classic),
 	KTEST_CASE(frame_writable),
@@ -453,7 +454,8 @@ static const struct ktest_case frame_cases[] = {
 	KTEST_CASE(frame_runs),
 	KTEST_CASE(frame_runs_fragmented),
 	KTEST_CASE(frame_cost),
-	FRAME_DOUBLE_FREE_CASE,
+	KTEST_PANIC_CASE(frame_double_free, "frame_free: double free"),
+	KTEST_PANIC_CASE(frame_double_free_run, "frame_free_run: double free"),
 	KTEST_PANIC_CASE(frame_free_outside, "outside managed memory"),
 	KTEST_PANIC_CASE(frame_free_under_lock, "recursive acquire of frame_lock"),
 #if IS_ENABLED(CONFIG_DEBUG_FRAMES)

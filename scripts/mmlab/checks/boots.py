@@ -51,8 +51,9 @@ def stage_matrix(ctx):
 
 
 def stage_ram(ctx):
-    """Boot at several RAM sizes; the frame total must be the RAM in pages."""
-    for config in ("defconfig", "buddy_bitmap_defconfig"):
+    """Boot at several RAM sizes, once per frame algorithm (stack, bitmap,
+    buddy); the frame total must be the RAM in pages."""
+    for config in ("defconfig", "buddy_bitmap_defconfig", "buddy_buddy_defconfig"):
         if not os.path.exists(os.path.join(ctx.srctree, "configs", config)):
             continue
         d = os.path.join(ctx.out, "matrix", config)
