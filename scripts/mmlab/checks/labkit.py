@@ -19,7 +19,8 @@ from mmlab.checks.objtree import differences, snapshot
 PYTHON = "/usr/bin/python3"
 STUB_HEAP, STUB_FRAMES = "lab_heap", "lab_frames"
 SHIPPED, PEER = "buddy", "tlsf"
-QUICK = ["--refs", PEER, "--workloads", "heap_churn,heap_fill", "--no-real-traces"]
+QUICK = ["--kind", "heap", "--refs", PEER, "--workloads", "heap_churn,heap_fill",
+         "--no-real-traces"]
 TRACE = os.path.join("tests", "traces", "churn-20k.trace")
 # (goal, NAME, what the one line must say)
 REFUSALS = [("new-heap", STUB_HEAP, "exists already"),
