@@ -2,8 +2,9 @@
 """mmlab's Python tools, as one package under thin command-line scripts.
 
 The scripts in scripts/ (check.py, bench.py, mapviz.py, ktest_runner.py,
-labkit/new.py, labkit/grade.py) only parse their arguments and call in here. Arrows point one way, from
-the top of this list to the bottom; no module imports one above it.
+labkit/new.py, labkit/grade.py) only parse their arguments and call in
+here. Arrows point one way, from the top of this list to the bottom; no
+module imports one above it.
 
     checks/     the stages of `make check` (one module per group of stages)
     grade       `make grade`: the lab kit's gate and score (docs/lab.md)
