@@ -1,65 +1,82 @@
 // SPDX-License-Identifier: MIT
 /*
- * Bitmap heap: one bit per fixed-size block over the whole region.
+ * Bitmap heap: one bit per fixed-size block, with segregated indexes of the
+ * free runs kept beside the bitmap, so that every call is bounded.
  *
- * The region is cut into blocks of BM_BLOCK bytes (CONFIG_HEAP_BITMAP_BLOCK_SIZE,
- * default 16), counted from the region base rounded up to a block boundary.
- * Everything below lives, with the instance struct, at the start of the
- * region and is sized from its length:
+ * The idea. The region is cut into blocks of BM_BLOCK bytes
+ * (CONFIG_HEAP_BITMAP_BLOCK_SIZE, default 16), counted from the region base
+ * rounded up to a block boundary. "used" has a bit per block (set: the block
+ * belongs to an allocation or to the metadata) and "last" marks the last
+ * block of each allocation, so free() finds a block's size from the next
+ * "last" bit and there is no in-band header: a 16-byte request takes one
+ * 16-byte block. Free space is only the stretches of clear bits ("runs"), so
+ * an empty heap is one run again and nothing is written into free memory.
+ * Everything lives, with the instance struct, at the start of the region.
  *
- *   used       bit i set when block i belongs to an allocation or to the
- *              metadata; the bits past the last block are set too.
- *   last       bit i set when block i is the last block of an allocation (or
- *              of the metadata). free() finds the size of a block from the
- *              next "last" bit, so there is no in-band header: a 16-byte
- *              request takes exactly one 16-byte block.
- *   run_max    one byte per word of "used": the length of the longest free
- *              run that starts in that word, capped at RUN_CAP (64) blocks.
- *              A run belongs to the word holding its first block only, so
- *              a long run counts once, and its capped length needs at most
- *              the next word to compute. Always exact.
- *   class_map  per size class, one bit per word of "used": set when the
- *              word's run_max falls in that class. A word is in at most
- *              one class (none when no free run starts in it). Exact.
- *   class_top  per size class, one bit per word of class_map: set when
- *              that word is non-zero, and maybe also after it emptied.
- *   class_mask bit c set when size class c holds any word, and maybe also
- *              after it emptied. These two are hints kept cheap: moving a
- *              word between classes sets them but never clears them; the
- *              search clears each stale bit it meets (once per bit).
+ * The indexes. A run belongs to the word of "used" (64 blocks) that holds its
+ * first block. Its key is the number of blocks usable from its first 16-byte
+ * boundary (its length, unless blocks are 8 bytes and it starts between two
+ * boundaries), so a request for n blocks at 16-byte alignment fits any run
+ * whose key is at least n.
  *
- * Size classes split run lengths 1..64 TLSF-style: exact below 8, then four
- * per power of two ([8,10), [10,12), ... [56,64)), and 64 alone: NCLASS = 20.
+ *   short runs  (under 64 blocks, so within two words): run_max holds, per
+ *               word, the largest key of a short run starting in it (a
+ *               byte, 0 when none). Words are grouped by eight, one word of
+ *               run_max; for each key 1..63 a tier (below) holds the groups
+ *               where some word has that run_max. short_mask: the keys that
+ *               occur. Exact classes: no near misses.
+ *   long runs   (64 blocks or more): at most one starts in a word. Classes
+ *               are TLSF's two levels over the key: an octave (fl: keys in
+ *               [64 << fl, 128 << fl)) cut into SL_COUNT equal slices (sl).
+ *               A run of octave fl is at least 64 << fl blocks long, so at
+ *               most one starts in any 1 << fl consecutive words: each class
+ *               is a tier over those groups of words, found by bit position
+ *               alone. fl_mask and sl_mask[] say which classes are non-empty.
+ *   busy        a tier over the words of "used", holding the non-zero ones:
+ *               the start and end of a long run, its length, are found from
+ *               it in O(1) words of each of its three levels.
+ *   far         a tier over the words of "last", holding the end word of
+ *               every allocation that ends two or more words after the word
+ *               it starts in: free() finds a long allocation's end with it.
  *
- * A pointer is the start of a live block when its block is used and the block
- * before it is either free or the last block of another allocation. Free runs
- * are only stretches of clear bits, so freeing merges them implicitly and an
- * empty heap is one free run again.
+ * A tier is a set of at most 2^18 integers in three levels of bits (a top
+ * word, a bit per non-zero mid word; mid words, a bit per non-zero low word;
+ * low words, a bit per member). Every summary bit is exact, never a hint, so
+ * adding, removing, finding the lowest member or the nearest member above or
+ * below a point costs one word operation per level.
  *
- * Allocation is segregated good fit over words, not first fit. A request of
- * n blocks at an alignment worth a blocks needs a run of n + a - 1 blocks to
- * fit whatever the run's start; the smallest non-empty class whose every run
- * is that long is found with one count-trailing-zeros on class_mask, then
- * its lowest word with two more (class_top, class_map; class_top is scanned
- * a word at a time, one word per 4096 words of "used", 4 MiB of heap at
- * 16-byte blocks), and the first run in that word that fits is taken. When
- * no such class exists (longer requests, big alignments, or only runs a
- * little shorter than the rounded-up class), an exact address-ordered first
- * fit runs over every word whose run_max could hold the request, so an
- * allocation fails only when no free run can hold it at all.
+ * Allocation is good fit. A request for n blocks at an alignment worth a
+ * blocks beyond the 16-byte grain needs a key of n + a: from a run that long
+ * it fits wherever the run starts. Under 64 that is the smallest non-empty
+ * key class at or above it (one count-trailing-zeros on short_mask), the
+ * lowest group in its tier (three more), the word in the group with that
+ * run_max (one word compare, byte-parallel), and in that word the shortest
+ * run that fits. Otherwise, or when no short run is long enough, the
+ * smallest non-empty long class whose every run is long enough (two
+ * count-trailing-zeros on the masks) gives the run at its lowest group. When
+ * there is none, the only runs that may still fit are in the request's own
+ * class, which is then the largest non-empty one: its lowest run is tried.
+ * So a request fails only when nothing fits, except that within the top long
+ * class (keys within 1/SL_COUNT of each other) only the lowest run is
+ * considered; space() reports largest_free by the same rule, so a request up
+ * to largest_free always succeeds.
  *
- * An allocation or a free changes the runs starting in at most two words;
- * their run_max bytes are updated from the run just split or merged, and a
- * word is rescanned only when the run that changed was its longest. So a
- * free and a good-fit allocation take constant time (the search amortised,
- * for the stale hints): a few word operations plus moving a word between two
- * classes; only the first-fit fallback walks the summary. free() and
- * usable_size() find the end of an allocation with count-trailing-zeros on
- * "last" in its first two words, falling back to a scan beyond that.
+ * Why each call is bounded. Taking or giving back blocks changes at most
+ * three runs: the one cut (or the two merged) and the pieces left. Each
+ * change is one tier update (three levels) for a long run, or one byte of
+ * run_max plus two tier updates for a word whose largest key changed (the
+ * word is rescanned only when the run that changed may have been its
+ * largest: a loop over the at most 32 runs inside one word). Finding a long
+ * run's ends walks "busy" up and down (six words at most); the search above
+ * is a fixed number of word operations. So the cost is O(log64 of the heap
+ * size) plus the marking itself: setting or clearing the bits of an
+ * n-block allocation is n / 64 word stores (done with memset), the only
+ * part proportional to anything, and that is the request's size, not the
+ * heap's or its fragmentation.
  *
- * The common calls (up to RUN_CAP blocks at block alignment, an end mark
+ * The common calls (under 64 blocks at alignment up to 16 bytes, both ends
  * within two words, no poisoning) run without calling anything; everything
- * else goes through out-of-line *_general() paths with the same effect.
+ * else goes through out-of-line *_general() and *_far() paths.
  */
 #include <lib/bitops.h>
 #include <lib/string.h>
@@ -70,90 +87,251 @@
 /* Keep rare paths out of line, so the common ones need no stack frame. */
 #define bm_noinline	__attribute__((noinline))
 
+/* ------------------------------------------------------------------------ */
+/* Constants                                                                 */
+/* ------------------------------------------------------------------------ */
+
 #ifdef CONFIG_HEAP_BITMAP_BLOCK_SIZE
 #define BM_BLOCK	((size_t)CONFIG_HEAP_BITMAP_BLOCK_SIZE)
 #else
 #define BM_BLOCK	((size_t)16)
 #endif
 
-/* Longest run length run_max records; the class math below assumes 64. */
-#define RUN_CAP		((size_t)BITS_PER_LONG)
-#define NCLASS		20u
-#define NO_CLASS	NCLASS
-#define NO_WORD		SIZE_MAX
+#define WORD_BITS	((size_t)BITS_PER_LONG)
+/* A run this long or longer is long: at most one starts in a word. */
+#define RUN_LONG	WORD_BITS
+/* Keys count blocks from a GRAIN_BYTES boundary: GRAIN blocks each. */
+#define GRAIN_BYTES	MAX(BM_BLOCK, (size_t)16)
+#define GRAIN		(GRAIN_BYTES / BM_BLOCK)
+/* Words of "used" per group of the short index: run_max bytes in a word. */
+#define GROUP_WORDS	((size_t)sizeof(unsigned long))
+/* Long classes: FL_COUNT octaves of SL_COUNT slices each. */
+#define SL_SHIFT	4u
+#define SL_COUNT	(1u << SL_SHIFT)
+#define FL_COUNT	18u
+/* The largest grid: the keys stay below 64 << FL_COUNT, the tiers in 2^18. */
+#define TIER_CAP	((size_t)1 << 18)
+#define MAX_BLOCKS	(TIER_CAP * WORD_BITS - WORD_BITS)
+#define NONE		SIZE_MAX
+
+#define BYTES_LOW	0x0101010101010101UL
+#define BYTES_HIGH	0x8080808080808080UL
 
 BUILD_BUG_ON(!IS_POWER_OF_2(BM_BLOCK));
 BUILD_BUG_ON(BM_BLOCK < 8);
-BUILD_BUG_ON(RUN_CAP != 64);
-BUILD_BUG_ON(NCLASS > BITS_PER_LONG);
+BUILD_BUG_ON(WORD_BITS != 64 || GROUP_WORDS != 8);
+BUILD_BUG_ON(SL_SHIFT > 6);
+BUILD_BUG_ON(MAX_BLOCKS >= (RUN_LONG << FL_COUNT));
 
 struct heap_bitmap {
+	/* layout: a function of the region, set by init and checked by validate */
 	uintptr_t base;			/* region start, == (uintptr_t)this */
 	size_t size;			/* region bytes */
 	uintptr_t origin;		/* address of block 0 */
+	size_t phase;			/* block 0's place in its GRAIN_BYTES grain, in blocks */
 	size_t nblocks;			/* blocks in the grid, metadata included */
 	size_t meta_blocks;		/* blocks [0, meta_blocks) hold the metadata */
-	size_t nwords;			/* words in "used" and "last", bytes in run_max */
-	size_t nmap;			/* words of class_map per class */
-	size_t ntop;			/* words of class_top per class */
+	size_t nwords;			/* words in "used" and "last" (one bit of padding at least) */
+	size_t fl_count;		/* octaves of long classes in use */
+	size_t word_nmid;		/* mid words of a tier over words (busy, far) */
+	size_t short_nmid;		/* mid words of a short tier (over groups) */
+	size_t short_stride;		/* words per short tier */
 	unsigned long *used;
 	unsigned long *last;
-	unsigned long *class_map;	/* NCLASS * nmap words, class-major */
-	unsigned long *class_top;	/* NCLASS * ntop words, class-major */
-	unsigned char *run_max;		/* nwords bytes */
-	unsigned long class_mask;	/* bit c: class c holds a word */
-	unsigned long flags;		/* HEAP_ALGO_* */
+	unsigned long *busy;		/* tier: non-zero words of "used" */
+	unsigned long *far;		/* tier: end words of far allocations */
+	unsigned long *short_tiers;	/* RUN_LONG tiers, one per key (0 unused) */
+	unsigned long *run_max;		/* a byte per word of "used", 8 per word */
+	unsigned long *long_tiers[FL_COUNT];	/* SL_COUNT tiers per octave */
+	size_t long_stride[FL_COUNT];	/* words per tier of the octave */
+	size_t long_nmid[FL_COUNT];	/* mid words per tier of the octave */
+	/* state */
+	unsigned long flags;		/* HEAP_ALGO_*: first field after the layout */
+	unsigned long short_mask;	/* bit k: some word has run_max k */
+	unsigned long fl_mask;		/* bit fl: octave fl holds a long run */
+	unsigned long sl_mask[FL_COUNT];	/* bit sl: class (fl, sl) does */
 };
 
 BUILD_BUG_ON(sizeof(struct heap_bitmap) % sizeof(unsigned long) != 0);
 
-/* Where init puts everything for a given region; validate recomputes it. */
-struct bm_layout {
-	uintptr_t origin;
-	size_t nblocks;
-	size_t nwords;
-	size_t nmap;
-	size_t ntop;
-	size_t meta_blocks;
-	unsigned long *used;
-	unsigned long *last;
-	unsigned long *class_map;
-	unsigned long *class_top;
-	unsigned char *run_max;
+/* Where the free run a request goes into is, and where in it the request goes. */
+struct bm_fit {
+	size_t at;		/* first block of the allocation */
+	size_t run;		/* first block of the free run */
+	size_t len;		/* that run's length in blocks, exact */
+	size_t others;		/* short run: largest key of the others in its word */
 };
 
 /* ------------------------------------------------------------------------ */
-/* Size classes                                                              */
+/* Word bits                                                                 */
 /* ------------------------------------------------------------------------ */
 
-/* Class of a run of @m blocks, 1 <= m <= RUN_CAP. */
-#define CLASS_OF(m)							\
-	((m) < 8 ? (m) - 1 :						\
-	 (m) < 16 ? 7 + (((m) >> 1) & 3) :				\
-	 (m) < 32 ? 11 + (((m) >> 2) & 3) :				\
-	 (m) < 64 ? 15 + (((m) >> 3) & 3) : 19)
-/* Lowest class all of whose runs are at least @n blocks, 1 <= n <= RUN_CAP. */
-#define CLASS_AT_LEAST(n)						\
-	((n) <= 8 ? (n) - 1 :						\
-	 (n) <= 16 ? 7 + (((n) - 7) >> 1) :				\
-	 (n) <= 32 ? 11 + (((n) - 13) >> 2) : 15 + (((n) - 25) >> 3))
+/* Bits b..63, 0..b (inclusive), 0..b-1 and b+1..63 of a word; b < 64. */
+static inline unsigned long bits_from(size_t b)
+{
+	return ~0UL << b;
+}
 
-#define CLASS_ROW4(f, m)	f(m), f((m) + 1), f((m) + 2), f((m) + 3)
-#define CLASS_ROW16(f, m)	CLASS_ROW4(f, m), CLASS_ROW4(f, (m) + 4),	\
-				CLASS_ROW4(f, (m) + 8), CLASS_ROW4(f, (m) + 12)
-#define CLASS_TABLE(f)		{ NO_CLASS, CLASS_ROW16(f, 1), CLASS_ROW16(f, 17),	\
-				  CLASS_ROW16(f, 33), CLASS_ROW16(f, 49) }
+static inline unsigned long bits_upto(size_t b)
+{
+	return ~0UL >> (WORD_BITS - 1 - b);
+}
 
-/* Class of a word by its longest run, 0..RUN_CAP blocks (0: NO_CLASS). */
-static const unsigned char class_of_max[RUN_CAP + 1] = CLASS_TABLE(CLASS_OF);
-/* Lowest class that guarantees a run of n blocks, 1..RUN_CAP. */
-static const unsigned char class_at_least[RUN_CAP + 1] = CLASS_TABLE(CLASS_AT_LEAST);
+static inline unsigned long bits_below(size_t b)
+{
+	return BIT(b) - 1;
+}
 
-BUILD_BUG_ON(CLASS_OF(RUN_CAP) != NCLASS - 1 || CLASS_AT_LEAST(RUN_CAP) != NCLASS - 1);
-BUILD_BUG_ON(CLASS_AT_LEAST(9) != CLASS_OF(10) || CLASS_AT_LEAST(33) != CLASS_OF(40));
+static inline unsigned long bits_above(size_t b)
+{
+	return (~0UL << b) << 1;
+}
 
 /* ------------------------------------------------------------------------ */
-/* Block and run helpers                                                     */
+/* Tiers: sets of up to TIER_CAP integers in three levels of bits             */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A tier over [0, cap) is 1 + nmid + nlow consecutive words: t[0] (bit m:
+ * mid word m is non-zero), the mid words t[1 .. nmid] (bit j: low word j is
+ * non-zero) and the low words (bit i: i is a member).
+ */
+static inline size_t tier_nmid(size_t cap)
+{
+	return BITS_TO_LONGS(BITS_TO_LONGS(cap));
+}
+
+static inline size_t tier_words(size_t cap)
+{
+	return 1 + tier_nmid(cap) + BITS_TO_LONGS(cap);
+}
+
+static inline unsigned long *tier_low(unsigned long *t, size_t nmid)
+{
+	return t + 1 + nmid;
+}
+
+static inline const unsigned long *tier_low_ro(const unsigned long *t, size_t nmid)
+{
+	return t + 1 + nmid;
+}
+
+/* Add member @i; true when the tier was empty. */
+static inline bool tier_add(unsigned long *t, size_t nmid, size_t i)
+{
+	size_t j = i / WORD_BITS;
+	unsigned long *low = tier_low(t, nmid) + j, *mid = t + 1 + j / WORD_BITS, old = *low;
+
+	*low = old | BIT(i % WORD_BITS);
+	if (old)
+		return false;
+	old = *mid;
+	*mid = old | BIT(j % WORD_BITS);
+	if (old)
+		return false;
+	old = t[0];
+	t[0] = old | BIT(j / WORD_BITS);
+	return !old;
+}
+
+/* Remove member @i; true when the tier is empty now. */
+static inline bool tier_remove(unsigned long *t, size_t nmid, size_t i)
+{
+	size_t j = i / WORD_BITS;
+	unsigned long *low = tier_low(t, nmid) + j, *mid = t + 1 + j / WORD_BITS;
+
+	if ((*low &= ~BIT(i % WORD_BITS)))
+		return false;
+	if ((*mid &= ~BIT(j % WORD_BITS)))
+		return false;
+	return !(t[0] &= ~BIT(j / WORD_BITS));
+}
+
+/* The lowest member of a non-empty tier. */
+static inline size_t tier_first(const unsigned long *t, size_t nmid)
+{
+	size_t m = word_ffs(t[0]), j = m * WORD_BITS + word_ffs(t[1 + m]);
+
+	return j * WORD_BITS + word_ffs(tier_low_ro(t, nmid)[j]);
+}
+
+/* The highest member of a non-empty tier. */
+static inline size_t tier_last(const unsigned long *t, size_t nmid)
+{
+	size_t m = word_fls(t[0]), j = m * WORD_BITS + word_fls(t[1 + m]);
+
+	return j * WORD_BITS + word_fls(tier_low_ro(t, nmid)[j]);
+}
+
+/* The lowest member >= @i (< the tier's cap), or NONE. */
+static size_t tier_next(const unsigned long *t, size_t nmid, size_t i)
+{
+	const unsigned long *low = tier_low_ro(t, nmid);
+	size_t j = i / WORD_BITS, m = j / WORD_BITS;
+	unsigned long bits = low[j] & bits_from(i % WORD_BITS);
+
+	if (bits)
+		return j * WORD_BITS + word_ffs(bits);
+	bits = t[1 + m] & bits_above(j % WORD_BITS);
+	if (!bits) {
+		bits = t[0] & bits_above(m);
+		if (!bits)
+			return NONE;
+		m = word_ffs(bits);
+		bits = t[1 + m];
+	}
+	j = m * WORD_BITS + word_ffs(bits);
+	return j * WORD_BITS + word_ffs(low[j]);
+}
+
+/* The highest member <= @i (< the tier's cap), or NONE. */
+static size_t tier_prev(const unsigned long *t, size_t nmid, size_t i)
+{
+	const unsigned long *low = tier_low_ro(t, nmid);
+	size_t j = i / WORD_BITS, m = j / WORD_BITS;
+	unsigned long bits = low[j] & bits_upto(i % WORD_BITS);
+
+	if (bits)
+		return j * WORD_BITS + word_fls(bits);
+	bits = t[1 + m] & bits_below(j % WORD_BITS);
+	if (!bits) {
+		bits = t[0] & bits_below(m);
+		if (!bits)
+			return NONE;
+		m = word_fls(bits);
+		bits = t[1 + m];
+	}
+	j = m * WORD_BITS + word_fls(bits);
+	return j * WORD_BITS + word_fls(low[j]);
+}
+
+/* Add members [a, b), a < b. */
+static void tier_add_range(unsigned long *t, size_t nmid, size_t a, size_t b)
+{
+	size_t ja = a / WORD_BITS, jb = (b - 1) / WORD_BITS;
+
+	bitmap_set_range(tier_low(t, nmid), a, b - a);
+	bitmap_set_range(t + 1, ja, jb - ja + 1);
+	bitmap_set_range(t, ja / WORD_BITS, jb / WORD_BITS - ja / WORD_BITS + 1);
+}
+
+/* Remove members [a, b), a < b. */
+static void tier_remove_range(unsigned long *t, size_t nmid, size_t a, size_t b)
+{
+	unsigned long *low = tier_low(t, nmid);
+	size_t ja = a / WORD_BITS, jb = (b - 1) / WORD_BITS;
+
+	bitmap_clear_range(low, a, b - a);
+	for (size_t j = ja; j <= jb; j++)
+		if (!low[j])
+			bitmap_clear_bit(t + 1, j);
+	for (size_t m = ja / WORD_BITS; m <= jb / WORD_BITS; m++)
+		if (!t[1 + m])
+			t[0] &= ~BIT(m);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Blocks and runs                                                           */
 /* ------------------------------------------------------------------------ */
 
 static inline uintptr_t block_addr(const struct heap_bitmap *h, size_t i)
@@ -178,9 +356,29 @@ static inline size_t block_align_up(const struct heap_bitmap *h, size_t i, size_
 	return block_index(h, ALIGN_UP(block_addr(h, i), (uintptr_t)align));
 }
 
+/* Where an allocation cut from a run starting at @s goes at @align. */
+static inline size_t block_place(const struct heap_bitmap *h, size_t s, size_t align)
+{
+	return align > BM_BLOCK ? block_align_up(h, s, align) : s;
+}
+
+/* Blocks an alignment of @align bytes may cost beyond the 16-byte grain. */
+static inline size_t align_pad(size_t align)
+{
+	return align > GRAIN_BYTES ? align / BM_BLOCK - GRAIN : 0;
+}
+
 static inline bool block_used(const struct heap_bitmap *h, size_t i)
 {
 	return bitmap_test(h->used, i);
+}
+
+/* Blocks of the run [@s, @s + @len) usable from its first GRAIN_BYTES boundary. */
+static inline size_t run_key(const struct heap_bitmap *h, size_t s, size_t len)
+{
+	size_t skip = (GRAIN - (s + h->phase) % GRAIN) % GRAIN;
+
+	return len > skip ? len - skip : 0;
 }
 
 /* Free blocks at the start of word @w of "used" (0 past the last word). */
@@ -191,280 +389,460 @@ static inline size_t word_lead_free(const struct heap_bitmap *h, size_t w)
 	if (w >= h->nwords)
 		return 0;
 	u = h->used[w];
-	return u ? word_ffs(u) : BITS_PER_LONG;
+	return u ? word_ffs(u) : WORD_BITS;
 }
 
 /*
- * Word @w of "used" with the free blocks that continue a run from word w - 1
- * marked used too, so that its clear bits are exactly the runs starting in w.
+ * The free runs that start in word @w, as the set bits of the result, except
+ * the one reaching its top bit, which may go on into w + 1: that one's start
+ * and length go to *@top and *@top_len (0 when there is none).
  */
-static inline unsigned long word_own_used(const struct heap_bitmap *h, size_t w)
+static __always_inline unsigned long word_runs(const struct heap_bitmap *h, size_t w,
+					       size_t *top, size_t *top_len)
 {
 	unsigned long u = h->used[w];
 
-	if (w && !(h->used[w - 1] >> (BITS_PER_LONG - 1)))
+	/* free blocks continuing a run from word w - 1 are not this word's */
+	if (w && !(h->used[w - 1] >> (WORD_BITS - 1)))
 		u |= (u & -u) - 1;	/* all ones when u == 0 */
-	return u;
-}
+	*top_len = 0;
+	if (!(u >> (WORD_BITS - 1))) {
+		size_t t = u ? word_fls(u) + 1 : 0;
 
-/* Length of the free run that starts at free block @s, capped at RUN_CAP. */
-static inline size_t run_len_capped(const struct heap_bitmap *h, size_t s)
-{
-	size_t w = s / BITS_PER_LONG;
-	unsigned b = s % BITS_PER_LONG;
-	unsigned long rest = h->used[w] >> b;
-
-	if (rest)
-		return word_ffs(rest);
-	return MIN(RUN_CAP, BITS_PER_LONG - b + word_lead_free(h, w + 1));
-}
-
-/* Longest free run starting in word @w of "used", capped at RUN_CAP: run_max[w]. */
-static __always_inline size_t word_run_max(const struct heap_bitmap *h, size_t w)
-{
-	unsigned long u = word_own_used(h, w), f;
-	size_t best = 0;
-
-	if (!(u >> (BITS_PER_LONG - 1))) {
-		/* the last run reaches the top bit and may go on into w + 1 */
-		unsigned t = u ? word_fls(u) + 1 : 0;
-
-		best = BITS_PER_LONG - t + word_lead_free(h, w + 1);
-		if (best >= RUN_CAP)
-			return RUN_CAP;
-		u |= ~0UL << t;
+		*top = w * WORD_BITS + t;
+		*top_len = WORD_BITS - t + word_lead_free(h, w + 1);
+		u |= bits_from(t);
 	}
-	for (f = ~u; f; ) {
-		unsigned long low = f & -f, next = f + low;
-		size_t len = word_ffs(next) - word_ffs(low);
+	return ~u;
+}
 
-		best = MAX(best, len);
-		f &= next;
+/* Start and length of the lowest run in @f (non-zero, bit 63 clear) of word @w; drops it from *@f. */
+static __always_inline size_t run_pop(unsigned long *f, size_t w, size_t *len)
+{
+	unsigned long low = *f & -*f, next = *f + low;
+	size_t b = word_ffs(low);
+
+	*len = word_ffs(next) - b;
+	*f &= next;
+	return w * WORD_BITS + b;
+}
+
+/* Largest key of a short run starting in word @w (0 when none): its run_max. */
+static size_t word_short_max(const struct heap_bitmap *h, size_t w)
+{
+	size_t top, top_len, len, best = 0;
+	unsigned long f = word_runs(h, w, &top, &top_len);
+
+	if (top_len && top_len < RUN_LONG)
+		best = run_key(h, top, top_len);
+	while (f) {
+		size_t s = run_pop(&f, w, &len);
+
+		best = MAX(best, run_key(h, s, len));
 	}
 	return best;
 }
 
-/* ------------------------------------------------------------------------ */
-/* Summary: size-class bitmaps                                               */
-/* ------------------------------------------------------------------------ */
-
-static inline unsigned long *class_map_word(const struct heap_bitmap *h, unsigned c, size_t j)
-{
-	return &h->class_map[c * h->nmap + j];
-}
-
-static inline unsigned long *class_top_word(const struct heap_bitmap *h, unsigned c, size_t k)
-{
-	return &h->class_top[c * h->ntop + k];
-}
-
 /*
- * Move word @w of "used" from class @old to class @now (either may be
- * NO_CLASS). class_top and class_mask bits are set here but cleared only by
- * the search, when it finds them stale: that keeps this a few instructions.
+ * The shortest short run starting in word @w that holds @n blocks at
+ * @align: fills @fit (with the largest key among the word's other short
+ * runs) and returns true, or false when none does.
  */
-static inline void class_move(struct heap_bitmap *h, size_t w, unsigned old, unsigned now)
+static __always_inline bool word_best_run(const struct heap_bitmap *h, size_t w, size_t n,
+					  size_t align, struct bm_fit *fit)
 {
-	size_t j = w / BITS_PER_LONG;
-	unsigned long bit = BIT(w % BITS_PER_LONG);
+	size_t top, top_len, len, best = RUN_LONG, best_key = 0, max1 = 0, max2 = 0, key;
+	unsigned long f = word_runs(h, w, &top, &top_len);
 
-	if (old != NO_CLASS)
-		*class_map_word(h, old, j) &= ~bit;
-	if (now != NO_CLASS) {
-		*class_map_word(h, now, j) |= bit;
-		bitmap_set_bit(class_top_word(h, now, 0), j);
-		h->class_mask |= BIT(now);
+	if (top_len && top_len < RUN_LONG) {
+		max1 = run_key(h, top, top_len);
+		if (block_place(h, top, align) + n <= top + top_len) {
+			best = top_len;
+			best_key = max1;
+			fit->run = top;
+		}
+	}
+	while (f) {
+		size_t s = run_pop(&f, w, &len);
+
+		key = run_key(h, s, len);
+		if (key >= max1) {
+			max2 = max1;
+			max1 = key;
+		} else if (key > max2) {
+			max2 = key;
+		}
+		if (len < best && block_place(h, s, align) + n <= s + len) {
+			best = len;
+			best_key = key;
+			fit->run = s;
+		}
+	}
+	if (best == RUN_LONG)
+		return false;
+	fit->len = best;
+	fit->at = block_place(h, fit->run, align);
+	fit->others = best_key == max1 ? max2 : max1;
+	return true;
+}
+
+/* Highest used block at or below @x; there is one (the metadata). */
+static bm_noinline size_t used_prev_far(const struct heap_bitmap *h, size_t w)
+{
+	size_t u = tier_prev(h->busy, h->word_nmid, w);
+
+	if (u == NONE)
+		panic("heap_bitmap: no used block below word %zu", w);
+	return u * WORD_BITS + word_fls(h->used[u]);
+}
+
+static __always_inline size_t used_prev(const struct heap_bitmap *h, size_t x)
+{
+	size_t w = x / WORD_BITS;
+	unsigned long u = h->used[w] & bits_upto(x % WORD_BITS);
+
+	if (likely(u))
+		return w * WORD_BITS + word_fls(u);
+	/* block 0 is used, so w > 0 here, and w > 1 past the next test */
+	if (likely(h->used[w - 1]))
+		return (w - 1) * WORD_BITS + word_fls(h->used[w - 1]);
+	return used_prev_far(h, w - 2);
+}
+
+/* Lowest used block at or above @x; there is one (the padding). */
+static bm_noinline size_t used_next_far(const struct heap_bitmap *h, size_t w)
+{
+	size_t u = w < h->nwords ? tier_next(h->busy, h->word_nmid, w) : NONE;
+
+	if (u == NONE)
+		panic("heap_bitmap: no used block from word %zu", w);
+	return u * WORD_BITS + word_ffs(h->used[u]);
+}
+
+static __always_inline size_t used_next(const struct heap_bitmap *h, size_t x)
+{
+	size_t w = x / WORD_BITS;
+	unsigned long u = h->used[w] & bits_from(x % WORD_BITS);
+
+	if (likely(u))
+		return w * WORD_BITS + word_ffs(u);
+	/* the last word holds padding, so w + 1 is a word here */
+	if (likely(h->used[w + 1]))
+		return (w + 1) * WORD_BITS + word_ffs(h->used[w + 1]);
+	return used_next_far(h, w + 2);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Marking blocks used and free                                              */
+/* ------------------------------------------------------------------------ */
+
+static __always_inline void used_word_set(struct heap_bitmap *h, size_t w, unsigned long mask)
+{
+	unsigned long old = h->used[w];
+
+	h->used[w] = old | mask;
+	if (!old)
+		tier_add(h->busy, h->word_nmid, w);
+}
+
+static __always_inline void used_word_clear(struct heap_bitmap *h, size_t w, unsigned long mask)
+{
+	if (!(h->used[w] &= ~mask))
+		tier_remove(h->busy, h->word_nmid, w);
+}
+
+/* used_mark() over three words or more: the whole ones in between with memset. */
+static bm_noinline void used_mark_far(struct heap_bitmap *h, size_t s, size_t n)
+{
+	size_t w = s / WORD_BITS, we = (s + n - 1) / WORD_BITS;
+
+	used_word_set(h, w, bits_from(s % WORD_BITS));
+	memset(&h->used[w + 1], 0xff, (we - w - 1) * sizeof(unsigned long));
+	tier_add_range(h->busy, h->word_nmid, w + 1, we);
+	used_word_set(h, we, bits_upto((s + n - 1) % WORD_BITS));
+}
+
+static bm_noinline void used_unmark_far(struct heap_bitmap *h, size_t s, size_t n)
+{
+	size_t w = s / WORD_BITS, we = (s + n - 1) / WORD_BITS;
+
+	used_word_clear(h, w, bits_from(s % WORD_BITS));
+	memset(&h->used[w + 1], 0, (we - w - 1) * sizeof(unsigned long));
+	tier_remove_range(h->busy, h->word_nmid, w + 1, we);
+	used_word_clear(h, we, bits_upto((s + n - 1) % WORD_BITS));
+}
+
+/* Set the "used" bits of blocks [s, s + n), all free, n >= 1. */
+static __always_inline void used_mark(struct heap_bitmap *h, size_t s, size_t n)
+{
+	size_t w = s / WORD_BITS, lo = s % WORD_BITS, hi = lo + n;
+
+	if (hi <= WORD_BITS) {
+		used_word_set(h, w, word_mask((unsigned)lo, (unsigned)n));
+	} else if (hi <= 2 * WORD_BITS) {
+		used_word_set(h, w, bits_from(lo));
+		used_word_set(h, w + 1, bits_upto(hi - WORD_BITS - 1));
+	} else {
+		used_mark_far(h, s, n);
 	}
 }
 
-/* Record @m as the longest run starting in word @w, moving it between classes. */
-static inline void summary_store(struct heap_bitmap *h, size_t w, size_t m)
+/* Clear the "used" bits of blocks [s, s + n), all used, n >= 1. */
+static __always_inline void used_unmark(struct heap_bitmap *h, size_t s, size_t n)
 {
-	unsigned old = class_of_max[h->run_max[w]], now = class_of_max[m];
+	size_t w = s / WORD_BITS, lo = s % WORD_BITS, hi = lo + n;
 
-	h->run_max[w] = (unsigned char)m;
-	if (old != now)
-		class_move(h, w, old, now);
+	if (hi <= WORD_BITS) {
+		used_word_clear(h, w, word_mask((unsigned)lo, (unsigned)n));
+	} else if (hi <= 2 * WORD_BITS) {
+		used_word_clear(h, w, bits_from(lo));
+		used_word_clear(h, w + 1, bits_upto(hi - WORD_BITS - 1));
+	} else {
+		used_unmark_far(h, s, n);
+	}
 }
 
-/* Rescan word @w of "used" and record its longest run. */
-static inline void summary_rescan(struct heap_bitmap *h, size_t w)
+/* An allocation ends far when its last block is two words or more past its first. */
+static inline bool alloc_far(size_t first, size_t last)
 {
-	summary_store(h, w, word_run_max(h, w));
+	return last / WORD_BITS >= first / WORD_BITS + 2;
+}
+
+/* Mark @last as the end of the allocation starting at @first. */
+static __always_inline void last_mark(struct heap_bitmap *h, size_t first, size_t last)
+{
+	bitmap_set_bit(h->last, last);
+	if (unlikely(alloc_far(first, last)))
+		tier_add(h->far, h->word_nmid, last / WORD_BITS);
+}
+
+static __always_inline void last_unmark(struct heap_bitmap *h, size_t first, size_t last)
+{
+	bitmap_clear_bit(h->last, last);
+	if (unlikely(alloc_far(first, last)))
+		tier_remove(h->far, h->word_nmid, last / WORD_BITS);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Short index: run_max bytes and a tier of groups per key                   */
+/* ------------------------------------------------------------------------ */
+
+static inline unsigned long *short_tier(const struct heap_bitmap *h, size_t k)
+{
+	return h->short_tiers + k * h->short_stride;
+}
+
+/* run_max of word @w. */
+static inline size_t word_key_max(const struct heap_bitmap *h, size_t w)
+{
+	return (h->run_max[w / GROUP_WORDS] >> (w % GROUP_WORDS * 8)) & 0xff;
 }
 
 /*
- * A free run starting in word @w, which was @len blocks long (capped), has
- * shrunk or gone: rescan the word if that run may have been its longest.
+ * Non-zero when a byte of @x equals @k; the lowest set bit is then bit 7 of
+ * the lowest such byte (higher ones may be false alarms).
  */
-static inline void summary_run_shrunk(struct heap_bitmap *h, size_t w, size_t len)
+static inline unsigned long group_match(unsigned long x, size_t k)
 {
-	if (len >= h->run_max[w])
-		summary_rescan(h, w);
+	unsigned long t = x ^ (k * BYTES_LOW);
+
+	return (t - BYTES_LOW) & ~t & BYTES_HIGH;
 }
 
-/* A free run of @len blocks (capped) now starts in word @w. */
-static inline void summary_run_grown(struct heap_bitmap *h, size_t w, size_t len)
+/* Make @k the run_max of word @w, which was @old (!= @k): move its group between key tiers. */
+static bm_noinline void short_move(struct heap_bitmap *h, size_t w, size_t old, size_t k)
 {
-	if (len > h->run_max[w])
-		summary_store(h, w, len);
+	size_t g = w / GROUP_WORDS, shift = w % GROUP_WORDS * 8;
+	unsigned long x = (h->run_max[g] & ~(0xffUL << shift)) | ((unsigned long)k << shift);
+
+	h->run_max[g] = x;
+	if (old && !group_match(x, old) && tier_remove(short_tier(h, old), h->short_nmid, g))
+		h->short_mask &= ~BIT(old);
+	if (k && tier_add(short_tier(h, k), h->short_nmid, g))
+		h->short_mask |= BIT(k);
+}
+
+/* A short run of key @k now starts in word @w. */
+static __always_inline void short_raise(struct heap_bitmap *h, size_t w, size_t k)
+{
+	size_t old = word_key_max(h, w);
+
+	if (k > old)
+		short_move(h, w, old, k);
+}
+
+/* Rescan word @w, whose run_max is @old. */
+static bm_noinline void short_rescan(struct heap_bitmap *h, size_t w, size_t old)
+{
+	size_t k = word_short_max(h, w);
+
+	if (k != old)
+		short_move(h, w, old, k);
+}
+
+/* The short run [@s, @s + @len) has shrunk or gone: rescan its word if it may have been the largest. */
+static __always_inline void short_drop(struct heap_bitmap *h, size_t s, size_t len)
+{
+	size_t w = s / WORD_BITS, old = word_key_max(h, w);
+
+	if (run_key(h, s, len) >= old)
+		short_rescan(h, w, old);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Long index: a tier of word groups per class                               */
+/* ------------------------------------------------------------------------ */
+
+/* Class of a long run's key (>= RUN_LONG - GRAIN + 1): fl * SL_COUNT + sl. */
+static inline size_t long_class(size_t key)
+{
+	size_t fl;
+
+	if (key < RUN_LONG)
+		return 0;	/* 63: 64 blocks of 8 bytes from an odd block */
+	fl = word_fls(key) - 6;
+	return fl * SL_COUNT + ((key >> (fl + 6 - SL_SHIFT)) & (SL_COUNT - 1));
+}
+
+/* Smallest key of class @c. */
+static inline size_t long_class_min(size_t c)
+{
+	size_t fl = c / SL_COUNT, sl = c % SL_COUNT;
+
+	return c ? (SL_COUNT + sl) << (fl + 6 - SL_SHIFT) : RUN_LONG - (GRAIN - 1);
+}
+
+/* Lowest class all of whose runs have a key of at least @need. */
+static inline size_t long_class_at_least(size_t need)
+{
+	size_t c = long_class(MAX(need, RUN_LONG));
+
+	return long_class_min(c) < need ? c + 1 : c;
+}
+
+static inline unsigned long *long_tier(const struct heap_bitmap *h, size_t c)
+{
+	size_t fl = c / SL_COUNT;
+
+	return h->long_tiers[fl] + c % SL_COUNT * h->long_stride[fl];
+}
+
+/* The group of a run starting at @s in the tiers of class @c. */
+static inline size_t long_group(size_t c, size_t s)
+{
+	return s / WORD_BITS >> (c / SL_COUNT);
+}
+
+static void long_insert(struct heap_bitmap *h, size_t s, size_t len)
+{
+	size_t c = long_class(run_key(h, s, len)), fl = c / SL_COUNT;
+
+	if (tier_add(long_tier(h, c), h->long_nmid[fl], long_group(c, s))) {
+		h->sl_mask[fl] |= BIT(c % SL_COUNT);
+		h->fl_mask |= BIT(fl);
+	}
+}
+
+static void long_remove(struct heap_bitmap *h, size_t s, size_t len)
+{
+	size_t c = long_class(run_key(h, s, len)), fl = c / SL_COUNT;
+
+	if (tier_remove(long_tier(h, c), h->long_nmid[fl], long_group(c, s)) &&
+	    !(h->sl_mask[fl] &= ~BIT(c % SL_COUNT)))
+		h->fl_mask &= ~BIT(fl);
+}
+
+/* True when class @c holds a run. */
+static inline bool long_class_used(const struct heap_bitmap *h, size_t c)
+{
+	size_t fl = c / SL_COUNT;
+
+	return fl < h->fl_count && (h->sl_mask[fl] >> (c % SL_COUNT) & 1);
+}
+
+/* The lowest non-empty class at or above @c, or NONE. */
+static size_t long_class_next(const struct heap_bitmap *h, size_t c)
+{
+	size_t fl = c / SL_COUNT;
+	unsigned long bits;
+
+	if (fl >= h->fl_count)
+		return NONE;
+	bits = h->sl_mask[fl] & bits_from(c % SL_COUNT);
+	if (bits)
+		return fl * SL_COUNT + word_ffs(bits);
+	bits = h->fl_mask & bits_above(fl);
+	if (!bits)
+		return NONE;
+	fl = word_ffs(bits);
+	return fl * SL_COUNT + word_ffs(h->sl_mask[fl]);
+}
+
+/* The run at the lowest group of non-empty class @c: *@s and its length. */
+static size_t long_class_run(const struct heap_bitmap *h, size_t c, size_t *s)
+{
+	size_t fl = c / SL_COUNT, g = tier_first(long_tier(h, c), h->long_nmid[fl]);
+	/* the run covers its group from its start to the group's last block */
+	size_t end = ((g + 1) << fl) * WORD_BITS - 1;
+
+	if (end >= h->nblocks || block_used(h, end))
+		panic("heap_bitmap: class %zu lists group %zu, which ends in no free run", c, g);
+	*s = used_prev(h, end) + 1;
+	return used_next(h, end) - *s;
+}
+
+/* Index the free run [@s, @s + @len) that has just appeared. */
+static void run_add(struct heap_bitmap *h, size_t s, size_t len)
+{
+	if (len >= RUN_LONG)
+		long_insert(h, s, len);
+	else
+		short_raise(h, s / WORD_BITS, run_key(h, s, len));
 }
 
 /* ------------------------------------------------------------------------ */
 /* Search                                                                    */
 /* ------------------------------------------------------------------------ */
 
-/* Where an allocation goes: first block, and the free run it is cut from. */
-struct bm_fit {
-	size_t at;		/* first block of the allocation */
-	size_t run;		/* first block of the free run */
-	size_t run_len;		/* that run's length, capped at RUN_CAP */
-};
-
 /*
- * Look for @n blocks at a multiple of @align bytes in the free runs that
- * start in word @w, lowest first. With @exact, runs longer than RUN_CAP are
- * measured in full; otherwise the capped length is taken as the length.
- * Fills @fit and returns true on success.
+ * A short run with a key of @need (< RUN_LONG) or more, in the smallest key
+ * class that has one, for @n blocks at @align: fills @fit; false when no
+ * short run is that long.
  */
-static __always_inline bool word_fit(const struct heap_bitmap *h, size_t w, size_t n,
-				     size_t align, bool exact, struct bm_fit *fit)
+static __always_inline bool short_find(const struct heap_bitmap *h, size_t n, size_t need,
+				       size_t align, struct bm_fit *fit)
 {
-	unsigned long u = word_own_used(h, w), f = ~u;
+	unsigned long keys = h->short_mask & bits_from(need);
+	size_t k, g, w;
 
-	while (f) {
-		unsigned long low = f & -f, next = f + low;
-		size_t s = w * BITS_PER_LONG + word_ffs(low), len, at;
-
-		if (next)
-			len = word_ffs(next) - word_ffs(low);
-		else		/* the run reaches the top bit */
-			len = MIN(RUN_CAP, (w + 1) * BITS_PER_LONG - s +
-					   word_lead_free(h, w + 1));
-		at = align > BM_BLOCK ? block_align_up(h, s, align) : s;
-		if (at - s + n <= len ||
-		    (exact && len == RUN_CAP && at + n <= h->nblocks &&
-		     bitmap_next_set(h->used, s, at + n) == at + n)) {
-			fit->at = at;
-			fit->run = s;
-			fit->run_len = len;
-			return true;
-		}
-		f &= next;
-	}
-	return false;
-}
-
-/*
- * Lowest word of "used" in the smallest non-empty class from @lowest up, or
- * NO_WORD when they are all empty. Clears the class_top and class_mask bits
- * it finds stale on the way (class_move() leaves them behind), so each such
- * bit costs one extra step once.
- */
-static inline size_t class_first_word(struct heap_bitmap *h, unsigned lowest)
-{
-	unsigned long classes;
-
-	while ((classes = h->class_mask & (~0UL << lowest))) {
-		unsigned c = word_ffs(classes);
-		unsigned long *top = class_top_word(h, c, 0);
-
-		for (size_t k = 0; k < h->ntop; k++) {
-			while (top[k]) {
-				size_t j = k * BITS_PER_LONG + word_ffs(top[k]);
-				unsigned long words = *class_map_word(h, c, j);
-
-				if (likely(words))
-					return j * BITS_PER_LONG + word_ffs(words);
-				top[k] &= top[k] - 1;
-			}
-		}
-		h->class_mask &= ~BIT(c);
-	}
-	return NO_WORD;
-}
-
-/*
- * Exact first fit: the lowest place for @n blocks at @align among the words
- * whose longest run could hold them. False when there is none.
- */
-static bool fit_first(const struct heap_bitmap *h, size_t n, size_t align, struct bm_fit *fit)
-{
-	unsigned long classes = h->class_mask & (~0UL << class_of_max[MIN(n, RUN_CAP)]);
-
-	for (size_t k = 0; classes && k < h->ntop; k++) {
-		unsigned long tops = 0;
-
-		for (unsigned long cs = classes; cs; cs &= cs - 1)
-			tops |= *class_top_word(h, word_ffs(cs), k);
-		for (; tops; tops &= tops - 1) {
-			size_t j = k * BITS_PER_LONG + word_ffs(tops);
-			unsigned long words = 0;
-
-			for (unsigned long cs = classes; cs; cs &= cs - 1)
-				words |= *class_map_word(h, word_ffs(cs), j);
-			for (; words; words &= words - 1)
-				if (word_fit(h, j * BITS_PER_LONG + word_ffs(words), n, align,
-					     true, fit))
-					return true;
-		}
-	}
-	return false;
-}
-
-/*
- * Good fit from the size classes when one guarantees a fit for @n blocks at
- * @align (a run of n + align / BM_BLOCK - 1 blocks does), else exact first
- * fit. False when nothing fits.
- */
-static bm_noinline bool fit_find(struct heap_bitmap *h, size_t n, size_t align,
-				 struct bm_fit *fit)
-{
-	size_t need = n + align / BM_BLOCK - 1;
-
-	if (need <= RUN_CAP) {
-		size_t w = class_first_word(h, class_at_least[need]);
-
-		if (w != NO_WORD) {
-			if (word_fit(h, w, n, align, false, fit))
-				return true;
-			panic("heap_bitmap: word %zu holds no run of its class", w);
-		}
-	}
-	return fit_first(h, n, align, fit);
-}
-
-/*
- * fit_find() for the common case, @n <= RUN_CAP blocks at any alignment a
- * block has anyway: the first run of the lowest word of the smallest class
- * that guarantees a fit. False when that class and all above are empty
- * (the caller then tries fit_find(), which ends in first fit).
- */
-static __always_inline bool fit_find_small(struct heap_bitmap *h, size_t n, struct bm_fit *fit)
-{
-	size_t w = class_first_word(h, class_at_least[n]);
-	unsigned long u, f;
-
-	if (unlikely(w == NO_WORD))
+	if (!keys)
 		return false;
-	u = word_own_used(h, w);
-	for (f = ~u; f; ) {
-		unsigned long low = f & -f, next = f + low;
-		size_t s = w * BITS_PER_LONG + word_ffs(low), len;
+	k = word_ffs(keys);
+	g = tier_first(short_tier(h, k), h->short_nmid);
+	w = g * GROUP_WORDS + word_ffs(group_match(h->run_max[g], k)) / 8;
+	if (unlikely(!word_best_run(h, w, n, align, fit)))
+		panic("heap_bitmap: word %zu holds no run of key %zu", w, k);
+	return true;
+}
 
-		if (next)
-			len = word_ffs(next) - word_ffs(low);
-		else
-			len = MIN(RUN_CAP, (w + 1) * BITS_PER_LONG - s + word_lead_free(h, w + 1));
-		if (len >= n) {
-			fit->at = s;
-			fit->run = s;
-			fit->run_len = len;
-			return true;
-		}
-		f &= next;
+/*
+ * A long run for @n blocks at @align needing a key of @need: the lowest run
+ * of the smallest class whose runs all have that key, else the lowest run
+ * of @need's own class if it fits. Fills @fit; false when neither exists.
+ */
+static bool long_find(const struct heap_bitmap *h, size_t n, size_t need, size_t align,
+		      struct bm_fit *fit)
+{
+	size_t c = long_class_next(h, long_class_at_least(need));
+
+	if (c == NONE) {
+		if (need < RUN_LONG || !long_class_used(h, long_class(need)))
+			return false;
+		c = long_class(need);
 	}
-	return false;
+	fit->len = long_class_run(h, c, &fit->run);
+	fit->at = block_place(h, fit->run, align);
+	return fit->at + n <= fit->run + fit->len;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -472,100 +850,139 @@ static __always_inline bool fit_find_small(struct heap_bitmap *h, size_t n, stru
 /* ------------------------------------------------------------------------ */
 
 /*
- * Mark blocks [fit->at, fit->at + n) as one allocation. The run they are cut
- * from shrinks (its word is rescanned if it was the longest there) and what
- * is left after them starts a new run, perhaps in a later word.
+ * Mark blocks [fit->at, fit->at + n) as one allocation, cut from the run at
+ * fit->run: that run leaves its index and the pieces left on either side
+ * enter it (for a short run, its word's largest key is known from the
+ * search without a rescan).
  */
-static __always_inline void range_take(struct heap_bitmap *h, const struct bm_fit *fit, size_t n)
+static __always_inline void range_take(struct heap_bitmap *h, const struct bm_fit *fit,
+				       size_t n)
 {
-	size_t end = fit->at + n, w = fit->run / BITS_PER_LONG;
+	size_t s = fit->run, len = fit->len, end = fit->at + n, rest = s + len - end, w, k, old;
 
-	bitmap_set_range_fast(h->used, fit->at, n);
-	bitmap_set_bit(h->last, end - 1);
-	if (end / BITS_PER_LONG != w && end < h->nblocks && !block_used(h, end))
-		summary_run_grown(h, end / BITS_PER_LONG, run_len_capped(h, end));
-	summary_run_shrunk(h, w, fit->run_len);
+	used_mark(h, fit->at, n);
+	last_mark(h, fit->at, end - 1);
+	if (unlikely(len >= RUN_LONG)) {
+		long_remove(h, s, len);
+		if (fit->at > s)
+			run_add(h, s, fit->at - s);
+		if (rest)
+			run_add(h, end, rest);
+		return;
+	}
+	/* a short run: the word's largest key is now the largest of the others and the pieces */
+	w = s / WORD_BITS;
+	k = fit->others;
+	if (fit->at > s)
+		k = MAX(k, run_key(h, s, fit->at - s));
+	if (rest) {
+		if (end / WORD_BITS == w)
+			k = MAX(k, run_key(h, end, rest));
+		else
+			short_raise(h, end / WORD_BITS, run_key(h, end, rest));
+	}
+	old = word_key_max(h, w);
+	if (k != old)
+		short_move(h, w, old, k);
 }
 
 /*
- * Start of the free run that ends at block @i - 1 (which is free), looking
- * back no further than the word before @i's: false when the run is longer,
- * in which case its own word already records RUN_CAP.
- */
-static inline bool run_start_before(const struct heap_bitmap *h, size_t i, size_t *start)
-{
-	size_t w = i / BITS_PER_LONG;
-	unsigned long below = h->used[w] & (BIT(i % BITS_PER_LONG) - 1);
-
-	if (below) {
-		*start = w * BITS_PER_LONG + word_fls(below) + 1;
-		return true;
-	}
-	if (w && h->used[w - 1]) {
-		*start = (w - 1) * BITS_PER_LONG + word_fls(h->used[w - 1]) + 1;
-		return true;
-	}
-	return false;
-}
-
-/*
- * Return the allocation at blocks [i, i + n) to the free space. It merges
- * with the free run before it (or starts one) and absorbs the run after it,
- * whose word is rescanned if that run was its longest.
+ * Return the allocation at blocks [i, i + n) to the free space: it merges
+ * with the runs before and after it, which leave the index, and the merged
+ * run enters it.
  */
 static __always_inline void range_release(struct heap_bitmap *h, size_t i, size_t n)
 {
-	size_t right = i + n, right_len = 0, start = i;
-	bool right_free = right < h->nblocks && !block_used(h, right);
-	bool start_known = true;
+	size_t end = i + n, ls = i, re = end, llen, rlen;
 
-	if (right_free)
-		right_len = run_len_capped(h, right);
+	/* block i - 1 is the metadata's at least; block end is the padding's at most */
 	if (!block_used(h, i - 1))
-		start_known = run_start_before(h, i, &start);
-	bitmap_clear_bit(h->last, right - 1);
-	bitmap_clear_range_fast(h->used, i, n);
-	if (start_known)
-		summary_run_grown(h, start / BITS_PER_LONG, run_len_capped(h, start));
-	if (right_free && (!start_known || right / BITS_PER_LONG != start / BITS_PER_LONG))
-		summary_run_shrunk(h, right / BITS_PER_LONG, right_len);
+		ls = used_prev(h, i - 1) + 1;
+	if (!block_used(h, end))
+		re = used_next(h, end);
+	last_unmark(h, i, end - 1);
+	used_unmark(h, i, n);
+	llen = i - ls;
+	rlen = re - end;
+	if (unlikely(re - ls >= RUN_LONG)) {
+		if (llen >= RUN_LONG)
+			long_remove(h, ls, llen);
+		else if (llen)
+			short_drop(h, ls, llen);
+		if (rlen >= RUN_LONG)
+			long_remove(h, end, rlen);
+		else if (rlen)
+			short_drop(h, end, rlen);
+		long_insert(h, ls, re - ls);
+		return;
+	}
+	if (rlen && end / WORD_BITS != ls / WORD_BITS)
+		short_drop(h, end, rlen);
+	short_raise(h, ls / WORD_BITS, run_key(h, ls, re - ls));
 }
 
 /* ------------------------------------------------------------------------ */
 /* Layout and pointer checks                                                 */
 /* ------------------------------------------------------------------------ */
 
-/* Compute the layout for [base, base + size); false when it cannot fit. */
-static bool layout_compute(uintptr_t base, size_t size, struct bm_layout *lo)
+/* Take @words words at *@at for a map. */
+static unsigned long *layout_take(uintptr_t *at, size_t words)
 {
-	uintptr_t end = base + size, meta_end;
+	unsigned long *p = (unsigned long *)*at;
 
-	if (end < base || size < sizeof(struct heap_bitmap))
+	*at += words * sizeof(unsigned long);
+	return p;
+}
+
+/*
+ * Compute the layout fields of @lo for [base, base + size); false when the
+ * region cannot hold the metadata plus one block.
+ */
+static bool layout_compute(uintptr_t base, size_t size, struct heap_bitmap *lo)
+{
+	uintptr_t end = base + size, at = base + sizeof(struct heap_bitmap);
+	size_t groups;
+
+	if (end < base || size < sizeof(struct heap_bitmap) + 64 * sizeof(unsigned long))
 		return false;
+	memset(lo, 0, offsetof(struct heap_bitmap, flags));
+	lo->base = base;
+	lo->size = size;
 	lo->origin = ALIGN_UP(base, (uintptr_t)BM_BLOCK);
 	if (lo->origin >= end)
 		return false;
-	lo->nblocks = (end - lo->origin) / BM_BLOCK;
-	lo->nwords = BITS_TO_LONGS(lo->nblocks);
-	lo->nmap = BITS_TO_LONGS(lo->nwords);
-	lo->ntop = BITS_TO_LONGS(lo->nmap);
-	lo->used = (unsigned long *)(base + sizeof(struct heap_bitmap));
-	lo->last = lo->used + lo->nwords;
-	lo->class_map = lo->last + lo->nwords;
-	lo->class_top = lo->class_map + NCLASS * lo->nmap;
-	lo->run_max = (unsigned char *)(lo->class_top + NCLASS * lo->ntop);
-	meta_end = (uintptr_t)(lo->run_max + lo->nwords);
-	if (meta_end < base || meta_end >= end)
+	lo->phase = lo->origin / BM_BLOCK % GRAIN;
+	lo->nblocks = MIN((end - lo->origin) / BM_BLOCK, MAX_BLOCKS);
+	lo->nwords = lo->nblocks / WORD_BITS + 1;	/* at least one padding bit */
+	lo->fl_count = long_class(MAX(lo->nblocks, RUN_LONG)) / SL_COUNT + 1;
+	groups = BITS_TO_LONGS(lo->nwords * 8);	/* words of run_max */
+	lo->word_nmid = tier_nmid(lo->nwords);
+	lo->short_nmid = tier_nmid(groups);
+	lo->short_stride = tier_words(groups);
+	lo->used = layout_take(&at, lo->nwords);
+	lo->last = layout_take(&at, lo->nwords);
+	lo->busy = layout_take(&at, tier_words(lo->nwords));
+	lo->far = layout_take(&at, tier_words(lo->nwords));
+	lo->short_tiers = layout_take(&at, RUN_LONG * lo->short_stride);
+	lo->run_max = layout_take(&at, groups);
+	for (size_t fl = 0; fl < lo->fl_count; fl++) {
+		size_t cap = ((lo->nwords - 1) >> fl) + 1;
+
+		lo->long_nmid[fl] = tier_nmid(cap);
+		lo->long_stride[fl] = tier_words(cap);
+		lo->long_tiers[fl] = layout_take(&at, SL_COUNT * lo->long_stride[fl]);
+	}
+	if (at < base || at >= end)
 		return false;
-	lo->meta_blocks = (meta_end - lo->origin + BM_BLOCK - 1) / BM_BLOCK;
+	lo->meta_blocks = (at - lo->origin + BM_BLOCK - 1) / BM_BLOCK;
 	/* at least one block must be left for allocations */
 	return lo->meta_blocks < lo->nblocks;
 }
 
 /*
  * Block index of @p when it is a block start past the metadata and before the
- * last block, whose own block is used and whose previous block is free or
- * ends another allocation: then @p may start a live allocation. NO_WORD
+ * end of the grid, whose own block is used and whose previous block is free
+ * or ends another allocation: then @p starts a live allocation. NONE
  * otherwise (including pointers below the origin, whose offset wraps).
  */
 static __always_inline size_t block_start_index(const struct heap_bitmap *h, uintptr_t p)
@@ -574,9 +991,9 @@ static __always_inline size_t block_start_index(const struct heap_bitmap *h, uin
 	size_t i = off / BM_BLOCK;
 
 	if (off % BM_BLOCK || i - h->meta_blocks >= h->nblocks - h->meta_blocks)
-		return NO_WORD;
+		return NONE;
 	if (!block_used(h, i) || (block_used(h, i - 1) && !bitmap_test(h->last, i - 1)))
-		return NO_WORD;
+		return NONE;
 	return i;
 }
 
@@ -590,32 +1007,44 @@ static __always_inline size_t block_count_near(const struct heap_bitmap *h, uint
 	size_t i = block_start_index(h, p), w;
 	unsigned long rest;
 
-	if (i == NO_WORD)
+	if (i == NONE)
 		return 0;
-	w = i / BITS_PER_LONG;
-	rest = h->last[w] >> (i % BITS_PER_LONG);
+	w = i / WORD_BITS;
+	rest = h->last[w] >> (i % WORD_BITS);
 	if (rest)
 		return word_ffs(rest) + 1;
-	if (w + 1 < h->nwords && h->last[w + 1])
-		return (w + 1) * BITS_PER_LONG - i + word_ffs(h->last[w + 1]) + 1;
+	if (h->last[w + 1])
+		return (w + 1) * WORD_BITS - i + word_ffs(h->last[w + 1]) + 1;
 	return 0;
 }
 
 /*
  * True when @p is the start of a live allocation, with *@first and *@count
- * set to its blocks. Panics when the allocation has no end mark.
+ * set to its blocks. An allocation ending two words or more further on is
+ * found through the "far" tier. Panics when a live block has no end mark.
  */
 static bool block_live(const struct heap_bitmap *h, uintptr_t p, size_t *first, size_t *count)
 {
-	size_t i = block_start_index(h, p), last;
+	size_t i = block_start_index(h, p), w, e;
+	unsigned long rest;
 
-	if (i == NO_WORD)
+	if (i == NONE)
 		return false;
-	last = bitmap_next_set(h->last, i, h->nblocks);
-	if (last == h->nblocks)
-		panic("heap_bitmap: block %zu has no end mark", i);
+	w = i / WORD_BITS;
+	rest = h->last[w] & bits_from(i % WORD_BITS);
+	if (rest) {
+		e = w;
+	} else if (h->last[w + 1]) {
+		e = w + 1;
+		rest = h->last[e];
+	} else {
+		e = w + 2 < h->nwords ? tier_next(h->far, h->word_nmid, w + 2) : NONE;
+		if (e == NONE || !h->last[e])
+			panic("heap_bitmap: block %zu has no end mark", i);
+		rest = h->last[e];
+	}
 	*first = i;
-	*count = last - i + 1;
+	*count = e * WORD_BITS + word_ffs(rest) - i + 1;
 	return true;
 }
 
@@ -630,16 +1059,6 @@ static bm_noinline enum heap_free_result block_refusal(const struct heap_bitmap 
 	return block_used(h, block_index(h, p)) ? HEAP_FREE_NOT_BLOCK : HEAP_FREE_DOUBLE;
 }
 
-/* Blocks of the live allocation at @ptr; panics when @ptr is not one. */
-static size_t block_count_live(const struct heap_bitmap *h, const void *ptr, const char *who)
-{
-	size_t i, n;
-
-	if (!block_live(h, (uintptr_t)ptr, &i, &n))
-		panic("%s: %p is not a live block", who, ptr);
-	return n;
-}
-
 /* ------------------------------------------------------------------------ */
 /* Public operations                                                         */
 /* ------------------------------------------------------------------------ */
@@ -647,38 +1066,31 @@ static size_t block_count_live(const struct heap_bitmap *h, const void *ptr, con
 /*
  * heap_bitmap_init - place the instance and its maps at @base and make the
  * rest of [base, base + size) one free run. Returns the instance, or NULL when
- * the region cannot hold the metadata plus one block. The caller keeps owning
- * the region; the instance lives inside it.
+ * the region cannot hold the metadata plus one block. A region of more than
+ * 2^24 - 64 blocks is managed up to that many; the rest is left unused. The
+ * caller keeps owning the region; the instance lives inside it.
  */
 static void *heap_bitmap_init(void *base, size_t size, unsigned flags)
 {
 	struct heap_bitmap *h = base;
-	struct bm_layout lo;
+	struct heap_bitmap lo;
 
 	if (!layout_compute((uintptr_t)base, size, &lo))
 		return NULL;
-	h->base = (uintptr_t)base;
-	h->size = size;
-	h->origin = lo.origin;
-	h->nblocks = lo.nblocks;
-	h->meta_blocks = lo.meta_blocks;
-	h->nwords = lo.nwords;
-	h->nmap = lo.nmap;
-	h->ntop = lo.ntop;
+	memcpy(h, &lo, offsetof(struct heap_bitmap, flags));
 	h->flags = flags;
-	h->used = lo.used;
-	h->last = lo.last;
-	h->class_map = lo.class_map;
-	h->class_top = lo.class_top;
-	h->run_max = lo.run_max;
-	h->class_mask = 0;
+	h->short_mask = 0;
+	h->fl_mask = 0;
+	memset(h->sl_mask, 0, sizeof(h->sl_mask));
 	/* the maps are contiguous, up to the end of the metadata */
-	memset(h->used, 0, (uintptr_t)(lo.run_max + lo.nwords) - (uintptr_t)lo.used);
-	bitmap_set_range(h->used, h->nblocks, h->nwords * BITS_PER_LONG - h->nblocks);
+	memset(h->used, 0, block_addr(h, h->meta_blocks) - (uintptr_t)h->used);
+	bitmap_set_range(h->used, h->nblocks, h->nwords * WORD_BITS - h->nblocks);
 	bitmap_set_range(h->used, 0, h->meta_blocks);
-	bitmap_set_bit(h->last, h->meta_blocks - 1);
 	for (size_t w = 0; w < h->nwords; w++)
-		summary_store(h, w, word_run_max(h, w));
+		if (h->used[w])
+			tier_add(h->busy, h->word_nmid, w);
+	last_mark(h, 0, h->meta_blocks - 1);
+	run_add(h, h->meta_blocks, h->nblocks - h->meta_blocks);
 	if (flags & HEAP_ALGO_POISON)
 		heap_poison_fill((void *)block_addr(h, h->meta_blocks),
 				 (h->nblocks - h->meta_blocks) * BM_BLOCK);
@@ -689,11 +1101,11 @@ static void *heap_bitmap_init(void *base, size_t size, unsigned flags)
 static bm_noinline void *alloc_general(struct heap_bitmap *h, size_t size, size_t align)
 {
 	struct bm_fit fit;
-	size_t n = blocks_for(size);
+	size_t n = blocks_for(size), need = n + align_pad(align);
 	void *p;
 
-	if (!(align <= BM_BLOCK && n <= RUN_CAP && fit_find_small(h, n, &fit)) &&
-	    !fit_find(h, n, MAX(align, BM_BLOCK), &fit))
+	if (!(need < RUN_LONG && short_find(h, n, need, align, &fit)) &&
+	    !long_find(h, n, need, align, &fit))
 		return NULL;
 	range_take(h, &fit, n);
 	p = (void *)block_addr(h, fit.at);
@@ -704,12 +1116,12 @@ static bm_noinline void *alloc_general(struct heap_bitmap *h, size_t size, size_
 
 /*
  * heap_bitmap_alloc - whole blocks covering @size bytes at a multiple of
- * @align (good fit by size class, else first fit; see the top of the file).
- * Returns NULL (and changes nothing) when no free run fits. The caller owns
- * the block until it passes it to free.
+ * @align, from the smallest class of free runs that holds them (see the top
+ * of the file). Returns NULL (and changes nothing) when no run can take
+ * them. The caller owns the block until it passes it to free.
  *
- * The common case (up to RUN_CAP blocks, block alignment, a class that fits,
- * no poisoning) stays in this function, which then calls nothing.
+ * The common case (under 64 blocks, alignment up to 16 bytes, a short run
+ * that fits, no poisoning) stays in this function, which then calls nothing.
  */
 static void *heap_bitmap_alloc(void *heap, size_t size, size_t align, size_t *usable)
 {
@@ -720,8 +1132,8 @@ static void *heap_bitmap_alloc(void *heap, size_t size, size_t align, size_t *us
 
 	if (size - 1 >= (h->nblocks - h->meta_blocks) * BM_BLOCK)
 		return NULL;	/* 0, or more than the heap */
-	if (align > BM_BLOCK || n > RUN_CAP || (h->flags & HEAP_ALGO_POISON) ||
-	    !fit_find_small(h, n, &fit)) {
+	if (align > GRAIN_BYTES || n >= RUN_LONG || (h->flags & HEAP_ALGO_POISON) ||
+	    !short_find(h, n, n, align, &fit)) {
 		p = alloc_general(h, size, align);
 	} else {
 		range_take(h, &fit, n);
@@ -785,30 +1197,46 @@ static size_t heap_bitmap_usable_size(void *heap, void *ptr)
 	return n ? n * BM_BLOCK : usable_general(heap, ptr);
 }
 
-/* heap_bitmap_reserved_size - same as usable: there is no header or padding. */
+/*
+ * heap_bitmap_reserved_size - same as usable: there is no header or padding
+ * (0 when @ptr is not the start of a live allocation).
+ */
 static size_t heap_bitmap_reserved_size(void *heap, void *ptr)
 {
-	return block_count_live(heap, ptr, "heap_bitmap_reserved_size") * BM_BLOCK;
+	return heap_bitmap_usable_size(heap, ptr);
 }
 
-/* heap_bitmap_space - region, metadata, free bytes and the longest free run. */
+/*
+ * Key of the largest request that alloc() takes at 16-byte alignment: the
+ * lowest run of the top long class, else the top short key (0 when full).
+ */
+static size_t largest_key(const struct heap_bitmap *h)
+{
+	size_t fl, s, len;
+
+	if (!h->fl_mask)
+		return h->short_mask ? word_fls(h->short_mask) : 0;
+	fl = word_fls(h->fl_mask);
+	len = long_class_run(h, fl * SL_COUNT + word_fls(h->sl_mask[fl]), &s);
+	return run_key(h, s, len);
+}
+
+/*
+ * heap_bitmap_space - region, metadata, free bytes and the largest request
+ * alloc() takes at 16-byte alignment (with 8-byte blocks, a run that starts
+ * between two boundaries loses its first block to the alignment).
+ */
 static void heap_bitmap_space(void *heap, struct heap_algo_space *out)
 {
 	const struct heap_bitmap *h = heap;
-	size_t i = h->meta_blocks, free_blocks = 0, largest = 0;
+	size_t used = 0;
 
-	while (i < h->nblocks) {
-		size_t start = bitmap_next_clear(h->used, i, h->nblocks);
-		size_t end = bitmap_next_set(h->used, start, h->nblocks);
-
-		free_blocks += end - start;
-		largest = MAX(largest, end - start);
-		i = end;
-	}
+	for (size_t w = 0; w < h->nwords; w++)
+		used += word_popcount(h->used[w]);
 	out->region = h->size;
 	out->meta = h->size - (h->nblocks - h->meta_blocks) * BM_BLOCK;
-	out->free = free_blocks * BM_BLOCK;
-	out->largest_free = largest * BM_BLOCK;
+	out->free = (h->nwords * WORD_BITS - used) * BM_BLOCK;
+	out->largest_free = largest_key(h) * BM_BLOCK;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -818,28 +1246,24 @@ static void heap_bitmap_space(void *heap, struct heap_algo_space *out)
 /* Problems in the instance struct itself (0 when it matches its layout). */
 static unsigned header_check(const struct heap_bitmap *h)
 {
-	struct bm_layout lo;
+	struct heap_bitmap lo;
 
 	if (h->base != (uintptr_t)h || !layout_compute(h->base, h->size, &lo))
 		return 1;
-	return (lo.origin != h->origin) + (lo.nblocks != h->nblocks) +
-	       (lo.nwords != h->nwords) + (lo.nmap != h->nmap) + (lo.ntop != h->ntop) +
-	       (lo.meta_blocks != h->meta_blocks) + (lo.used != h->used) +
-	       (lo.last != h->last) + (lo.class_map != h->class_map) +
-	       (lo.class_top != h->class_top) + (lo.run_max != h->run_max);
+	return memcmp(h, &lo, offsetof(struct heap_bitmap, flags)) != 0;
 }
 
 /* Problems in "used" and "last": marks out of place, allocations without an end. */
 static unsigned maps_check(const struct heap_bitmap *h)
 {
-	size_t nbits = h->nwords * BITS_PER_LONG;
+	size_t nbits = h->nwords * WORD_BITS;
 	unsigned bad = 0;
 
 	for (size_t w = 0; w < h->nwords; w++) {
 		unsigned long used = h->used[w], last = h->last[w];
 		unsigned long next_used = w + 1 < h->nwords ? h->used[w + 1] & 1 : 1;
 		/* a used block followed by a free one must end an allocation */
-		unsigned long run_ends = used & ~((used >> 1) | (next_used << (BITS_PER_LONG - 1)));
+		unsigned long run_ends = used & ~((used >> 1) | (next_used << (WORD_BITS - 1)));
 
 		bad += (last & ~used) != 0;
 		bad += (run_ends & ~last) != 0;
@@ -852,43 +1276,120 @@ static unsigned maps_check(const struct heap_bitmap *h)
 }
 
 /*
- * Problems in the summary: run_max bytes that differ from a rescan of their
- * word, class_map words that differ from the classes of those rescans, and
- * class_top and class_mask bits missing above a non-empty word or class (a
- * set bit with nothing below it is a stale hint, which the search clears).
+ * Problems in the levels of tier @t over [0, cap): summary bits that do not
+ * say exactly which words below are non-zero, members at or past @cap. The
+ * members themselves go to *@count.
  */
-static unsigned summary_check(const struct heap_bitmap *h)
+static unsigned tier_check(const unsigned long *t, size_t cap, size_t *count)
 {
-	unsigned long any = 0;
+	size_t nmid = tier_nmid(cap), nlow = BITS_TO_LONGS(cap);
+	const unsigned long *low = tier_low_ro(t, nmid);
 	unsigned bad = 0;
 
-	for (size_t j = 0; j < h->nmap; j++) {
-		unsigned long want[NCLASS] = { 0 };
-
-		for (size_t w = j * BITS_PER_LONG; w < MIN(h->nwords, (j + 1) * BITS_PER_LONG); w++) {
-			size_t m = word_run_max(h, w);
-
-			bad += h->run_max[w] != m;
-			if (m)
-				want[class_of_max[m]] |= BIT(w % BITS_PER_LONG);
-		}
-		for (unsigned c = 0; c < NCLASS; c++) {
-			bad += *class_map_word(h, c, j) != want[c];
-			bad += want[c] && !bitmap_test(class_top_word(h, c, 0), j);
-			any |= want[c] ? BIT(c) : 0;
-		}
+	*count = 0;
+	for (size_t j = 0; j < nlow; j++) {
+		*count += word_popcount(low[j]);
+		bad += bitmap_test(t + 1, j) != (low[j] != 0);
 	}
-	for (unsigned c = 0; c < NCLASS; c++)
-		for (size_t j = h->nmap; j < h->ntop * BITS_PER_LONG; j++)
-			bad += bitmap_test(class_top_word(h, c, 0), j);
-	bad += (any & ~h->class_mask) != 0;
-	bad += (h->class_mask >> NCLASS) != 0;
+	for (size_t j = nlow; j < nmid * WORD_BITS; j++)
+		bad += bitmap_test(t + 1, j);
+	for (size_t m = 0; m < WORD_BITS; m++)
+		bad += (t[0] >> m & 1) != (m < nmid && t[1 + m] != 0);
+	if (cap % WORD_BITS)
+		bad += (low[nlow - 1] & bits_from(cap % WORD_BITS)) != 0;
 	return bad;
+}
+
+/* Problems in "busy" and "far": each must list exactly its words. */
+static unsigned words_check(const struct heap_bitmap *h)
+{
+	size_t count, fars = 0, first = 0, i = 0;
+	unsigned bad = tier_check(h->busy, h->nwords, &count);
+
+	for (size_t w = 0; w < h->nwords; w++)
+		bad += bitmap_test(tier_low_ro(h->busy, h->word_nmid), w) != (h->used[w] != 0);
+	bad += tier_check(h->far, h->nwords, &count);
+	/* every allocation, metadata included: from a start to the next end mark */
+	while ((i = bitmap_next_set(h->last, i, h->nblocks)) < h->nblocks) {
+		if (alloc_far(first, i)) {
+			fars++;
+			bad += !bitmap_test(tier_low_ro(h->far, h->word_nmid), i / WORD_BITS);
+		}
+		i++;
+		first = i < h->nblocks ? bitmap_next_set(h->used, i, h->nblocks) : i;
+		i = first;
+	}
+	return bad + (fars != count);
+}
+
+/* Problems in the short index: run_max against a rescan, the key tiers against run_max. */
+static unsigned short_check(const struct heap_bitmap *h)
+{
+	size_t groups = BITS_TO_LONGS(h->nwords * 8), pairs = 0, members = 0, count;
+	unsigned long keys = 0;
+	unsigned bad = 0;
+
+	for (size_t w = 0; w < groups * GROUP_WORDS; w++)
+		bad += word_key_max(h, w) != (w < h->nwords ? word_short_max(h, w) : 0);
+	for (size_t g = 0; g < groups; g++) {
+		unsigned long seen = 0;
+
+		for (size_t b = 0; b < GROUP_WORDS; b++) {
+			size_t k = word_key_max(h, g * GROUP_WORDS + b);
+
+			if (!k || k >= RUN_LONG || (seen >> k & 1))
+				continue;
+			seen |= BIT(k);
+			pairs++;
+			bad += !bitmap_test(tier_low_ro(short_tier(h, k), h->short_nmid), g);
+		}
+		keys |= seen;
+	}
+	for (size_t k = 0; k < RUN_LONG; k++) {
+		bad += tier_check(short_tier(h, k), groups, &count);
+		members += count;
+	}
+	return bad + (members != pairs) + (keys != h->short_mask);
+}
+
+/* Problems in the long index: each long run listed once, in its class, nothing else. */
+static unsigned long_check(const struct heap_bitmap *h)
+{
+	size_t runs = 0, members = 0, count, i = h->meta_blocks;
+	unsigned bad = 0;
+
+	while ((i = bitmap_next_clear(h->used, i, h->nblocks)) < h->nblocks) {
+		size_t end = bitmap_next_set(h->used, i, h->nblocks), c;
+
+		if (end - i >= RUN_LONG) {
+			c = long_class(run_key(h, i, end - i));
+			runs++;
+			bad += c / SL_COUNT >= h->fl_count ||
+			       !bitmap_test(tier_low_ro(long_tier(h, c), h->long_nmid[c / SL_COUNT]),
+					    long_group(c, i));
+		}
+		i = end;
+	}
+	for (size_t fl = 0; fl < FL_COUNT; fl++) {
+		bool any = false;
+
+		for (size_t sl = 0; fl < h->fl_count && sl < SL_COUNT; sl++) {
+			size_t c = fl * SL_COUNT + sl;
+
+			bad += tier_check(long_tier(h, c), ((h->nwords - 1) >> fl) + 1, &count);
+			members += count;
+			bad += (h->sl_mask[fl] >> sl & 1) != (count != 0);
+			any |= count != 0;
+		}
+		bad += (h->fl_mask >> fl & 1) != any;
+		bad += (h->sl_mask[fl] & ~(fl < h->fl_count ? bits_below(SL_COUNT) : 0)) != 0;
+	}
+	return bad + (members != runs);
 }
 
 /*
  * heap_bitmap_validate - cross-check the instance struct against its layout,
- * "used" and "last" against each other and the summary against "used".
+ * "used" and "last" against each other, and every index against "used".
  * Returns the number of problems (0 when consistent).
  */
 static unsigned heap_bitmap_validate(void *heap)
@@ -898,7 +1399,7 @@ static unsigned heap_bitmap_validate(void *heap)
 
 	if (bad)
 		return bad;	/* the map pointers cannot be trusted */
-	return maps_check(h) + summary_check(h);
+	return maps_check(h) + words_check(h) + short_check(h) + long_check(h);
 }
 
 /* heap_bitmap_walk - report metadata, allocations and free runs in address order. */
