@@ -123,6 +123,19 @@ BUILD_BUG_ON(WORD_BITS != 64 || GROUP_WORDS != 8);
 BUILD_BUG_ON(SL_SHIFT > 6);
 BUILD_BUG_ON(MAX_BLOCKS >= (RUN_LONG << FL_COUNT));
 
+/*
+ * A tier is a set of integers below its cap (at most TIER_CAP) in three
+ * levels of bits: one top word (bit m: mid word m is non-zero), the mid
+ * words (bit j: low word j is non-zero) and the low words (bit i: i is a
+ * member). Tiers of one kind (the 64 key tiers, the SL_COUNT class tiers of
+ * an octave) are interleaved, word j of tier t at low[t + j * stride], so
+ * that picking a tier is an addition.
+ */
+struct tier {
+	unsigned long *top, *mid, *low;
+	size_t stride;			/* words between two words of one level */
+};
+
 struct heap_bitmap {
 	/* layout: a function of the region, set by init and checked by validate */
 	uintptr_t base;			/* region start, == (uintptr_t)this */
@@ -133,18 +146,13 @@ struct heap_bitmap {
 	size_t meta_blocks;		/* blocks [0, meta_blocks) hold the metadata */
 	size_t nwords;			/* words in "used" and "last" (one bit of padding at least) */
 	size_t fl_count;		/* octaves of long classes in use */
-	size_t word_nmid;		/* mid words of a tier over words (busy, far) */
-	size_t short_nmid;		/* mid words of a short tier (over groups) */
-	size_t short_stride;		/* words per short tier */
+	struct tier busy;		/* non-zero words of "used" */
+	struct tier far;		/* end words of far allocations */
+	struct tier keys;		/* key k's tier over groups: keys + k (0 unused) */
+	struct tier octaves[FL_COUNT];	/* class (fl, sl)'s tier over groups: octaves[fl] + sl */
 	unsigned long *used;
 	unsigned long *last;
-	unsigned long *busy;		/* tier: non-zero words of "used" */
-	unsigned long *far;		/* tier: end words of far allocations */
-	unsigned long *short_tiers;	/* RUN_LONG tiers, one per key (0 unused) */
 	unsigned long *run_max;		/* a byte per word of "used", 8 per word */
-	unsigned long *long_tiers[FL_COUNT];	/* SL_COUNT tiers per octave */
-	size_t long_stride[FL_COUNT];	/* words per tier of the octave */
-	size_t long_nmid[FL_COUNT];	/* mid words per tier of the octave */
 	/* state */
 	unsigned long flags;		/* HEAP_ALGO_*: first field after the layout */
 	unsigned long short_mask;	/* bit k: some word has run_max k */
@@ -191,36 +199,27 @@ static inline unsigned long bits_above(size_t b)
 /* Tiers: sets of up to TIER_CAP integers in three levels of bits             */
 /* ------------------------------------------------------------------------ */
 
-/*
- * A tier over [0, cap) is 1 + nmid + nlow consecutive words: t[0] (bit m:
- * mid word m is non-zero), the mid words t[1 .. nmid] (bit j: low word j is
- * non-zero) and the low words (bit i: i is a member).
- */
+static inline size_t tier_nlow(size_t cap)
+{
+	return BITS_TO_LONGS(cap);
+}
+
 static inline size_t tier_nmid(size_t cap)
 {
-	return BITS_TO_LONGS(BITS_TO_LONGS(cap));
+	return BITS_TO_LONGS(tier_nlow(cap));
 }
 
-static inline size_t tier_words(size_t cap)
+/* Tier @k of a kind whose tier 0 is @t. */
+static inline struct tier tier_of(struct tier t, size_t k)
 {
-	return 1 + tier_nmid(cap) + BITS_TO_LONGS(cap);
-}
-
-static inline unsigned long *tier_low(unsigned long *t, size_t nmid)
-{
-	return t + 1 + nmid;
-}
-
-static inline const unsigned long *tier_low_ro(const unsigned long *t, size_t nmid)
-{
-	return t + 1 + nmid;
+	return (struct tier){ t.top + k, t.mid + k, t.low + k, t.stride };
 }
 
 /* Add member @i; true when the tier was empty. */
-static inline bool tier_add(unsigned long *t, size_t nmid, size_t i)
+static __always_inline bool tier_add(struct tier t, size_t i)
 {
-	size_t j = i / WORD_BITS;
-	unsigned long *low = tier_low(t, nmid) + j, *mid = t + 1 + j / WORD_BITS, old = *low;
+	size_t j = i / WORD_BITS, m = j / WORD_BITS;
+	unsigned long *low = t.low + j * t.stride, *mid = t.mid + m * t.stride, old = *low;
 
 	*low = old | BIT(i % WORD_BITS);
 	if (old)
@@ -229,105 +228,99 @@ static inline bool tier_add(unsigned long *t, size_t nmid, size_t i)
 	*mid = old | BIT(j % WORD_BITS);
 	if (old)
 		return false;
-	old = t[0];
-	t[0] = old | BIT(j / WORD_BITS);
+	old = *t.top;
+	*t.top = old | BIT(m);
 	return !old;
 }
 
 /* Remove member @i; true when the tier is empty now. */
-static inline bool tier_remove(unsigned long *t, size_t nmid, size_t i)
+static __always_inline bool tier_remove(struct tier t, size_t i)
 {
-	size_t j = i / WORD_BITS;
-	unsigned long *low = tier_low(t, nmid) + j, *mid = t + 1 + j / WORD_BITS;
+	size_t j = i / WORD_BITS, m = j / WORD_BITS;
+	unsigned long *low = t.low + j * t.stride, *mid = t.mid + m * t.stride;
 
 	if ((*low &= ~BIT(i % WORD_BITS)))
 		return false;
 	if ((*mid &= ~BIT(j % WORD_BITS)))
 		return false;
-	return !(t[0] &= ~BIT(j / WORD_BITS));
+	return !(*t.top &= ~BIT(m));
+}
+
+static inline bool tier_has(struct tier t, size_t i)
+{
+	return t.low[i / WORD_BITS * t.stride] >> (i % WORD_BITS) & 1;
 }
 
 /* The lowest member of a non-empty tier. */
-static inline size_t tier_first(const unsigned long *t, size_t nmid)
+static __always_inline size_t tier_first(struct tier t)
 {
-	size_t m = word_ffs(t[0]), j = m * WORD_BITS + word_ffs(t[1 + m]);
+	size_t m = word_ffs(*t.top), j = m * WORD_BITS + word_ffs(t.mid[m * t.stride]);
 
-	return j * WORD_BITS + word_ffs(tier_low_ro(t, nmid)[j]);
-}
-
-/* The highest member of a non-empty tier. */
-static inline size_t tier_last(const unsigned long *t, size_t nmid)
-{
-	size_t m = word_fls(t[0]), j = m * WORD_BITS + word_fls(t[1 + m]);
-
-	return j * WORD_BITS + word_fls(tier_low_ro(t, nmid)[j]);
+	return j * WORD_BITS + word_ffs(t.low[j * t.stride]);
 }
 
 /* The lowest member >= @i (< the tier's cap), or NONE. */
-static size_t tier_next(const unsigned long *t, size_t nmid, size_t i)
+static size_t tier_next(struct tier t, size_t i)
 {
-	const unsigned long *low = tier_low_ro(t, nmid);
 	size_t j = i / WORD_BITS, m = j / WORD_BITS;
-	unsigned long bits = low[j] & bits_from(i % WORD_BITS);
+	unsigned long bits = t.low[j * t.stride] & bits_from(i % WORD_BITS);
 
 	if (bits)
 		return j * WORD_BITS + word_ffs(bits);
-	bits = t[1 + m] & bits_above(j % WORD_BITS);
+	bits = t.mid[m * t.stride] & bits_above(j % WORD_BITS);
 	if (!bits) {
-		bits = t[0] & bits_above(m);
+		bits = *t.top & bits_above(m);
 		if (!bits)
 			return NONE;
 		m = word_ffs(bits);
-		bits = t[1 + m];
+		bits = t.mid[m * t.stride];
 	}
 	j = m * WORD_BITS + word_ffs(bits);
-	return j * WORD_BITS + word_ffs(low[j]);
+	return j * WORD_BITS + word_ffs(t.low[j * t.stride]);
 }
 
 /* The highest member <= @i (< the tier's cap), or NONE. */
-static size_t tier_prev(const unsigned long *t, size_t nmid, size_t i)
+static size_t tier_prev(struct tier t, size_t i)
 {
-	const unsigned long *low = tier_low_ro(t, nmid);
 	size_t j = i / WORD_BITS, m = j / WORD_BITS;
-	unsigned long bits = low[j] & bits_upto(i % WORD_BITS);
+	unsigned long bits = t.low[j * t.stride] & bits_upto(i % WORD_BITS);
 
 	if (bits)
 		return j * WORD_BITS + word_fls(bits);
-	bits = t[1 + m] & bits_below(j % WORD_BITS);
+	bits = t.mid[m * t.stride] & bits_below(j % WORD_BITS);
 	if (!bits) {
-		bits = t[0] & bits_below(m);
+		bits = *t.top & bits_below(m);
 		if (!bits)
 			return NONE;
 		m = word_fls(bits);
-		bits = t[1 + m];
+		bits = t.mid[m * t.stride];
 	}
 	j = m * WORD_BITS + word_fls(bits);
-	return j * WORD_BITS + word_fls(low[j]);
+	return j * WORD_BITS + word_fls(t.low[j * t.stride]);
 }
 
-/* Add members [a, b), a < b. */
-static void tier_add_range(unsigned long *t, size_t nmid, size_t a, size_t b)
+/* Add members [a, b), a < b, to a tier of stride 1. */
+static void tier_add_range(struct tier t, size_t a, size_t b)
 {
 	size_t ja = a / WORD_BITS, jb = (b - 1) / WORD_BITS;
 
-	bitmap_set_range(tier_low(t, nmid), a, b - a);
-	bitmap_set_range(t + 1, ja, jb - ja + 1);
-	bitmap_set_range(t, ja / WORD_BITS, jb / WORD_BITS - ja / WORD_BITS + 1);
+	bitmap_set_range(t.low, a, b - a);
+	bitmap_set_range(t.mid, ja, jb - ja + 1);
+	bitmap_set_range(t.top, ja / WORD_BITS, jb / WORD_BITS - ja / WORD_BITS + 1);
 }
 
-/* Remove members [a, b), a < b. */
-static void tier_remove_range(unsigned long *t, size_t nmid, size_t a, size_t b)
+/* Remove members [a, b), a < b, from a tier of stride 1. */
+static void tier_remove_range(struct tier t, size_t a, size_t b)
 {
-	unsigned long *low = tier_low(t, nmid);
 	size_t ja = a / WORD_BITS, jb = (b - 1) / WORD_BITS;
 
-	bitmap_clear_range(low, a, b - a);
+	bitmap_clear_range(t.low, a, b - a);
 	for (size_t j = ja; j <= jb; j++)
-		if (!low[j])
-			bitmap_clear_bit(t + 1, j);
+		if (!t.low[j])
+			bitmap_clear_bit(t.mid, j);
 	for (size_t m = ja / WORD_BITS; m <= jb / WORD_BITS; m++)
-		if (!t[1 + m])
-			t[0] &= ~BIT(m);
+		if (!t.mid[m])
+			*t.top &= ~BIT(m);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -428,7 +421,7 @@ static __always_inline size_t run_pop(unsigned long *f, size_t w, size_t *len)
 }
 
 /* Largest key of a short run starting in word @w (0 when none): its run_max. */
-static size_t word_short_max(const struct heap_bitmap *h, size_t w)
+static __always_inline size_t word_short_max(const struct heap_bitmap *h, size_t w)
 {
 	size_t top, top_len, len, best = 0;
 	unsigned long f = word_runs(h, w, &top, &top_len);
@@ -489,7 +482,7 @@ static __always_inline bool word_best_run(const struct heap_bitmap *h, size_t w,
 /* Highest used block at or below @x; there is one (the metadata). */
 static bm_noinline size_t used_prev_far(const struct heap_bitmap *h, size_t w)
 {
-	size_t u = tier_prev(h->busy, h->word_nmid, w);
+	size_t u = tier_prev(h->busy, w);
 
 	if (u == NONE)
 		panic("heap_bitmap: no used block below word %zu", w);
@@ -512,7 +505,7 @@ static __always_inline size_t used_prev(const struct heap_bitmap *h, size_t x)
 /* Lowest used block at or above @x; there is one (the padding). */
 static bm_noinline size_t used_next_far(const struct heap_bitmap *h, size_t w)
 {
-	size_t u = w < h->nwords ? tier_next(h->busy, h->word_nmid, w) : NONE;
+	size_t u = w < h->nwords ? tier_next(h->busy, w) : NONE;
 
 	if (u == NONE)
 		panic("heap_bitmap: no used block from word %zu", w);
@@ -542,13 +535,13 @@ static __always_inline void used_word_set(struct heap_bitmap *h, size_t w, unsig
 
 	h->used[w] = old | mask;
 	if (!old)
-		tier_add(h->busy, h->word_nmid, w);
+		tier_add(h->busy, w);
 }
 
 static __always_inline void used_word_clear(struct heap_bitmap *h, size_t w, unsigned long mask)
 {
 	if (!(h->used[w] &= ~mask))
-		tier_remove(h->busy, h->word_nmid, w);
+		tier_remove(h->busy, w);
 }
 
 /* used_mark() over three words or more: the whole ones in between with memset. */
@@ -558,7 +551,7 @@ static bm_noinline void used_mark_far(struct heap_bitmap *h, size_t s, size_t n)
 
 	used_word_set(h, w, bits_from(s % WORD_BITS));
 	memset(&h->used[w + 1], 0xff, (we - w - 1) * sizeof(unsigned long));
-	tier_add_range(h->busy, h->word_nmid, w + 1, we);
+	tier_add_range(h->busy, w + 1, we);
 	used_word_set(h, we, bits_upto((s + n - 1) % WORD_BITS));
 }
 
@@ -568,38 +561,56 @@ static bm_noinline void used_unmark_far(struct heap_bitmap *h, size_t s, size_t 
 
 	used_word_clear(h, w, bits_from(s % WORD_BITS));
 	memset(&h->used[w + 1], 0, (we - w - 1) * sizeof(unsigned long));
-	tier_remove_range(h->busy, h->word_nmid, w + 1, we);
+	tier_remove_range(h->busy, w + 1, we);
 	used_word_clear(h, we, bits_upto((s + n - 1) % WORD_BITS));
 }
 
-/* Set the "used" bits of blocks [s, s + n), all free, n >= 1. */
-static __always_inline void used_mark(struct heap_bitmap *h, size_t s, size_t n)
+/* Set the "used" bits of blocks [s, s + n), all free, within two words. */
+static __always_inline void used_mark_near(struct heap_bitmap *h, size_t s, size_t n)
 {
 	size_t w = s / WORD_BITS, lo = s % WORD_BITS, hi = lo + n;
 
 	if (hi <= WORD_BITS) {
 		used_word_set(h, w, word_mask((unsigned)lo, (unsigned)n));
-	} else if (hi <= 2 * WORD_BITS) {
+	} else {
 		used_word_set(h, w, bits_from(lo));
 		used_word_set(h, w + 1, bits_upto(hi - WORD_BITS - 1));
-	} else {
-		used_mark_far(h, s, n);
 	}
 }
 
-/* Clear the "used" bits of blocks [s, s + n), all used, n >= 1. */
-static __always_inline void used_unmark(struct heap_bitmap *h, size_t s, size_t n)
+/* Clear the "used" bits of blocks [s, s + n), all used, within two words. */
+static __always_inline void used_unmark_near(struct heap_bitmap *h, size_t s, size_t n)
 {
 	size_t w = s / WORD_BITS, lo = s % WORD_BITS, hi = lo + n;
 
 	if (hi <= WORD_BITS) {
 		used_word_clear(h, w, word_mask((unsigned)lo, (unsigned)n));
-	} else if (hi <= 2 * WORD_BITS) {
+	} else {
 		used_word_clear(h, w, bits_from(lo));
 		used_word_clear(h, w + 1, bits_upto(hi - WORD_BITS - 1));
-	} else {
-		used_unmark_far(h, s, n);
 	}
+}
+
+/* Blocks [s, s + n) lie within two words. */
+static inline bool range_near(size_t s, size_t n)
+{
+	return s % WORD_BITS + n <= 2 * WORD_BITS;
+}
+
+static __always_inline void used_mark(struct heap_bitmap *h, size_t s, size_t n)
+{
+	if (range_near(s, n))
+		used_mark_near(h, s, n);
+	else
+		used_mark_far(h, s, n);
+}
+
+static __always_inline void used_unmark(struct heap_bitmap *h, size_t s, size_t n)
+{
+	if (range_near(s, n))
+		used_unmark_near(h, s, n);
+	else
+		used_unmark_far(h, s, n);
 }
 
 /* An allocation ends far when its last block is two words or more past its first. */
@@ -613,23 +624,23 @@ static __always_inline void last_mark(struct heap_bitmap *h, size_t first, size_
 {
 	bitmap_set_bit(h->last, last);
 	if (unlikely(alloc_far(first, last)))
-		tier_add(h->far, h->word_nmid, last / WORD_BITS);
+		tier_add(h->far, last / WORD_BITS);
 }
 
 static __always_inline void last_unmark(struct heap_bitmap *h, size_t first, size_t last)
 {
 	bitmap_clear_bit(h->last, last);
 	if (unlikely(alloc_far(first, last)))
-		tier_remove(h->far, h->word_nmid, last / WORD_BITS);
+		tier_remove(h->far, last / WORD_BITS);
 }
 
 /* ------------------------------------------------------------------------ */
 /* Short index: run_max bytes and a tier of groups per key                   */
 /* ------------------------------------------------------------------------ */
 
-static inline unsigned long *short_tier(const struct heap_bitmap *h, size_t k)
+static inline struct tier short_tier(const struct heap_bitmap *h, size_t k)
 {
-	return h->short_tiers + k * h->short_stride;
+	return tier_of(h->keys, k);
 }
 
 /* run_max of word @w. */
@@ -650,15 +661,15 @@ static inline unsigned long group_match(unsigned long x, size_t k)
 }
 
 /* Make @k the run_max of word @w, which was @old (!= @k): move its group between key tiers. */
-static bm_noinline void short_move(struct heap_bitmap *h, size_t w, size_t old, size_t k)
+static __always_inline void short_move(struct heap_bitmap *h, size_t w, size_t old, size_t k)
 {
 	size_t g = w / GROUP_WORDS, shift = w % GROUP_WORDS * 8;
 	unsigned long x = (h->run_max[g] & ~(0xffUL << shift)) | ((unsigned long)k << shift);
 
 	h->run_max[g] = x;
-	if (old && !group_match(x, old) && tier_remove(short_tier(h, old), h->short_nmid, g))
+	if (old && !group_match(x, old) && tier_remove(short_tier(h, old), g))
 		h->short_mask &= ~BIT(old);
-	if (k && tier_add(short_tier(h, k), h->short_nmid, g))
+	if (k && tier_add(short_tier(h, k), g))
 		h->short_mask |= BIT(k);
 }
 
@@ -672,7 +683,7 @@ static __always_inline void short_raise(struct heap_bitmap *h, size_t w, size_t 
 }
 
 /* Rescan word @w, whose run_max is @old. */
-static bm_noinline void short_rescan(struct heap_bitmap *h, size_t w, size_t old)
+static __always_inline void short_rescan(struct heap_bitmap *h, size_t w, size_t old)
 {
 	size_t k = word_short_max(h, w);
 
@@ -720,11 +731,9 @@ static inline size_t long_class_at_least(size_t need)
 	return long_class_min(c) < need ? c + 1 : c;
 }
 
-static inline unsigned long *long_tier(const struct heap_bitmap *h, size_t c)
+static inline struct tier long_tier(const struct heap_bitmap *h, size_t c)
 {
-	size_t fl = c / SL_COUNT;
-
-	return h->long_tiers[fl] + c % SL_COUNT * h->long_stride[fl];
+	return tier_of(h->octaves[c / SL_COUNT], c % SL_COUNT);
 }
 
 /* The group of a run starting at @s in the tiers of class @c. */
@@ -733,11 +742,17 @@ static inline size_t long_group(size_t c, size_t s)
 	return s / WORD_BITS >> (c / SL_COUNT);
 }
 
+/* Groups of octave @fl: the cap of its tiers. */
+static inline size_t long_groups(const struct heap_bitmap *h, size_t fl)
+{
+	return ((h->nwords - 1) >> fl) + 1;
+}
+
 static void long_insert(struct heap_bitmap *h, size_t s, size_t len)
 {
 	size_t c = long_class(run_key(h, s, len)), fl = c / SL_COUNT;
 
-	if (tier_add(long_tier(h, c), h->long_nmid[fl], long_group(c, s))) {
+	if (tier_add(long_tier(h, c), long_group(c, s))) {
 		h->sl_mask[fl] |= BIT(c % SL_COUNT);
 		h->fl_mask |= BIT(fl);
 	}
@@ -747,7 +762,7 @@ static void long_remove(struct heap_bitmap *h, size_t s, size_t len)
 {
 	size_t c = long_class(run_key(h, s, len)), fl = c / SL_COUNT;
 
-	if (tier_remove(long_tier(h, c), h->long_nmid[fl], long_group(c, s)) &&
+	if (tier_remove(long_tier(h, c), long_group(c, s)) &&
 	    !(h->sl_mask[fl] &= ~BIT(c % SL_COUNT)))
 		h->fl_mask &= ~BIT(fl);
 }
@@ -781,7 +796,7 @@ static size_t long_class_next(const struct heap_bitmap *h, size_t c)
 /* The run at the lowest group of non-empty class @c: *@s and its length. */
 static size_t long_class_run(const struct heap_bitmap *h, size_t c, size_t *s)
 {
-	size_t fl = c / SL_COUNT, g = tier_first(long_tier(h, c), h->long_nmid[fl]);
+	size_t fl = c / SL_COUNT, g = tier_first(long_tier(h, c));
 	/* the run covers its group from its start to the group's last block */
 	size_t end = ((g + 1) << fl) * WORD_BITS - 1;
 
@@ -818,7 +833,7 @@ static __always_inline bool short_find(const struct heap_bitmap *h, size_t n, si
 	if (!keys)
 		return false;
 	k = word_ffs(keys);
-	g = tier_first(short_tier(h, k), h->short_nmid);
+	g = tier_first(short_tier(h, k));
 	w = g * GROUP_WORDS + word_ffs(group_match(h->run_max[g], k)) / 8;
 	if (unlikely(!word_best_run(h, w, n, align, fit)))
 		panic("heap_bitmap: word %zu holds no run of key %zu", w, k);
@@ -850,29 +865,15 @@ static bool long_find(const struct heap_bitmap *h, size_t n, size_t need, size_t
 /* ------------------------------------------------------------------------ */
 
 /*
- * Mark blocks [fit->at, fit->at + n) as one allocation, cut from the run at
- * fit->run: that run leaves its index and the pieces left on either side
- * enter it (for a short run, its word's largest key is known from the
- * search without a rescan).
+ * The index side of cutting @n blocks at fit->at from the short run at
+ * fit->run (already marked): its word's largest key is now the largest of
+ * the word's other runs (known from the search) and the pieces left.
  */
-static __always_inline void range_take(struct heap_bitmap *h, const struct bm_fit *fit,
-				       size_t n)
+static __always_inline void short_cut(struct heap_bitmap *h, const struct bm_fit *fit, size_t n)
 {
-	size_t s = fit->run, len = fit->len, end = fit->at + n, rest = s + len - end, w, k, old;
+	size_t s = fit->run, end = fit->at + n, rest = s + fit->len - end;
+	size_t w = s / WORD_BITS, k = fit->others, old;
 
-	used_mark(h, fit->at, n);
-	last_mark(h, fit->at, end - 1);
-	if (unlikely(len >= RUN_LONG)) {
-		long_remove(h, s, len);
-		if (fit->at > s)
-			run_add(h, s, fit->at - s);
-		if (rest)
-			run_add(h, end, rest);
-		return;
-	}
-	/* a short run: the word's largest key is now the largest of the others and the pieces */
-	w = s / WORD_BITS;
-	k = fit->others;
 	if (fit->at > s)
 		k = MAX(k, run_key(h, s, fit->at - s));
 	if (rest) {
@@ -884,6 +885,30 @@ static __always_inline void range_take(struct heap_bitmap *h, const struct bm_fi
 	old = word_key_max(h, w);
 	if (k != old)
 		short_move(h, w, old, k);
+}
+
+/*
+ * Mark blocks [fit->at, fit->at + n) as one allocation, cut from the run at
+ * fit->run: that run leaves its index and the pieces left on either side
+ * enter it (for a short run, its word's largest key is known from the
+ * search without a rescan).
+ */
+static __always_inline void range_take(struct heap_bitmap *h, const struct bm_fit *fit,
+				       size_t n)
+{
+	size_t s = fit->run, len = fit->len, end = fit->at + n, rest = s + len - end;
+
+	used_mark(h, fit->at, n);
+	last_mark(h, fit->at, end - 1);
+	if (len >= RUN_LONG) {
+		long_remove(h, s, len);
+		if (fit->at > s)
+			run_add(h, s, fit->at - s);
+		if (rest)
+			run_add(h, end, rest);
+	} else {
+		short_cut(h, fit, n);
+	}
 }
 
 /*
@@ -934,6 +959,18 @@ static unsigned long *layout_take(uintptr_t *at, size_t words)
 	return p;
 }
 
+/* Take @count interleaved tiers over [0, @cap) at *@at: tier 0 of the kind. */
+static struct tier layout_tiers(uintptr_t *at, size_t count, size_t cap)
+{
+	struct tier t;
+
+	t.stride = count;
+	t.top = layout_take(at, count);
+	t.mid = layout_take(at, count * tier_nmid(cap));
+	t.low = layout_take(at, count * tier_nlow(cap));
+	return t;
+}
+
 /*
  * Compute the layout fields of @lo for [base, base + size); false when the
  * region cannot hold the metadata plus one block.
@@ -956,22 +993,14 @@ static bool layout_compute(uintptr_t base, size_t size, struct heap_bitmap *lo)
 	lo->nwords = lo->nblocks / WORD_BITS + 1;	/* at least one padding bit */
 	lo->fl_count = long_class(MAX(lo->nblocks, RUN_LONG)) / SL_COUNT + 1;
 	groups = BITS_TO_LONGS(lo->nwords * 8);	/* words of run_max */
-	lo->word_nmid = tier_nmid(lo->nwords);
-	lo->short_nmid = tier_nmid(groups);
-	lo->short_stride = tier_words(groups);
 	lo->used = layout_take(&at, lo->nwords);
 	lo->last = layout_take(&at, lo->nwords);
-	lo->busy = layout_take(&at, tier_words(lo->nwords));
-	lo->far = layout_take(&at, tier_words(lo->nwords));
-	lo->short_tiers = layout_take(&at, RUN_LONG * lo->short_stride);
+	lo->busy = layout_tiers(&at, 1, lo->nwords);
+	lo->far = layout_tiers(&at, 1, lo->nwords);
+	lo->keys = layout_tiers(&at, RUN_LONG, groups);
 	lo->run_max = layout_take(&at, groups);
-	for (size_t fl = 0; fl < lo->fl_count; fl++) {
-		size_t cap = ((lo->nwords - 1) >> fl) + 1;
-
-		lo->long_nmid[fl] = tier_nmid(cap);
-		lo->long_stride[fl] = tier_words(cap);
-		lo->long_tiers[fl] = layout_take(&at, SL_COUNT * lo->long_stride[fl]);
-	}
+	for (size_t fl = 0; fl < lo->fl_count; fl++)
+		lo->octaves[fl] = layout_tiers(&at, SL_COUNT, long_groups(lo, fl));
 	if (at < base || at >= end)
 		return false;
 	lo->meta_blocks = (at - lo->origin + BM_BLOCK - 1) / BM_BLOCK;
@@ -1038,7 +1067,7 @@ static bool block_live(const struct heap_bitmap *h, uintptr_t p, size_t *first, 
 		e = w + 1;
 		rest = h->last[e];
 	} else {
-		e = w + 2 < h->nwords ? tier_next(h->far, h->word_nmid, w + 2) : NONE;
+		e = w + 2 < h->nwords ? tier_next(h->far, w + 2) : NONE;
 		if (e == NONE || !h->last[e])
 			panic("heap_bitmap: block %zu has no end mark", i);
 		rest = h->last[e];
@@ -1088,7 +1117,7 @@ static void *heap_bitmap_init(void *base, size_t size, unsigned flags)
 	bitmap_set_range(h->used, 0, h->meta_blocks);
 	for (size_t w = 0; w < h->nwords; w++)
 		if (h->used[w])
-			tier_add(h->busy, h->word_nmid, w);
+			tier_add(h->busy, w);
 	last_mark(h, 0, h->meta_blocks - 1);
 	run_add(h, h->meta_blocks, h->nblocks - h->meta_blocks);
 	if (flags & HEAP_ALGO_POISON)
@@ -1098,7 +1127,8 @@ static void *heap_bitmap_init(void *base, size_t size, unsigned flags)
 }
 
 /* heap_bitmap_alloc() for every case: any size and alignment, poisoning. */
-static bm_noinline void *alloc_general(struct heap_bitmap *h, size_t size, size_t align)
+static bm_noinline void *alloc_general(struct heap_bitmap *h, size_t size, size_t align,
+				       size_t *usable)
 {
 	struct bm_fit fit;
 	size_t n = blocks_for(size), need = n + align_pad(align);
@@ -1111,6 +1141,8 @@ static bm_noinline void *alloc_general(struct heap_bitmap *h, size_t size, size_
 	p = (void *)block_addr(h, fit.at);
 	if (h->flags & HEAP_ALGO_POISON)
 		heap_poison_check("heap_bitmap", p, n * BM_BLOCK);
+	if (usable)
+		*usable = n * BM_BLOCK;
 	return p;
 }
 
@@ -1121,27 +1153,25 @@ static bm_noinline void *alloc_general(struct heap_bitmap *h, size_t size, size_
  * them. The caller owns the block until it passes it to free.
  *
  * The common case (under 64 blocks, alignment up to 16 bytes, a short run
- * that fits, no poisoning) stays in this function, which then calls nothing.
+ * that fits, no poisoning) stays in this function and calls nothing.
  */
 static void *heap_bitmap_alloc(void *heap, size_t size, size_t align, size_t *usable)
 {
 	struct heap_bitmap *h = heap;
 	struct bm_fit fit;
 	size_t n = blocks_for(size);
-	void *p;
 
 	if (size - 1 >= (h->nblocks - h->meta_blocks) * BM_BLOCK)
 		return NULL;	/* 0, or more than the heap */
 	if (align > GRAIN_BYTES || n >= RUN_LONG || (h->flags & HEAP_ALGO_POISON) ||
-	    !short_find(h, n, n, align, &fit)) {
-		p = alloc_general(h, size, align);
-	} else {
-		range_take(h, &fit, n);
-		p = (void *)block_addr(h, fit.at);
-	}
-	if (p && usable)
+	    !short_find(h, n, n, align, &fit))
+		return alloc_general(h, size, align, usable);
+	used_mark_near(h, fit.at, n);
+	bitmap_set_bit(h->last, fit.at + n - 1);
+	short_cut(h, &fit, n);
+	if (usable)
 		*usable = n * BM_BLOCK;	/* exactly n blocks are taken */
-	return p;
+	return (void *)block_addr(h, fit.at);
 }
 
 /* heap_bitmap_free() for every case: far end marks, refusals, poisoning. */
@@ -1161,6 +1191,70 @@ static bm_noinline enum heap_free_result free_general(struct heap_bitmap *h, voi
 }
 
 /*
+ * heap_bitmap_free() in the common case, calling nothing: @p starts a live
+ * allocation that ends within the next word, the runs on either side start
+ * and end within a word of it, and what they merge into stays short. Returns
+ * false, having changed nothing, in any other case (free_general() then
+ * sorts it out).
+ */
+static __always_inline bool release_near(struct heap_bitmap *h, uintptr_t p, size_t *usable)
+{
+	unsigned long *used = h->used, *last = h->last, u, bits;
+	uintptr_t off = p - h->origin;
+	size_t i = off / BM_BLOCK, w = i / WORD_BITS, lo = i % WORD_BITS, n, end, we, ls, re;
+
+	if (off % BM_BLOCK || i - h->meta_blocks >= h->nblocks - h->meta_blocks ||
+	    (h->flags & HEAP_ALGO_POISON))
+		return false;
+	u = used[w];
+	if (!(u >> lo & 1))
+		return false;
+	/* ls: past the highest used block below i, within a word (block 0 is used) */
+	if ((bits = u & bits_below(lo)))
+		ls = w * WORD_BITS + word_fls(bits) + 1;
+	else if (w && (bits = used[w - 1]))
+		ls = (w - 1) * WORD_BITS + word_fls(bits) + 1;
+	else
+		return false;
+	if (ls == i && !bitmap_test(last, i - 1))
+		return false;	/* inside an allocation */
+	/* the end mark, in this word or the next */
+	if ((bits = last[w] >> lo))
+		n = word_ffs(bits) + 1;
+	else if ((bits = last[w + 1]))
+		n = WORD_BITS - lo + word_ffs(bits) + 1;
+	else
+		return false;
+	end = i + n;
+	we = end / WORD_BITS;
+	/* re: the lowest used block from end on, within a word (the padding is used) */
+	if ((bits = used[we] >> (end % WORD_BITS)))
+		re = end + word_ffs(bits);
+	else if ((bits = used[we + 1]))
+		re = (we + 1) * WORD_BITS + word_ffs(bits);
+	else
+		return false;
+	if (re - ls >= RUN_LONG || lo + n > 2 * WORD_BITS)
+		return false;
+	if (usable)
+		*usable = n * BM_BLOCK;
+	last[(end - 1) / WORD_BITS] &= ~BIT((end - 1) % WORD_BITS);
+	if (lo + n <= WORD_BITS) {
+		used[w] = u &= ~word_mask((unsigned)lo, (unsigned)n);
+	} else {
+		used[w] = u &= bits_below(lo);
+		if (!(used[w + 1] &= bits_from(lo + n - WORD_BITS)))
+			tier_remove(h->busy, w + 1);
+	}
+	if (!u)
+		tier_remove(h->busy, w);
+	if (re > end && we != ls / WORD_BITS)
+		short_drop(h, end, re - end);
+	short_raise(h, ls / WORD_BITS, run_key(h, ls, re - ls));
+	return true;
+}
+
+/*
  * heap_bitmap_free - release the allocation starting at @ptr. Returns
  * HEAP_FREE_FOREIGN, HEAP_FREE_NOT_BLOCK or HEAP_FREE_DOUBLE, changing
  * nothing, when @ptr is not the start of a live allocation.
@@ -1168,14 +1262,10 @@ static bm_noinline enum heap_free_result free_general(struct heap_bitmap *h, voi
 static enum heap_free_result heap_bitmap_free(void *heap, void *ptr, size_t *usable)
 {
 	struct heap_bitmap *h = heap;
-	size_t n = block_count_near(h, (uintptr_t)ptr);
 
-	if (!n || (h->flags & HEAP_ALGO_POISON))
-		return free_general(h, ptr, usable);
-	if (usable)
-		*usable = n * BM_BLOCK;
-	range_release(h, block_index(h, (uintptr_t)ptr), n);
-	return HEAP_FREE_OK;
+	if (release_near(h, (uintptr_t)ptr, usable))
+		return HEAP_FREE_OK;
+	return free_general(h, ptr, usable);
 }
 
 /* heap_bitmap_usable_size() when the end mark is far or @ptr is refused. */
@@ -1278,25 +1368,24 @@ static unsigned maps_check(const struct heap_bitmap *h)
 /*
  * Problems in the levels of tier @t over [0, cap): summary bits that do not
  * say exactly which words below are non-zero, members at or past @cap. The
- * members themselves go to *@count.
+ * number of members goes to *@count.
  */
-static unsigned tier_check(const unsigned long *t, size_t cap, size_t *count)
+static unsigned tier_check(struct tier t, size_t cap, size_t *count)
 {
-	size_t nmid = tier_nmid(cap), nlow = BITS_TO_LONGS(cap);
-	const unsigned long *low = tier_low_ro(t, nmid);
+	size_t nmid = tier_nmid(cap), nlow = tier_nlow(cap);
 	unsigned bad = 0;
 
 	*count = 0;
-	for (size_t j = 0; j < nlow; j++) {
-		*count += word_popcount(low[j]);
-		bad += bitmap_test(t + 1, j) != (low[j] != 0);
+	for (size_t j = 0; j < nmid * WORD_BITS; j++) {
+		unsigned long low = j < nlow ? t.low[j * t.stride] : 0;
+
+		*count += word_popcount(low);
+		bad += (t.mid[j / WORD_BITS * t.stride] >> (j % WORD_BITS) & 1) != (low != 0);
 	}
-	for (size_t j = nlow; j < nmid * WORD_BITS; j++)
-		bad += bitmap_test(t + 1, j);
 	for (size_t m = 0; m < WORD_BITS; m++)
-		bad += (t[0] >> m & 1) != (m < nmid && t[1 + m] != 0);
+		bad += (*t.top >> m & 1) != (m < nmid && t.mid[m * t.stride] != 0);
 	if (cap % WORD_BITS)
-		bad += (low[nlow - 1] & bits_from(cap % WORD_BITS)) != 0;
+		bad += (t.low[(nlow - 1) * t.stride] & bits_from(cap % WORD_BITS)) != 0;
 	return bad;
 }
 
@@ -1307,13 +1396,13 @@ static unsigned words_check(const struct heap_bitmap *h)
 	unsigned bad = tier_check(h->busy, h->nwords, &count);
 
 	for (size_t w = 0; w < h->nwords; w++)
-		bad += bitmap_test(tier_low_ro(h->busy, h->word_nmid), w) != (h->used[w] != 0);
+		bad += tier_has(h->busy, w) != (h->used[w] != 0);
 	bad += tier_check(h->far, h->nwords, &count);
 	/* every allocation, metadata included: from a start to the next end mark */
 	while ((i = bitmap_next_set(h->last, i, h->nblocks)) < h->nblocks) {
 		if (alloc_far(first, i)) {
 			fars++;
-			bad += !bitmap_test(tier_low_ro(h->far, h->word_nmid), i / WORD_BITS);
+			bad += !tier_has(h->far, i / WORD_BITS);
 		}
 		i++;
 		first = i < h->nblocks ? bitmap_next_set(h->used, i, h->nblocks) : i;
@@ -1341,7 +1430,7 @@ static unsigned short_check(const struct heap_bitmap *h)
 				continue;
 			seen |= BIT(k);
 			pairs++;
-			bad += !bitmap_test(tier_low_ro(short_tier(h, k), h->short_nmid), g);
+			bad += !tier_has(short_tier(h, k), g);
 		}
 		keys |= seen;
 	}
@@ -1365,8 +1454,7 @@ static unsigned long_check(const struct heap_bitmap *h)
 			c = long_class(run_key(h, i, end - i));
 			runs++;
 			bad += c / SL_COUNT >= h->fl_count ||
-			       !bitmap_test(tier_low_ro(long_tier(h, c), h->long_nmid[c / SL_COUNT]),
-					    long_group(c, i));
+			       !tier_has(long_tier(h, c), long_group(c, i));
 		}
 		i = end;
 	}
@@ -1376,7 +1464,7 @@ static unsigned long_check(const struct heap_bitmap *h)
 		for (size_t sl = 0; fl < h->fl_count && sl < SL_COUNT; sl++) {
 			size_t c = fl * SL_COUNT + sl;
 
-			bad += tier_check(long_tier(h, c), ((h->nwords - 1) >> fl) + 1, &count);
+			bad += tier_check(long_tier(h, c), long_groups(h, fl), &count);
 			members += count;
 			bad += (h->sl_mask[fl] >> sl & 1) != (count != 0);
 			any |= count != 0;
