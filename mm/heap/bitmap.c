@@ -167,7 +167,6 @@ struct bm_fit {
 	size_t at;		/* first block of the allocation */
 	size_t run;		/* first block of the free run */
 	size_t len;		/* that run's length in blocks, exact */
-	size_t others;		/* short run: largest key of the others in its word */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -299,28 +298,37 @@ static size_t tier_prev(struct tier t, size_t i)
 	return j * WORD_BITS + word_fls(t.low[j * t.stride]);
 }
 
-/* Add members [a, b), a < b, to a tier of stride 1. */
-static void tier_add_range(struct tier t, size_t a, size_t b)
+/* Mask of the members [a, b) (a < b) in low word @j of a tier. */
+static inline unsigned long tier_range_mask(size_t j, size_t a, size_t b)
 {
-	size_t ja = a / WORD_BITS, jb = (b - 1) / WORD_BITS;
+	unsigned long mask = ~0UL;
 
-	bitmap_set_range(t.low, a, b - a);
-	bitmap_set_range(t.mid, ja, jb - ja + 1);
-	bitmap_set_range(t.top, ja / WORD_BITS, jb / WORD_BITS - ja / WORD_BITS + 1);
+	if (j == a / WORD_BITS)
+		mask &= bits_from(a % WORD_BITS);
+	if (j == (b - 1) / WORD_BITS)
+		mask &= bits_upto((b - 1) % WORD_BITS);
+	return mask;
 }
 
-/* Remove members [a, b), a < b, from a tier of stride 1. */
+/* Add members [a, b), a < b, to a tier of stride 1: a word per 64 members. */
+static void tier_add_range(struct tier t, size_t a, size_t b)
+{
+	for (size_t j = a / WORD_BITS; j <= (b - 1) / WORD_BITS; j++) {
+		t.low[j] |= tier_range_mask(j, a, b);
+		t.mid[j / WORD_BITS] |= BIT(j % WORD_BITS);
+		*t.top |= BIT(j / WORD_BITS);
+	}
+}
+
+/* Remove members [a, b), a < b, from a tier of stride 1: a word per 64 members. */
 static void tier_remove_range(struct tier t, size_t a, size_t b)
 {
-	size_t ja = a / WORD_BITS, jb = (b - 1) / WORD_BITS;
-
-	bitmap_clear_range(t.low, a, b - a);
-	for (size_t j = ja; j <= jb; j++)
-		if (!t.low[j])
-			bitmap_clear_bit(t.mid, j);
-	for (size_t m = ja / WORD_BITS; m <= jb / WORD_BITS; m++)
-		if (!t.mid[m])
-			*t.top &= ~BIT(m);
+	for (size_t j = a / WORD_BITS; j <= (b - 1) / WORD_BITS; j++) {
+		if ((t.low[j] &= ~tier_range_mask(j, a, b)))
+			continue;
+		if (!(t.mid[j / WORD_BITS] &= ~BIT(j % WORD_BITS)))
+			*t.top &= ~BIT(j / WORD_BITS);
+	}
 }
 
 /* ------------------------------------------------------------------------ */
@@ -398,6 +406,7 @@ static __always_inline unsigned long word_runs(const struct heap_bitmap *h, size
 	/* free blocks continuing a run from word w - 1 are not this word's */
 	if (w && !(h->used[w - 1] >> (WORD_BITS - 1)))
 		u |= (u & -u) - 1;	/* all ones when u == 0 */
+	*top = 0;
 	*top_len = 0;
 	if (!(u >> (WORD_BITS - 1))) {
 		size_t t = u ? word_fls(u) + 1 : 0;
@@ -437,45 +446,28 @@ static __always_inline size_t word_short_max(const struct heap_bitmap *h, size_t
 }
 
 /*
- * The shortest short run starting in word @w that holds @n blocks at
- * @align: fills @fit (with the largest key among the word's other short
- * runs) and returns true, or false when none does.
+ * The lowest short run starting in word @w that holds @n blocks at @align:
+ * fills @fit and returns true, or false when none does.
  */
-static __always_inline bool word_best_run(const struct heap_bitmap *h, size_t w, size_t n,
-					  size_t align, struct bm_fit *fit)
+static __always_inline bool word_first_fit(const struct heap_bitmap *h, size_t w, size_t n,
+					   size_t align, struct bm_fit *fit)
 {
-	size_t top, top_len, len, best = RUN_LONG, best_key = 0, max1 = 0, max2 = 0, key;
+	size_t top, top_len, len, s;
 	unsigned long f = word_runs(h, w, &top, &top_len);
 
-	if (top_len && top_len < RUN_LONG) {
-		max1 = run_key(h, top, top_len);
-		if (block_place(h, top, align) + n <= top + top_len) {
-			best = top_len;
-			best_key = max1;
-			fit->run = top;
-		}
-	}
 	while (f) {
-		size_t s = run_pop(&f, w, &len);
-
-		key = run_key(h, s, len);
-		if (key >= max1) {
-			max2 = max1;
-			max1 = key;
-		} else if (key > max2) {
-			max2 = key;
-		}
-		if (len < best && block_place(h, s, align) + n <= s + len) {
-			best = len;
-			best_key = key;
-			fit->run = s;
-		}
+		s = run_pop(&f, w, &len);
+		if (block_place(h, s, align) + n <= s + len)
+			goto found;
 	}
-	if (best == RUN_LONG)
+	s = top;
+	len = top_len;
+	if (!len || len >= RUN_LONG || block_place(h, s, align) + n > s + len)
 		return false;
-	fit->len = best;
-	fit->at = block_place(h, fit->run, align);
-	fit->others = best_key == max1 ? max2 : max1;
+found:
+	fit->run = s;
+	fit->len = len;
+	fit->at = block_place(h, s, align);
 	return true;
 }
 
@@ -835,7 +827,7 @@ static __always_inline bool short_find(const struct heap_bitmap *h, size_t n, si
 	k = word_ffs(keys);
 	g = tier_first(short_tier(h, k));
 	w = g * GROUP_WORDS + word_ffs(group_match(h->run_max[g], k)) / 8;
-	if (unlikely(!word_best_run(h, w, n, align, fit)))
+	if (unlikely(!word_first_fit(h, w, n, align, fit)))
 		panic("heap_bitmap: word %zu holds no run of key %zu", w, k);
 	return true;
 }
@@ -866,32 +858,23 @@ static bool long_find(const struct heap_bitmap *h, size_t n, size_t need, size_t
 
 /*
  * The index side of cutting @n blocks at fit->at from the short run at
- * fit->run (already marked): its word's largest key is now the largest of
- * the word's other runs (known from the search) and the pieces left.
+ * fit->run (already marked): its word is rescanned if the run may have been
+ * the word's largest, and the piece left after it is a new run in the next
+ * word if it starts there (one left before it stays in the run's word).
  */
 static __always_inline void short_cut(struct heap_bitmap *h, const struct bm_fit *fit, size_t n)
 {
 	size_t s = fit->run, end = fit->at + n, rest = s + fit->len - end;
-	size_t w = s / WORD_BITS, k = fit->others, old;
 
-	if (fit->at > s)
-		k = MAX(k, run_key(h, s, fit->at - s));
-	if (rest) {
-		if (end / WORD_BITS == w)
-			k = MAX(k, run_key(h, end, rest));
-		else
-			short_raise(h, end / WORD_BITS, run_key(h, end, rest));
-	}
-	old = word_key_max(h, w);
-	if (k != old)
-		short_move(h, w, old, k);
+	short_drop(h, s, fit->len);
+	if (rest && end / WORD_BITS != s / WORD_BITS)
+		short_raise(h, end / WORD_BITS, run_key(h, end, rest));
 }
 
 /*
  * Mark blocks [fit->at, fit->at + n) as one allocation, cut from the run at
  * fit->run: that run leaves its index and the pieces left on either side
- * enter it (for a short run, its word's largest key is known from the
- * search without a rescan).
+ * enter it.
  */
 static __always_inline void range_take(struct heap_bitmap *h, const struct bm_fit *fit,
 				       size_t n)
@@ -1158,14 +1141,21 @@ static bm_noinline void *alloc_general(struct heap_bitmap *h, size_t size, size_
 static void *heap_bitmap_alloc(void *heap, size_t size, size_t align, size_t *usable)
 {
 	struct heap_bitmap *h = heap;
+	size_t n = blocks_for(size), k, g, w;
+	unsigned long keys = h->short_mask;
 	struct bm_fit fit;
-	size_t n = blocks_for(size);
 
 	if (size - 1 >= (h->nblocks - h->meta_blocks) * BM_BLOCK)
 		return NULL;	/* 0, or more than the heap */
 	if (align > GRAIN_BYTES || n >= RUN_LONG || (h->flags & HEAP_ALGO_POISON) ||
-	    !short_find(h, n, n, align, &fit))
+	    !(keys &= bits_from(n)))
 		return alloc_general(h, size, align, usable);
+	/* the smallest key class with a run of n blocks or more, its lowest group and word */
+	k = word_ffs(keys);
+	g = tier_first(short_tier(h, k));
+	w = g * GROUP_WORDS + word_ffs(group_match(h->run_max[g], k)) / 8;
+	if (unlikely(!word_first_fit(h, w, n, align, &fit)))
+		panic("heap_bitmap: word %zu holds no run of key %zu", w, k);
 	used_mark_near(h, fit.at, n);
 	bitmap_set_bit(h->last, fit.at + n - 1);
 	short_cut(h, &fit, n);
