@@ -259,7 +259,7 @@ static __always_inline size_t tier_first(struct tier t)
 }
 
 /* The lowest member >= @i (< the tier's cap), or NONE. */
-static size_t tier_next(struct tier t, size_t i)
+static __always_inline size_t tier_next(struct tier t, size_t i)
 {
 	size_t j = i / WORD_BITS, m = j / WORD_BITS;
 	unsigned long bits = t.low[j * t.stride] & bits_from(i % WORD_BITS);
@@ -279,7 +279,7 @@ static size_t tier_next(struct tier t, size_t i)
 }
 
 /* The highest member <= @i (< the tier's cap), or NONE. */
-static size_t tier_prev(struct tier t, size_t i)
+static __always_inline size_t tier_prev(struct tier t, size_t i)
 {
 	size_t j = i / WORD_BITS, m = j / WORD_BITS;
 	unsigned long bits = t.low[j * t.stride] & bits_upto(i % WORD_BITS);
@@ -472,7 +472,7 @@ found:
 }
 
 /* Highest used block at or below @x; there is one (the metadata). */
-static bm_noinline size_t used_prev_far(const struct heap_bitmap *h, size_t w)
+static __always_inline size_t used_prev_far(const struct heap_bitmap *h, size_t w)
 {
 	size_t u = tier_prev(h->busy, w);
 
@@ -495,7 +495,7 @@ static __always_inline size_t used_prev(const struct heap_bitmap *h, size_t x)
 }
 
 /* Lowest used block at or above @x; there is one (the padding). */
-static bm_noinline size_t used_next_far(const struct heap_bitmap *h, size_t w)
+static __always_inline size_t used_next_far(const struct heap_bitmap *h, size_t w)
 {
 	size_t u = w < h->nwords ? tier_next(h->busy, w) : NONE;
 
@@ -1110,7 +1110,7 @@ static void *heap_bitmap_init(void *base, size_t size, unsigned flags)
 }
 
 /* heap_bitmap_alloc() for every case: any size and alignment, poisoning. */
-static bm_noinline void *alloc_general(struct heap_bitmap *h, size_t size, size_t align,
+static __always_inline void *alloc_general(struct heap_bitmap *h, size_t size, size_t align,
 				       size_t *usable)
 {
 	struct bm_fit fit;
@@ -1135,20 +1135,20 @@ static bm_noinline void *alloc_general(struct heap_bitmap *h, size_t size, size_
  * of the file). Returns NULL (and changes nothing) when no run can take
  * them. The caller owns the block until it passes it to free.
  *
- * The common case (under 64 blocks, alignment up to 16 bytes, a short run
- * that fits, no poisoning) stays in this function and calls nothing.
+ * The common case (a short run that fits, no poisoning) stays in this
+ * function and calls nothing.
  */
 static void *heap_bitmap_alloc(void *heap, size_t size, size_t align, size_t *usable)
 {
 	struct heap_bitmap *h = heap;
-	size_t n = blocks_for(size), k, g, w;
+	size_t n = blocks_for(size), need, k, g, w;
 	unsigned long keys = h->short_mask;
 	struct bm_fit fit;
 
 	if (size - 1 >= (h->nblocks - h->meta_blocks) * BM_BLOCK)
 		return NULL;	/* 0, or more than the heap */
-	if (align > GRAIN_BYTES || n >= RUN_LONG || (h->flags & HEAP_ALGO_POISON) ||
-	    !(keys &= bits_from(n)))
+	need = n + align_pad(align);
+	if (need >= RUN_LONG || (h->flags & HEAP_ALGO_POISON) || !(keys &= bits_from(need)))
 		return alloc_general(h, size, align, usable);
 	/* the smallest key class with a run of n blocks or more, its lowest group and word */
 	k = word_ffs(keys);
