@@ -167,6 +167,7 @@ struct bm_fit {
 	size_t at;		/* first block of the allocation */
 	size_t run;		/* first block of the free run */
 	size_t len;		/* that run's length in blocks, exact */
+	size_t cls;		/* a long run's class (NONE for a short run) */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -740,23 +741,33 @@ static inline size_t long_groups(const struct heap_bitmap *h, size_t fl)
 	return ((h->nwords - 1) >> fl) + 1;
 }
 
-static void long_insert(struct heap_bitmap *h, size_t s, size_t len)
+/* Add the long run starting at @s to its class @c. */
+static void long_add(struct heap_bitmap *h, size_t c, size_t s)
 {
-	size_t c = long_class(run_key(h, s, len)), fl = c / SL_COUNT;
-
 	if (tier_add(long_tier(h, c), long_group(c, s))) {
-		h->sl_mask[fl] |= BIT(c % SL_COUNT);
-		h->fl_mask |= BIT(fl);
+		h->sl_mask[c / SL_COUNT] |= BIT(c % SL_COUNT);
+		h->fl_mask |= BIT(c / SL_COUNT);
 	}
 }
 
-static void long_remove(struct heap_bitmap *h, size_t s, size_t len)
+/* Remove the long run starting at @s from its class @c. */
+static void long_drop(struct heap_bitmap *h, size_t c, size_t s)
 {
-	size_t c = long_class(run_key(h, s, len)), fl = c / SL_COUNT;
+	size_t fl = c / SL_COUNT;
 
 	if (tier_remove(long_tier(h, c), long_group(c, s)) &&
 	    !(h->sl_mask[fl] &= ~BIT(c % SL_COUNT)))
 		h->fl_mask &= ~BIT(fl);
+}
+
+static inline void long_insert(struct heap_bitmap *h, size_t s, size_t len)
+{
+	long_add(h, long_class(run_key(h, s, len)), s);
+}
+
+static inline void long_remove(struct heap_bitmap *h, size_t s, size_t len)
+{
+	long_drop(h, long_class(run_key(h, s, len)), s);
 }
 
 /* True when class @c holds a run. */
@@ -847,6 +858,7 @@ static bool long_find(const struct heap_bitmap *h, size_t n, size_t need, size_t
 			return false;
 		c = long_class(need);
 	}
+	fit->cls = c;
 	fit->len = long_class_run(h, c, &fit->run);
 	fit->at = block_place(h, fit->run, align);
 	return fit->at + n <= fit->run + fit->len;
@@ -884,7 +896,7 @@ static __always_inline void range_take(struct heap_bitmap *h, const struct bm_fi
 	used_mark(h, fit->at, n);
 	last_mark(h, fit->at, end - 1);
 	if (len >= RUN_LONG) {
-		long_remove(h, s, len);
+		long_drop(h, fit->cls, s);
 		if (fit->at > s)
 			run_add(h, s, fit->at - s);
 		if (rest)
