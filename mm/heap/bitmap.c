@@ -1021,58 +1021,38 @@ static __always_inline size_t block_start_index(const struct heap_bitmap *h, uin
 	return i;
 }
 
-/*
- * The hot-path lookup: blocks in the live allocation at @p when it starts
- * there and ends within the next word of "last", else 0 (the caller then
- * takes block_live()).
- */
-static __always_inline size_t block_count_near(const struct heap_bitmap *h, uintptr_t p)
+/* Blocks in the allocation starting at @i when its end mark is within the next word, else 0. */
+static __always_inline size_t alloc_blocks_near(const struct heap_bitmap *h, size_t i)
 {
-	size_t i = block_start_index(h, p), w;
-	unsigned long rest;
+	size_t w = i / WORD_BITS;
+	unsigned long rest = h->last[w] >> (i % WORD_BITS);
 
-	if (i == NONE)
-		return 0;
-	w = i / WORD_BITS;
-	rest = h->last[w] >> (i % WORD_BITS);
 	if (rest)
 		return word_ffs(rest) + 1;
-	if (h->last[w + 1])
-		return (w + 1) * WORD_BITS - i + word_ffs(h->last[w + 1]) + 1;
+	/* word w + 1 exists: the last word holds the padding, which no allocation reaches */
+	if ((rest = h->last[w + 1]))
+		return (w + 1) * WORD_BITS - i + word_ffs(rest) + 1;
 	return 0;
 }
 
 /*
- * True when @p is the start of a live allocation, with *@first and *@count
- * set to its blocks. An allocation ending two words or more further on is
- * found through the "far" tier. Panics when a live block has no end mark.
+ * Blocks in the live allocation starting at block @i (block_start_index()
+ * said it starts one), from @i to its end mark: near, or through "far".
+ * Panics when there is no end mark.
  */
-static bool block_live(const struct heap_bitmap *h, uintptr_t p, size_t *first, size_t *count)
+static size_t alloc_blocks(const struct heap_bitmap *h, size_t i)
 {
-	size_t i = block_start_index(h, p), w, e;
-	unsigned long rest;
+	size_t n = alloc_blocks_near(h, i), w = i / WORD_BITS, e;
 
-	if (i == NONE)
-		return false;
-	w = i / WORD_BITS;
-	rest = h->last[w] & bits_from(i % WORD_BITS);
-	if (rest) {
-		e = w;
-	} else if (h->last[w + 1]) {
-		e = w + 1;
-		rest = h->last[e];
-	} else {
-		e = w + 2 < h->nwords ? tier_next(h->far, w + 2) : NONE;
-		if (e == NONE || !h->last[e])
-			panic("heap_bitmap: block %zu has no end mark", i);
-		rest = h->last[e];
-	}
-	*first = i;
-	*count = e * WORD_BITS + word_ffs(rest) - i + 1;
-	return true;
+	if (n)
+		return n;
+	e = w + 2 < h->nwords ? tier_next(h->far, w + 2) : NONE;
+	if (e == NONE || !h->last[e])
+		panic("heap_bitmap: block %zu has no end mark", i);
+	return e * WORD_BITS + word_ffs(h->last[e]) - i + 1;
 }
 
-/* Why @p, which block_live() refused, is not the start of a live allocation. */
+/* Why @p, which block_start_index() refused, is not the start of a live allocation. */
 static bm_noinline enum heap_free_result block_refusal(const struct heap_bitmap *h, uintptr_t p)
 {
 	if (p < h->base || p - h->base >= h->size)
@@ -1176,14 +1156,12 @@ static void *heap_bitmap_alloc(void *heap, size_t size, size_t align, size_t *us
 	return (void *)block_addr(h, fit.at);
 }
 
-/* heap_bitmap_free() for every case: far end marks, refusals, poisoning. */
-static bm_noinline enum heap_free_result free_general(struct heap_bitmap *h, void *ptr,
+/* heap_bitmap_free() for the live allocation at block @i, @ptr, in every case. */
+static bm_noinline enum heap_free_result free_general(struct heap_bitmap *h, size_t i, void *ptr,
 						      size_t *usable)
 {
-	size_t i, n;
+	size_t n = alloc_blocks(h, i);
 
-	if (!block_live(h, (uintptr_t)ptr, &i, &n))
-		return block_refusal(h, (uintptr_t)ptr);
 	if (usable)
 		*usable = n * BM_BLOCK;
 	range_release(h, i, n);
@@ -1193,24 +1171,21 @@ static bm_noinline enum heap_free_result free_general(struct heap_bitmap *h, voi
 }
 
 /*
- * heap_bitmap_free() in the common case, calling nothing: @p starts a live
- * allocation that ends within the next word, the runs on either side start
- * and end within a word of it, and what they merge into stays short. Returns
- * false, having changed nothing, in any other case (free_general() then
- * sorts it out).
+ * heap_bitmap_free() in the common case, calling nothing: the allocation at
+ * block @i ends within the next word, the runs on either side start and end
+ * within a word of it, and what they merge into stays short. Returns false,
+ * having changed nothing, in any other case.
  */
-static __always_inline bool release_near(struct heap_bitmap *h, uintptr_t p, size_t *usable)
+static __always_inline bool release_near(struct heap_bitmap *h, size_t i, size_t *usable)
 {
-	unsigned long *used = h->used, *last = h->last, u, bits;
-	uintptr_t off = p - h->origin;
-	size_t i = off / BM_BLOCK, w = i / WORD_BITS, lo = i % WORD_BITS, n, end, we, ls, re;
+	unsigned long *used = h->used, u, bits;
+	size_t w = i / WORD_BITS, lo = i % WORD_BITS, n = alloc_blocks_near(h, i), end, we, ls, re;
 
-	if (off % BM_BLOCK || i - h->meta_blocks >= h->nblocks - h->meta_blocks ||
-	    (h->flags & HEAP_ALGO_POISON))
+	if (!n)
 		return false;
+	end = i + n;
+	we = end / WORD_BITS;
 	u = used[w];
-	if (!(u >> lo & 1))
-		return false;
 	/* ls: past the highest used block below i, within a word (block 0 is used) */
 	if ((bits = u & bits_below(lo)))
 		ls = w * WORD_BITS + word_fls(bits) + 1;
@@ -1218,17 +1193,6 @@ static __always_inline bool release_near(struct heap_bitmap *h, uintptr_t p, siz
 		ls = (w - 1) * WORD_BITS + word_fls(bits) + 1;
 	else
 		return false;
-	if (ls == i && !bitmap_test(last, i - 1))
-		return false;	/* inside an allocation */
-	/* the end mark, in this word or the next */
-	if ((bits = last[w] >> lo))
-		n = word_ffs(bits) + 1;
-	else if ((bits = last[w + 1]))
-		n = WORD_BITS - lo + word_ffs(bits) + 1;
-	else
-		return false;
-	end = i + n;
-	we = end / WORD_BITS;
 	/* re: the lowest used block from end on, within a word (the padding is used) */
 	if ((bits = used[we] >> (end % WORD_BITS)))
 		re = end + word_ffs(bits);
@@ -1240,7 +1204,7 @@ static __always_inline bool release_near(struct heap_bitmap *h, uintptr_t p, siz
 		return false;
 	if (usable)
 		*usable = n * BM_BLOCK;
-	last[(end - 1) / WORD_BITS] &= ~BIT((end - 1) % WORD_BITS);
+	bitmap_clear_bit(h->last, end - 1);
 	if (lo + n <= WORD_BITS) {
 		used[w] = u &= ~word_mask((unsigned)lo, (unsigned)n);
 	} else {
@@ -1264,18 +1228,13 @@ static __always_inline bool release_near(struct heap_bitmap *h, uintptr_t p, siz
 static enum heap_free_result heap_bitmap_free(void *heap, void *ptr, size_t *usable)
 {
 	struct heap_bitmap *h = heap;
+	size_t i = block_start_index(h, (uintptr_t)ptr);
 
-	if (release_near(h, (uintptr_t)ptr, usable))
+	if (i == NONE)
+		return block_refusal(h, (uintptr_t)ptr);
+	if (!(h->flags & HEAP_ALGO_POISON) && release_near(h, i, usable))
 		return HEAP_FREE_OK;
-	return free_general(h, ptr, usable);
-}
-
-/* heap_bitmap_usable_size() when the end mark is far or @ptr is refused. */
-static bm_noinline size_t usable_general(const struct heap_bitmap *h, const void *ptr)
-{
-	size_t i, n;
-
-	return block_live(h, (uintptr_t)ptr, &i, &n) ? n * BM_BLOCK : 0;
+	return free_general(h, i, ptr, usable);
 }
 
 /*
@@ -1284,9 +1243,9 @@ static bm_noinline size_t usable_general(const struct heap_bitmap *h, const void
  */
 static size_t heap_bitmap_usable_size(void *heap, void *ptr)
 {
-	size_t n = block_count_near(heap, (uintptr_t)ptr);
+	size_t i = block_start_index(heap, (uintptr_t)ptr);
 
-	return n ? n * BM_BLOCK : usable_general(heap, ptr);
+	return i == NONE ? 0 : alloc_blocks(heap, i) * BM_BLOCK;
 }
 
 /*
