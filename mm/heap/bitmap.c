@@ -105,6 +105,8 @@
 #define GRAIN		(GRAIN_BYTES / BM_BLOCK)
 /* Words of "used" per group of the short index: run_max bytes in a word. */
 #define GROUP_WORDS	((size_t)sizeof(unsigned long))
+/* Levels of lazy bits (a bit of level l: 64^l words of "used"). */
+#define LAZY_LEVELS	3u
 /* Long classes: FL_COUNT octaves of SL_COUNT slices each. */
 #define SL_SHIFT	4u
 #define SL_COUNT	(1u << SL_SHIFT)
@@ -153,6 +155,7 @@ struct heap_bitmap {
 	unsigned long *used;
 	unsigned long *last;
 	unsigned long *run_max;		/* a byte per word of "used", 8 per word */
+	unsigned long *lazy[LAZY_LEVELS];	/* lazy words of "used", 64^l a bit */
 	/* state */
 	unsigned long flags;		/* HEAP_ALGO_*: first field after the layout */
 	unsigned long short_mask;	/* bit k: some word has run_max k */
@@ -297,39 +300,6 @@ static __always_inline size_t tier_prev(struct tier t, size_t i)
 	}
 	j = m * WORD_BITS + word_fls(bits);
 	return j * WORD_BITS + word_fls(t.low[j * t.stride]);
-}
-
-/* Mask of the members [a, b) (a < b) in low word @j of a tier. */
-static inline unsigned long tier_range_mask(size_t j, size_t a, size_t b)
-{
-	unsigned long mask = ~0UL;
-
-	if (j == a / WORD_BITS)
-		mask &= bits_from(a % WORD_BITS);
-	if (j == (b - 1) / WORD_BITS)
-		mask &= bits_upto((b - 1) % WORD_BITS);
-	return mask;
-}
-
-/* Add members [a, b), a < b, to a tier of stride 1: a word per 64 members. */
-static void tier_add_range(struct tier t, size_t a, size_t b)
-{
-	for (size_t j = a / WORD_BITS; j <= (b - 1) / WORD_BITS; j++) {
-		t.low[j] |= tier_range_mask(j, a, b);
-		t.mid[j / WORD_BITS] |= BIT(j % WORD_BITS);
-		*t.top |= BIT(j / WORD_BITS);
-	}
-}
-
-/* Remove members [a, b), a < b, from a tier of stride 1: a word per 64 members. */
-static void tier_remove_range(struct tier t, size_t a, size_t b)
-{
-	for (size_t j = a / WORD_BITS; j <= (b - 1) / WORD_BITS; j++) {
-		if ((t.low[j] &= ~tier_range_mask(j, a, b)))
-			continue;
-		if (!(t.mid[j / WORD_BITS] &= ~BIT(j % WORD_BITS)))
-			*t.top &= ~BIT(j / WORD_BITS);
-	}
 }
 
 /* ------------------------------------------------------------------------ */
@@ -537,24 +507,105 @@ static __always_inline void used_word_clear(struct heap_bitmap *h, size_t w, uns
 		tier_remove(h->busy, w);
 }
 
-/* used_mark() over three words or more: the whole ones in between with memset. */
+/*
+ * Lazy words. The whole words inside a long allocation are all ones, so
+ * they need not be written: they stay 0 in "used" and are marked instead in
+ * three levels of lazy bits, a bit of level l standing for 64^l words (the
+ * largest aligned chunks at the top, the ragged ends below). Only words at
+ * least two words inside the allocation's first and last word are lazy, so
+ * every word the allocator reads next to a word holding a free block is a
+ * stored one: only refusals and the debug walks meet lazy words, through
+ * used_word_any().
+ */
+static inline bool word_lazy(const struct heap_bitmap *h, size_t w)
+{
+	return bitmap_test(h->lazy[0], w) || bitmap_test(h->lazy[1], w / WORD_BITS) ||
+	       bitmap_test(h->lazy[2], w / WORD_BITS / WORD_BITS);
+}
+
+/* Word @w of "used" as it stands for: all ones when lazy. */
+static inline unsigned long used_word_any(const struct heap_bitmap *h, size_t w)
+{
+	return word_lazy(h, w) ? ~0UL : h->used[w];
+}
+
+/* The lazy words [*la, *lb) (maybe empty) of the far allocation from word @w to word @we. */
+static inline void lazy_span(size_t w, size_t we, size_t *la, size_t *lb)
+{
+	*la = w + 2;
+	*lb = we > w + 3 ? we - 1 : *la;
+}
+
+/* Set (@on) or clear bits [a, b) of @map: a mask when they share a word. */
+static inline void lazy_bits(unsigned long *map, size_t a, size_t b, bool on)
+{
+	if (a >= b)
+		return;
+	if (a / WORD_BITS == (b - 1) / WORD_BITS) {
+		unsigned long mask = word_mask((unsigned)(a % WORD_BITS), (unsigned)(b - a));
+
+		if (on)
+			map[a / WORD_BITS] |= mask;
+		else
+			map[a / WORD_BITS] &= ~mask;
+	} else if (on) {
+		bitmap_set_range(map, a, b - a);
+	} else {
+		bitmap_clear_range(map, a, b - a);
+	}
+}
+
+/*
+ * Mark words [a, b) lazy (@on) or not: at each level the ragged ends up to
+ * the next level's chunk boundaries, the whole chunks one level up. Under
+ * 2 * 63 bits a level, so O(1) words for any range.
+ */
+static void lazy_assign(struct heap_bitmap *h, size_t a, size_t b, bool on)
+{
+	size_t unit = 1, l;
+
+	for (l = 0; l < LAZY_LEVELS - 1; l++, unit *= WORD_BITS) {
+		size_t up = ALIGN_UP(a, unit * WORD_BITS), down = ALIGN_DOWN(b, unit * WORD_BITS);
+
+		if (up >= down)
+			break;
+		lazy_bits(h->lazy[l], a / unit, up / unit, on);
+		lazy_bits(h->lazy[l], down / unit, b / unit, on);
+		a = up;
+		b = down;
+	}
+	lazy_bits(h->lazy[l], a / unit, b / unit, on);
+}
+
+/*
+ * used_mark() over three words or more: the first and last word and the
+ * words next to them stored, the ones in between lazy.
+ */
 static bm_noinline void used_mark_far(struct heap_bitmap *h, size_t s, size_t n)
 {
-	size_t w = s / WORD_BITS, we = (s + n - 1) / WORD_BITS;
+	size_t w = s / WORD_BITS, we = (s + n - 1) / WORD_BITS, la, lb;
 
+	lazy_span(w, we, &la, &lb);
 	used_word_set(h, w, bits_from(s % WORD_BITS));
-	memset(&h->used[w + 1], 0xff, (we - w - 1) * sizeof(unsigned long));
-	tier_add_range(h->busy, w + 1, we);
+	for (size_t x = w + 1; x < la && x < we; x++)
+		used_word_set(h, x, ~0UL);
+	lazy_assign(h, la, lb, true);
+	for (size_t x = MAX(lb, w + 1); x < we; x++)
+		used_word_set(h, x, ~0UL);
 	used_word_set(h, we, bits_upto((s + n - 1) % WORD_BITS));
 }
 
 static bm_noinline void used_unmark_far(struct heap_bitmap *h, size_t s, size_t n)
 {
-	size_t w = s / WORD_BITS, we = (s + n - 1) / WORD_BITS;
+	size_t w = s / WORD_BITS, we = (s + n - 1) / WORD_BITS, la, lb;
 
+	lazy_span(w, we, &la, &lb);
 	used_word_clear(h, w, bits_from(s % WORD_BITS));
-	memset(&h->used[w + 1], 0, (we - w - 1) * sizeof(unsigned long));
-	tier_remove_range(h->busy, w + 1, we);
+	for (size_t x = w + 1; x < la && x < we; x++)
+		used_word_clear(h, x, ~0UL);
+	lazy_assign(h, la, lb, false);
+	for (size_t x = MAX(lb, w + 1); x < we; x++)
+		used_word_clear(h, x, ~0UL);
 	used_word_clear(h, we, bits_upto((s + n - 1) % WORD_BITS));
 }
 
@@ -994,6 +1045,8 @@ static bool layout_compute(uintptr_t base, size_t size, struct heap_bitmap *lo)
 	lo->far = layout_tiers(&at, 1, lo->nwords);
 	lo->keys = layout_tiers(&at, RUN_LONG, groups);
 	lo->run_max = layout_take(&at, groups);
+	for (size_t l = 0, words = lo->nwords; l < LAZY_LEVELS; l++, words = BITS_TO_LONGS(words))
+		lo->lazy[l] = layout_take(&at, BITS_TO_LONGS(words));
 	for (size_t fl = 0; fl < lo->fl_count; fl++)
 		lo->octaves[fl] = layout_tiers(&at, SL_COUNT, long_groups(lo, fl));
 	if (at < base || at >= end)
@@ -1060,7 +1113,8 @@ static bm_noinline enum heap_free_result block_refusal(const struct heap_bitmap 
 	if (p < block_addr(h, h->meta_blocks) || (p - h->origin) % BM_BLOCK ||
 	    block_index(h, p) >= h->nblocks)
 		return HEAP_FREE_NOT_BLOCK;
-	return block_used(h, block_index(h, p)) ? HEAP_FREE_NOT_BLOCK : HEAP_FREE_DOUBLE;
+	return used_word_any(h, block_index(h, p) / WORD_BITS) >> (block_index(h, p) % WORD_BITS) & 1 ?
+	       HEAP_FREE_NOT_BLOCK : HEAP_FREE_DOUBLE;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1283,7 +1337,7 @@ static void heap_bitmap_space(void *heap, struct heap_algo_space *out)
 	size_t used = 0;
 
 	for (size_t w = 0; w < h->nwords; w++)
-		used += word_popcount(h->used[w]);
+		used += word_popcount(used_word_any(h, w));
 	out->region = h->size;
 	out->meta = h->size - (h->nblocks - h->meta_blocks) * BM_BLOCK;
 	out->free = (h->nwords * WORD_BITS - used) * BM_BLOCK;
@@ -1293,6 +1347,19 @@ static void heap_bitmap_space(void *heap, struct heap_algo_space *out)
 /* ------------------------------------------------------------------------ */
 /* Debug: validate and walk                                                  */
 /* ------------------------------------------------------------------------ */
+
+/* First block from @i on (before nblocks) that is used (@used) or free, lazy words counted used. */
+static size_t block_next_state(const struct heap_bitmap *h, size_t i, bool used)
+{
+	for (size_t w = i / WORD_BITS; i < h->nblocks; w++, i = w * WORD_BITS) {
+		unsigned long bits = used_word_any(h, w);
+
+		bits = (used ? bits : ~bits) & bits_from(i % WORD_BITS);
+		if (bits)
+			return MIN(w * WORD_BITS + word_ffs(bits), h->nblocks);
+	}
+	return h->nblocks;
+}
 
 /* Problems in the instance struct itself (0 when it matches its layout). */
 static unsigned header_check(const struct heap_bitmap *h)
@@ -1311,8 +1378,8 @@ static unsigned maps_check(const struct heap_bitmap *h)
 	unsigned bad = 0;
 
 	for (size_t w = 0; w < h->nwords; w++) {
-		unsigned long used = h->used[w], last = h->last[w];
-		unsigned long next_used = w + 1 < h->nwords ? h->used[w + 1] & 1 : 1;
+		unsigned long used = used_word_any(h, w), last = h->last[w];
+		unsigned long next_used = w + 1 < h->nwords ? used_word_any(h, w + 1) & 1 : 1;
 		/* a used block followed by a free one must end an allocation */
 		unsigned long run_ends = used & ~((used >> 1) | (next_used << (WORD_BITS - 1)));
 
@@ -1350,10 +1417,25 @@ static unsigned tier_check(struct tier t, size_t cap, size_t *count)
 	return bad;
 }
 
-/* Problems in "busy" and "far": each must list exactly its words. */
+/*
+ * The lazy words the far allocation [first, last] must have: checks that
+ * their chunks are marked and their stored words are 0 (problems to *@bad)
+ * and returns how many there are.
+ */
+static size_t lazy_expected(const struct heap_bitmap *h, size_t first, size_t last, unsigned *bad)
+{
+	size_t la, lb;
+
+	lazy_span(first / WORD_BITS, last / WORD_BITS, &la, &lb);
+	for (size_t w = la; w < lb; w++)
+		*bad += !word_lazy(h, w) || h->used[w] != 0;
+	return lb - la;
+}
+
+/* Problems in "busy", "far" and the lazy maps: each must list exactly its words. */
 static unsigned words_check(const struct heap_bitmap *h)
 {
-	size_t count, fars = 0, first = 0, i = 0;
+	size_t count, fars = 0, first = 0, i = 0, lazies = 0;
 	unsigned bad = tier_check(h->busy, h->nwords, &count);
 
 	for (size_t w = 0; w < h->nwords; w++)
@@ -1364,12 +1446,18 @@ static unsigned words_check(const struct heap_bitmap *h)
 		if (alloc_far(first, i)) {
 			fars++;
 			bad += !tier_has(h->far, i / WORD_BITS);
+			if (first)	/* the metadata's words are all stored */
+				lazies += lazy_expected(h, first, i, &bad);
 		}
 		i++;
 		first = i < h->nblocks ? bitmap_next_set(h->used, i, h->nblocks) : i;
 		i = first;
 	}
-	return bad + (fars != count);
+	for (size_t l = 0, words = h->nwords, unit = 1; l < LAZY_LEVELS;
+	     l++, words = BITS_TO_LONGS(words), unit *= WORD_BITS)
+		for (size_t c = 0; c < BITS_TO_LONGS(words); c++)
+			lazies -= word_popcount(h->lazy[l][c]) * unit;
+	return bad + (fars != count) + (lazies != 0);
 }
 
 /* Problems in the short index: run_max against a rescan, the key tiers against run_max. */
@@ -1380,7 +1468,7 @@ static unsigned short_check(const struct heap_bitmap *h)
 	unsigned bad = 0;
 
 	for (size_t w = 0; w < groups * GROUP_WORDS; w++)
-		bad += word_key_max(h, w) != (w < h->nwords ? word_short_max(h, w) : 0);
+		bad += word_key_max(h, w) != (w < h->nwords && !word_lazy(h, w) ? word_short_max(h, w) : 0);
 	for (size_t g = 0; g < groups; g++) {
 		unsigned long seen = 0;
 
@@ -1408,8 +1496,8 @@ static unsigned long_check(const struct heap_bitmap *h)
 	size_t runs = 0, members = 0, count, i = h->meta_blocks;
 	unsigned bad = 0;
 
-	while ((i = bitmap_next_clear(h->used, i, h->nblocks)) < h->nblocks) {
-		size_t end = bitmap_next_set(h->used, i, h->nblocks), c;
+	while ((i = block_next_state(h, i, false)) < h->nblocks) {
+		size_t end = block_next_state(h, i, true), c;
 
 		if (end - i >= RUN_LONG) {
 			c = long_class(run_key(h, i, end - i));
@@ -1465,7 +1553,7 @@ static void heap_bitmap_walk(void *heap, heap_walk_fn fn, void *arg)
 			end = bitmap_next_set(h->last, i, h->nblocks) + 1;
 			fn(arg, HEAP_BLOCK_USED, block_addr(h, i) - h->base, (end - i) * BM_BLOCK);
 		} else {
-			end = bitmap_next_set(h->used, i, h->nblocks);
+			end = block_next_state(h, i, true);
 			fn(arg, HEAP_BLOCK_FREE, block_addr(h, i) - h->base, (end - i) * BM_BLOCK);
 		}
 		i = end;
