@@ -578,34 +578,36 @@ static void lazy_assign(struct heap_bitmap *h, size_t a, size_t b, bool on)
 }
 
 /*
- * used_mark() over three words or more: the first and last word and the
- * words next to them stored, the ones in between lazy.
+ * used_mark() over three words or more: the first and last word, which may
+ * hold other allocations' blocks too; the words next to them, stored but
+ * left out of "busy" (no search ever stops inside an allocation); the
+ * words in between lazy.
  */
 static bm_noinline void used_mark_far(struct heap_bitmap *h, size_t s, size_t n)
 {
-	size_t w = s / WORD_BITS, we = (s + n - 1) / WORD_BITS, la, lb;
+	size_t w = s / WORD_BITS, we = (s + n - 1) / WORD_BITS;
 
-	lazy_span(w, we, &la, &lb);
 	used_word_set(h, w, bits_from(s % WORD_BITS));
-	for (size_t x = w + 1; x < la && x < we; x++)
-		used_word_set(h, x, ~0UL);
-	lazy_assign(h, la, lb, true);
-	for (size_t x = MAX(lb, w + 1); x < we; x++)
-		used_word_set(h, x, ~0UL);
+	h->used[w + 1] = ~0UL;
+	if (we > w + 2) {
+		h->used[we - 1] = ~0UL;
+		if (we > w + 3)
+			lazy_assign(h, w + 2, we - 1, true);
+	}
 	used_word_set(h, we, bits_upto((s + n - 1) % WORD_BITS));
 }
 
 static bm_noinline void used_unmark_far(struct heap_bitmap *h, size_t s, size_t n)
 {
-	size_t w = s / WORD_BITS, we = (s + n - 1) / WORD_BITS, la, lb;
+	size_t w = s / WORD_BITS, we = (s + n - 1) / WORD_BITS;
 
-	lazy_span(w, we, &la, &lb);
 	used_word_clear(h, w, bits_from(s % WORD_BITS));
-	for (size_t x = w + 1; x < la && x < we; x++)
-		used_word_clear(h, x, ~0UL);
-	lazy_assign(h, la, lb, false);
-	for (size_t x = MAX(lb, w + 1); x < we; x++)
-		used_word_clear(h, x, ~0UL);
+	h->used[w + 1] = 0;
+	if (we > w + 2) {
+		h->used[we - 1] = 0;
+		if (we > w + 3)
+			lazy_assign(h, w + 2, we - 1, false);
+	}
 	used_word_clear(h, we, bits_upto((s + n - 1) % WORD_BITS));
 }
 
@@ -1418,36 +1420,40 @@ static unsigned tier_check(struct tier t, size_t cap, size_t *count)
 }
 
 /*
- * The lazy words the far allocation [first, last] must have: checks that
- * their chunks are marked and their stored words are 0 (problems to *@bad)
- * and returns how many there are.
+ * Problems in "busy", "far" and the lazy maps, which must list exactly: the
+ * non-zero words of "used" but those inside a far allocation; the end words
+ * of far allocations; the lazy words of far allocations.
  */
-static size_t lazy_expected(const struct heap_bitmap *h, size_t first, size_t last, unsigned *bad)
-{
-	size_t la, lb;
-
-	lazy_span(first / WORD_BITS, last / WORD_BITS, &la, &lb);
-	for (size_t w = la; w < lb; w++)
-		*bad += !word_lazy(h, w) || h->used[w] != 0;
-	return lb - la;
-}
-
-/* Problems in "busy", "far" and the lazy maps: each must list exactly its words. */
 static unsigned words_check(const struct heap_bitmap *h)
 {
-	size_t count, fars = 0, first = 0, i = 0, lazies = 0;
-	unsigned bad = tier_check(h->busy, h->nwords, &count);
+	size_t count, busy, fars = 0, first = 0, i = 0, lazies = 0, inner = 0;
+	unsigned bad = tier_check(h->busy, h->nwords, &busy);
 
-	for (size_t w = 0; w < h->nwords; w++)
-		bad += tier_has(h->busy, w) != (h->used[w] != 0);
+	for (size_t w = 0; w < h->nwords; w++) {
+		bool set = tier_has(h->busy, w);
+
+		bad += set && !h->used[w];
+		inner += h->used[w] && !set;	/* must all be inner words, counted below */
+	}
 	bad += tier_check(h->far, h->nwords, &count);
 	/* every allocation, metadata included: from a start to the next end mark */
 	while ((i = bitmap_next_set(h->last, i, h->nblocks)) < h->nblocks) {
 		if (alloc_far(first, i)) {
+			size_t la, lb;
+
 			fars++;
 			bad += !tier_has(h->far, i / WORD_BITS);
-			if (first)	/* the metadata's words are all stored */
-				lazies += lazy_expected(h, first, i, &bad);
+			lazy_span(first / WORD_BITS, i / WORD_BITS, &la, &lb);
+			if (!first)	/* the metadata's words are all stored and busy */
+				la = lb = first / WORD_BITS + 1;
+			for (size_t w = first / WORD_BITS + 1; w < i / WORD_BITS; w++) {
+				bool lazy = w >= la && w < lb;
+
+				bad += tier_has(h->busy, w) != !first;
+				bad += lazy != word_lazy(h, w) || h->used[w] != (lazy ? 0 : ~0UL);
+				inner -= first && !lazy;
+				lazies += lazy;
+			}
 		}
 		i++;
 		first = i < h->nblocks ? bitmap_next_set(h->used, i, h->nblocks) : i;
@@ -1457,7 +1463,7 @@ static unsigned words_check(const struct heap_bitmap *h)
 	     l++, words = BITS_TO_LONGS(words), unit *= WORD_BITS)
 		for (size_t c = 0; c < BITS_TO_LONGS(words); c++)
 			lazies -= word_popcount(h->lazy[l][c]) * unit;
-	return bad + (fars != count) + (lazies != 0);
+	return bad + (fars != count) + (lazies != 0) + (inner != 0);
 }
 
 /* Problems in the short index: run_max against a rescan, the key tiers against run_max. */
