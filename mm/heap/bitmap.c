@@ -536,18 +536,27 @@ static inline void lazy_span(size_t w, size_t we, size_t *la, size_t *lb)
 	*lb = we > w + 3 ? we - 1 : *la;
 }
 
-/* Set (@on) or clear bits [a, b) of @map: a mask when they share a word. */
+/* Set (@on) or clear the bits @mask of word @x. */
+static inline void lazy_word(unsigned long *x, unsigned long mask, bool on)
+{
+	if (on)
+		*x |= mask;
+	else
+		*x &= ~mask;
+}
+
+/* Set (@on) or clear bits [a, b) of @map: masks when they span two words or fewer. */
 static inline void lazy_bits(unsigned long *map, size_t a, size_t b, bool on)
 {
+	size_t ja = a / WORD_BITS, jb = (b - 1) / WORD_BITS;
+
 	if (a >= b)
 		return;
-	if (a / WORD_BITS == (b - 1) / WORD_BITS) {
-		unsigned long mask = word_mask((unsigned)(a % WORD_BITS), (unsigned)(b - a));
-
-		if (on)
-			map[a / WORD_BITS] |= mask;
-		else
-			map[a / WORD_BITS] &= ~mask;
+	if (ja == jb) {
+		lazy_word(&map[ja], word_mask((unsigned)(a % WORD_BITS), (unsigned)(b - a)), on);
+	} else if (ja + 1 == jb) {
+		lazy_word(&map[ja], bits_from(a % WORD_BITS), on);
+		lazy_word(&map[jb], bits_upto((b - 1) % WORD_BITS), on);
 	} else if (on) {
 		bitmap_set_range(map, a, b - a);
 	} else {
@@ -564,6 +573,10 @@ static void lazy_assign(struct heap_bitmap *h, size_t a, size_t b, bool on)
 {
 	size_t unit = 1, l;
 
+	if (b - a < WORD_BITS) {
+		lazy_bits(h->lazy[0], a, b, on);	/* the common case: level 0 only */
+		return;
+	}
 	for (l = 0; l < LAZY_LEVELS - 1; l++, unit *= WORD_BITS) {
 		size_t up = ALIGN_UP(a, unit * WORD_BITS), down = ALIGN_DOWN(b, unit * WORD_BITS);
 
