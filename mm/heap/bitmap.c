@@ -212,10 +212,10 @@ static inline size_t tier_nmid(size_t cap)
 	return BITS_TO_LONGS(tier_nlow(cap));
 }
 
-/* Tier @k of a kind whose tier 0 is @t. */
-static inline struct tier tier_of(struct tier t, size_t k)
+/* Tier @k of a kind whose tier 0 is @t and whose tiers are @count (a constant) interleaved. */
+static __always_inline struct tier tier_of(struct tier t, size_t k, size_t count)
 {
-	return (struct tier){ t.top + k, t.mid + k, t.low + k, t.stride };
+	return (struct tier){ t.top + k, t.mid + k, t.low + k, count };
 }
 
 /* Add member @i; true when the tier was empty. */
@@ -697,9 +697,9 @@ static __always_inline void last_unmark(struct heap_bitmap *h, size_t first, siz
 /* Short index: run_max bytes and a tier of groups per key                   */
 /* ------------------------------------------------------------------------ */
 
-static inline struct tier short_tier(const struct heap_bitmap *h, size_t k)
+static __always_inline struct tier short_tier(const struct heap_bitmap *h, size_t k)
 {
-	return tier_of(h->keys, k);
+	return tier_of(h->keys, k, RUN_LONG);
 }
 
 /* run_max of word @w. */
@@ -790,9 +790,9 @@ static inline size_t long_class_at_least(size_t need)
 	return long_class_min(c) < need ? c + 1 : c;
 }
 
-static inline struct tier long_tier(const struct heap_bitmap *h, size_t c)
+static __always_inline struct tier long_tier(const struct heap_bitmap *h, size_t c)
 {
-	return tier_of(h->octaves[c / SL_COUNT], c % SL_COUNT);
+	return tier_of(h->octaves[c / SL_COUNT], c % SL_COUNT, SL_COUNT);
 }
 
 /* The group of a run starting at @s in the tiers of class @c. */
@@ -1217,11 +1217,11 @@ static void *heap_bitmap_alloc(void *heap, size_t size, size_t align, size_t *us
 	w = g * GROUP_WORDS + word_ffs(group_match(h->run_max[g], k)) / 8;
 	if (unlikely(!word_first_fit(h, w, n, align, &fit)))
 		panic("heap_bitmap: word %zu holds no run of key %zu", w, k);
+	if (usable)
+		*usable = n * BM_BLOCK;	/* exactly n blocks are taken */
 	used_mark_near(h, fit.at, n);
 	bitmap_set_bit(h->last, fit.at + n - 1);
 	short_cut(h, &fit, n);
-	if (usable)
-		*usable = n * BM_BLOCK;	/* exactly n blocks are taken */
 	return (void *)block_addr(h, fit.at);
 }
 
