@@ -186,7 +186,7 @@ static bool vec_grow(struct bench_series *sa, struct bench_series *sf,
 	return true;
 }
 
-enum bench_status bench_heap_lab(void)
+static enum bench_status bench_heap_lab(void)
 {
 	struct bench_series sa = { 0 }, sf = { 0 };
 	enum bench_status st = BENCH_FAILED;
@@ -239,6 +239,7 @@ enum bench_status bench_heap_lab(void)
 		st = BENCH_FAILED;
 	return st;
 }
+BENCH_REGISTER("heap", bench_heap_lab);
 
 /* ------------------------------------------------------------------ */
 /* Churn engine                                                        */
@@ -315,7 +316,7 @@ static enum bench_status churn_run(const struct churn_spec *w)
 	return w->algo ? BENCH_OK : heap_whole_check(w->name, &before);
 }
 
-enum bench_status bench_heap_churn(void)
+static enum bench_status bench_heap_churn(void)
 {
 	static const struct churn_spec w = {
 		.name = "heap_churn", .seed = 1, .live = 2000, .bytes_per_live = 1024,
@@ -324,12 +325,13 @@ enum bench_status bench_heap_churn(void)
 
 	return churn_run(&w);
 }
+BENCH_REGISTER("heap", bench_heap_churn);
 
 /*
  * heap_churn's requests (same seed, sizes and live target) sent straight to
  * the algorithm at alignment 16, on a private instance: no lock, no header.
  */
-enum bench_status bench_heap_algo_churn(void)
+static enum bench_status bench_heap_algo_churn(void)
 {
 	static const struct churn_spec w = {
 		.name = "heap_algo_churn", .seed = 1, .live = 2000, .bytes_per_live = 1024,
@@ -360,8 +362,9 @@ enum bench_status bench_heap_algo_churn(void)
 	bench_buffer_put(&region);
 	return st;
 }
+BENCH_REGISTER("heap", bench_heap_algo_churn);
 
-enum bench_status bench_heap_logu(void)
+static enum bench_status bench_heap_logu(void)
 {
 	static const struct churn_spec w = {
 		.name = "heap_logu", .seed = 3, .live = 256, .bytes_per_live = 32 * KiB,
@@ -370,8 +373,9 @@ enum bench_status bench_heap_logu(void)
 
 	return churn_run(&w);
 }
+BENCH_REGISTER("heap", bench_heap_logu);
 
-enum bench_status bench_heap_align(void)
+static enum bench_status bench_heap_align(void)
 {
 	static const struct churn_spec w = {
 		.name = "heap_align", .seed = 4, .live = 500, .bytes_per_live = 8 * KiB,
@@ -380,6 +384,7 @@ enum bench_status bench_heap_align(void)
 
 	return churn_run(&w);
 }
+BENCH_REGISTER("heap", bench_heap_align);
 
 /* ------------------------------------------------------------------ */
 /* Fill-to-failure engine                                              */
@@ -466,12 +471,14 @@ static enum bench_status fill_run(const char *name, uint64_t seed,
 	return heap_whole_check(name, &before);
 }
 
-enum bench_status bench_heap_fill(void)
+static enum bench_status bench_heap_fill(void)
 {
 	return fill_run("heap_fill", 5, size_fill);
 }
+BENCH_REGISTER("heap", bench_heap_fill);
 
-enum bench_status bench_heap_fill_logu(void)
+static enum bench_status bench_heap_fill_logu(void)
 {
 	return fill_run("heap_fill_logu", 6, size_logu);
 }
+BENCH_REGISTER("heap", bench_heap_fill_logu);

@@ -124,7 +124,7 @@ static void trace_summary_print(struct mmtrace_replay *r)
 	printk("}\n");
 }
 
-enum bench_status bench_trace(void)
+static enum bench_status bench_trace(void)
 {
 	struct trace_ctx t = { 0 };
 	struct heap_stats before, after;
@@ -170,3 +170,4 @@ enum bench_status bench_trace(void)
 	}
 	return err ? BENCH_FAILED : BENCH_OK;
 }
+BENCH_REGISTER("trace", bench_trace);

@@ -100,8 +100,8 @@
 #define WORD_BITS	((size_t)BITS_PER_LONG)
 /* A run this long or longer is long: at most one starts in a word. */
 #define RUN_LONG	WORD_BITS
-/* Keys count blocks from a GRAIN_BYTES boundary: GRAIN blocks each. */
-#define GRAIN_BYTES	MAX(BM_BLOCK, (size_t)16)
+/* Keys count blocks from a GRAIN_BYTES boundary (the alignment largest_free is for). */
+#define GRAIN_BYTES	MAX(BM_BLOCK, (size_t)HEAP_ALGO_SPACE_ALIGN)
 #define GRAIN		(GRAIN_BYTES / BM_BLOCK)
 /* Words of "used" per group of the short index: run_max bytes in a word. */
 #define GROUP_WORDS	((size_t)sizeof(unsigned long))

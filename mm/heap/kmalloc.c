@@ -29,6 +29,8 @@ static unsigned char heap_area[CONFIG_HEAP_SIZE] __aligned(KMALLOC_MAX_ALIGN);
 struct kheap kheap = { .lock = SPINLOCK_INIT(heap_lock) };
 
 BUILD_BUG_ON((unsigned long long)CONFIG_HEAP_SIZE > UINT32_MAX);
+/* kmalloc() asks the algorithm for the alignment its largest_free is measured at. */
+BUILD_BUG_ON(KMALLOC_MIN_ALIGN != HEAP_ALGO_SPACE_ALIGN);
 
 /* ------------------------------------------------------------------ */
 /* Locking                                                             */
@@ -280,6 +282,7 @@ void heap_stats(struct heap_stats *out)
 	out->reserved = kheap.size - space.meta - space.free;	/* walk() tiles the region */
 	out->free = space.free;
 	out->peak_used = kheap.peak_used;
+	/* kmalloc(n) asks for n + HEAP_DEBUG_OVERHEAD bytes at 16: exact too */
 	out->largest_free = space.largest_free > HEAP_DEBUG_OVERHEAD ?
 			    space.largest_free - HEAP_DEBUG_OVERHEAD : 0;
 	out->allocs = kheap.allocs;
