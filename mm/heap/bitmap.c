@@ -10,7 +10,8 @@
  * block of each allocation, so free() finds a block's size from the next
  * "last" bit and there is no in-band header: a 16-byte request takes one
  * 16-byte block. Free space is only the stretches of clear bits ("runs"), so
- * an empty heap is one run again and nothing is written into free memory.
+ * an empty heap is one run again and nothing is ever written into free
+ * memory: an overrun or a write after free cannot damage the allocator.
  * Everything lives, with the instance struct, at the start of the region.
  *
  * The indexes. A run belongs to the word of "used" (64 blocks) that holds its
@@ -32,12 +33,17 @@
  *               most one starts in any 1 << fl consecutive words: each class
  *               is a tier over those groups of words, found by bit position
  *               alone. fl_mask and sl_mask[] say which classes are non-empty.
- *   busy        a tier over the words of "used", holding the non-zero ones:
- *               the start and end of a long run, its length, are found from
- *               it in O(1) words of each of its three levels.
+ *   busy        a tier over the words of "used" that hold a used block, but
+ *               for the words inside a far allocation (below): the nearest
+ *               used block before or after a long run, so its start and end,
+ *               are found from it a word per level.
  *   far         a tier over the words of "last", holding the end word of
  *               every allocation that ends two or more words after the word
  *               it starts in: free() finds a long allocation's end with it.
+ *   lazy        three levels of bits, a bit of level l for 64^l words of
+ *               "used": the words inside a far allocation, two words or more
+ *               from its ends, are all ones and left 0 in "used" (lazy), so
+ *               that marking an allocation of any size writes a few words.
  *
  * A tier is a set of at most 2^18 integers in three levels of bits (a top
  * word, a bit per non-zero mid word; mid words, a bit per non-zero low word;
@@ -50,9 +56,9 @@
  * it fits wherever the run starts. Under 64 that is the smallest non-empty
  * key class at or above it (one count-trailing-zeros on short_mask), the
  * lowest group in its tier (three more), the word in the group with that
- * run_max (one word compare, byte-parallel), and in that word the shortest
- * run that fits. Otherwise, or when no short run is long enough, the
- * smallest non-empty long class whose every run is long enough (two
+ * run_max (one word compare, byte-parallel), and in that word the lowest run
+ * that fits. Otherwise, or when no short run is long enough, the smallest
+ * non-empty long class whose every run is long enough (two
  * count-trailing-zeros on the masks) gives the run at its lowest group. When
  * there is none, the only runs that may still fit are in the request's own
  * class, which is then the largest non-empty one: its lowest run is tried.
@@ -67,16 +73,17 @@
  * run_max plus two tier updates for a word whose largest key changed (the
  * word is rescanned only when the run that changed may have been its
  * largest: a loop over the at most 32 runs inside one word). Finding a long
- * run's ends walks "busy" up and down (six words at most); the search above
- * is a fixed number of word operations. So the cost is O(log64 of the heap
- * size) plus the marking itself: setting or clearing the bits of an
- * n-block allocation is n / 64 word stores (done with memset), the only
- * part proportional to anything, and that is the request's size, not the
- * heap's or its fragmentation.
+ * run's ends walks "busy" up and down (six words at most); the search is a
+ * fixed number of word operations; marking or clearing an allocation of any
+ * size writes its first and last two words of "used" and at most 2 * 63
+ * lazy bits a level (masks on one or two words each, in practice). So a
+ * call costs O(log64 of the heap size) word operations whatever the sizes,
+ * the alignments or the heap's history: three levels cover 2^24 blocks.
+ * Only debug builds poison, which is proportional to the block.
  *
- * The common calls (under 64 blocks at alignment up to 16 bytes, both ends
- * within two words, no poisoning) run without calling anything; everything
- * else goes through out-of-line *_general() and *_far() paths.
+ * The common calls (a short run that fits, a free whose merged run stays
+ * short, no poisoning) run without calling anything; everything else goes
+ * through out-of-line *_general() and *_far() paths.
  */
 #include <lib/bitops.h>
 #include <lib/string.h>
@@ -884,6 +891,29 @@ static void run_add(struct heap_bitmap *h, size_t s, size_t len)
 		short_raise(h, s / WORD_BITS, run_key(h, s, len));
 }
 
+/*
+ * The long run of class @c starting at @s is now the run [@s2, @s2 + @len2)
+ * (shorter, longer or gone: @len2 may be 0). Its entry stays when the class
+ * and the group are the same, which is the common case of a run cut from
+ * its start or grown at its end by a little.
+ */
+static void long_became(struct heap_bitmap *h, size_t c, size_t s, size_t s2, size_t len2)
+{
+	size_t c2;
+
+	if (len2 < RUN_LONG) {
+		long_drop(h, c, s);
+		if (len2)
+			short_raise(h, s2 / WORD_BITS, run_key(h, s2, len2));
+		return;
+	}
+	c2 = long_class(run_key(h, s2, len2));
+	if (c2 == c && long_group(c, s2) == long_group(c, s))
+		return;
+	long_drop(h, c, s);
+	long_add(h, c2, s2);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Search                                                                    */
 /* ------------------------------------------------------------------------ */
@@ -961,21 +991,22 @@ static __always_inline void range_take(struct heap_bitmap *h, const struct bm_fi
 
 	used_mark(h, fit->at, n);
 	last_mark(h, fit->at, end - 1);
-	if (len >= RUN_LONG) {
-		long_drop(h, fit->cls, s);
-		if (fit->at > s)
-			run_add(h, s, fit->at - s);
+	if (len < RUN_LONG) {
+		short_cut(h, fit, n);
+	} else if (fit->at > s) {
+		/* the pad below keeps the run's start, the rest is a new run */
+		long_became(h, fit->cls, s, s, fit->at - s);
 		if (rest)
 			run_add(h, end, rest);
 	} else {
-		short_cut(h, fit, n);
+		long_became(h, fit->cls, s, end, rest);
 	}
 }
 
 /*
  * Return the allocation at blocks [i, i + n) to the free space: it merges
  * with the runs before and after it, which leave the index, and the merged
- * run enters it.
+ * run enters it (taking over the entry of a long neighbour when it can).
  */
 static __always_inline void range_release(struct heap_bitmap *h, size_t i, size_t n)
 {
@@ -990,21 +1021,25 @@ static __always_inline void range_release(struct heap_bitmap *h, size_t i, size_
 	used_unmark(h, i, n);
 	llen = i - ls;
 	rlen = re - end;
-	if (unlikely(re - ls >= RUN_LONG)) {
-		if (llen >= RUN_LONG)
-			long_remove(h, ls, llen);
-		else if (llen)
-			short_drop(h, ls, llen);
-		if (rlen >= RUN_LONG)
-			long_remove(h, end, rlen);
-		else if (rlen)
+	if (likely(re - ls < RUN_LONG)) {
+		if (rlen && end / WORD_BITS != ls / WORD_BITS)
 			short_drop(h, end, rlen);
-		long_insert(h, ls, re - ls);
+		short_raise(h, ls / WORD_BITS, run_key(h, ls, re - ls));
 		return;
 	}
-	if (rlen && end / WORD_BITS != ls / WORD_BITS)
+	if (llen && llen < RUN_LONG)
+		short_drop(h, ls, llen);
+	if (rlen && rlen < RUN_LONG)
 		short_drop(h, end, rlen);
-	short_raise(h, ls / WORD_BITS, run_key(h, ls, re - ls));
+	if (llen >= RUN_LONG) {
+		if (rlen >= RUN_LONG)
+			long_remove(h, end, rlen);
+		long_became(h, long_class(run_key(h, ls, llen)), ls, ls, re - ls);
+	} else if (rlen >= RUN_LONG) {
+		long_became(h, long_class(run_key(h, end, rlen)), end, ls, re - ls);
+	} else {
+		long_insert(h, ls, re - ls);
+	}
 }
 
 /* ------------------------------------------------------------------------ */
