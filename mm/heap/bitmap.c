@@ -1260,8 +1260,8 @@ static void *heap_bitmap_alloc(void *heap, size_t size, size_t align, size_t *us
 	return (void *)block_addr(h, fit.at);
 }
 
-/* heap_bitmap_free() for the live allocation at block @i, @ptr, in every case. */
-static bm_noinline enum heap_free_result free_general(struct heap_bitmap *h, size_t i, void *ptr,
+/* heap_bitmap_free() for the live allocation at block @i, in every case. */
+static bm_noinline enum heap_free_result free_general(struct heap_bitmap *h, size_t i,
 						      size_t *usable)
 {
 	size_t n = alloc_blocks(h, i);
@@ -1270,25 +1270,21 @@ static bm_noinline enum heap_free_result free_general(struct heap_bitmap *h, siz
 		*usable = n * BM_BLOCK;
 	range_release(h, i, n);
 	if (h->flags & HEAP_ALGO_POISON)
-		heap_poison_fill(ptr, n * BM_BLOCK);
+		heap_poison_fill((void *)block_addr(h, i), n * BM_BLOCK);
 	return HEAP_FREE_OK;
 }
 
 /*
- * heap_bitmap_free() in the common case, calling nothing: the allocation at
- * block @i ends within the next word, the runs on either side start and end
- * within a word of it, and what they merge into stays short. Returns false,
- * having changed nothing, in any other case.
+ * heap_bitmap_free() in the common case, calling nothing: the allocation of
+ * @n blocks at block @i lies within two words, the runs on either side
+ * start and end within a word of it, and what they merge into stays short.
+ * Returns false, having changed nothing, in any other case.
  */
-static __always_inline bool release_near(struct heap_bitmap *h, size_t i, size_t *usable)
+static __always_inline bool release_near(struct heap_bitmap *h, size_t i, size_t n)
 {
 	unsigned long *used = h->used, u, bits;
-	size_t w = i / WORD_BITS, lo = i % WORD_BITS, n = alloc_blocks_near(h, i), end, we, ls, re;
+	size_t w = i / WORD_BITS, lo = i % WORD_BITS, end = i + n, we = end / WORD_BITS, ls, re;
 
-	if (!n)
-		return false;
-	end = i + n;
-	we = end / WORD_BITS;
 	u = used[w];
 	/* ls: past the highest used block below i, within a word (block 0 is used) */
 	if ((bits = u & bits_below(lo)))
@@ -1306,8 +1302,6 @@ static __always_inline bool release_near(struct heap_bitmap *h, size_t i, size_t
 		return false;
 	if (re - ls >= RUN_LONG || lo + n > 2 * WORD_BITS)
 		return false;
-	if (usable)
-		*usable = n * BM_BLOCK;
 	bitmap_clear_bit(h->last, end - 1);
 	if (lo + n <= WORD_BITS) {
 		used[w] = u &= ~word_mask((unsigned)lo, (unsigned)n);
@@ -1332,13 +1326,18 @@ static __always_inline bool release_near(struct heap_bitmap *h, size_t i, size_t
 static enum heap_free_result heap_bitmap_free(void *heap, void *ptr, size_t *usable)
 {
 	struct heap_bitmap *h = heap;
-	size_t i = block_start_index(h, (uintptr_t)ptr);
+	size_t i = block_start_index(h, (uintptr_t)ptr), n;
 
 	if (i == NONE)
 		return block_refusal(h, (uintptr_t)ptr);
-	if (!(h->flags & HEAP_ALGO_POISON) && release_near(h, i, usable))
-		return HEAP_FREE_OK;
-	return free_general(h, i, ptr, usable);
+	n = alloc_blocks_near(h, i);
+	if (!n || (h->flags & HEAP_ALGO_POISON))
+		return free_general(h, i, usable);
+	if (usable)
+		*usable = n * BM_BLOCK;	/* free_general(), if it runs, says the same */
+	if (!release_near(h, i, n))
+		return free_general(h, i, NULL);
+	return HEAP_FREE_OK;
 }
 
 /*
