@@ -155,7 +155,7 @@ struct heap_bitmap {
 	size_t meta_blocks;		/* blocks [0, meta_blocks) hold the metadata */
 	size_t nwords;			/* words in "used" and "last" (one bit of padding at least) */
 	size_t fl_count;		/* octaves of long classes in use */
-	struct tier busy;		/* non-zero words of "used" */
+	struct tier busy;		/* words holding used blocks, but inside far allocations */
 	struct tier far;		/* end words of far allocations */
 	struct tier keys;		/* key k's tier over groups: keys + k (0 unused) */
 	struct tier octaves[FL_COUNT];	/* class (fl, sl)'s tier over groups: octaves[fl] + sl */
@@ -177,7 +177,7 @@ struct bm_fit {
 	size_t at;		/* first block of the allocation */
 	size_t run;		/* first block of the free run */
 	size_t len;		/* that run's length in blocks, exact */
-	size_t cls;		/* a long run's class (NONE for a short run) */
+	size_t cls;		/* a long run's class (long_find() sets it) */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -449,7 +449,7 @@ found:
 	return true;
 }
 
-/* Highest used block at or below @x; there is one (the metadata). */
+/* used_prev() beyond the word before: the last used block of a busy word up to @w. */
 static __always_inline size_t used_prev_far(const struct heap_bitmap *h, size_t w)
 {
 	size_t u = tier_prev(h->busy, w);
@@ -459,6 +459,7 @@ static __always_inline size_t used_prev_far(const struct heap_bitmap *h, size_t 
 	return u * WORD_BITS + word_fls(h->used[u]);
 }
 
+/* Highest used block at or below @x, which is free or used; there is one (the metadata). */
 static __always_inline size_t used_prev(const struct heap_bitmap *h, size_t x)
 {
 	size_t w = x / WORD_BITS;
@@ -472,7 +473,7 @@ static __always_inline size_t used_prev(const struct heap_bitmap *h, size_t x)
 	return used_prev_far(h, w - 2);
 }
 
-/* Lowest used block at or above @x; there is one (the padding). */
+/* used_next() beyond the word after: the first used block of a busy word from @w on. */
 static __always_inline size_t used_next_far(const struct heap_bitmap *h, size_t w)
 {
 	size_t u = w < h->nwords ? tier_next(h->busy, w) : NONE;
@@ -482,6 +483,7 @@ static __always_inline size_t used_next_far(const struct heap_bitmap *h, size_t 
 	return u * WORD_BITS + word_ffs(h->used[u]);
 }
 
+/* Lowest used block at or above @x; there is one (the padding). */
 static __always_inline size_t used_next(const struct heap_bitmap *h, size_t x)
 {
 	size_t w = x / WORD_BITS;
