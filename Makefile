@@ -133,7 +133,7 @@ kconfig-file := $(srctree)/Kconfig
 config-targets := menuconfig defconfig savedefconfig olddefconfig oldconfig \
 	alldefconfig allnoconfig allyesconfig listnewconfig randconfig %_defconfig
 no-config-targets := help clean mrproper distclean host-check host-fuzz \
-	install-deps randcheck check-tools docs bench fresh-check $(config-targets)
+	install-deps randcheck check-tools docs bench bench-compare fit fresh-check $(config-targets)
 
 .DEFAULT_GOAL := all
 PHONY := all
@@ -329,14 +329,28 @@ check: $(KCONFIG_CONFIG)
 	$(Q)$(PYTHON) $(srctree)/scripts/check.py --srctree $(srctree) --out $(abspath build) \
 		$(addprefix --only ,$(STAGES))
 
-# Benchmarks of every defconfig (or CONFIGS="a_defconfig b_defconfig"), with
-# TRACE=file replayed too: results, table and plots in build/bench, or in
-# $(O)/bench with O=. See docs/performance.md.
+# Benchmarks of every defconfig and the current .config when it matches none
+# (or CONFIGS="a_defconfig current"), replaying tests/traces/real/*.trace
+# (or TRACE="file ..."): results, table and plots in build/bench/runs/NAME
+# (NAME=, default a timestamp; build/bench/latest is the last), or under
+# $(O)/bench with O=. make bench-compare A=run B=run compares two runs (B:
+# latest by default); make fit TRACE=file sizes a heap for a trace. See
+# docs/performance.md.
 bench-out := $(abspath $(if $(filter 1,$(mmlab_in_objtree)),bench,build/bench))
-PHONY += bench
+PHONY += bench bench-compare fit
 bench:
 	$(Q)$(PYTHON) $(srctree)/scripts/bench.py --srctree $(srctree) --out $(bench-out) \
+		--current $(abspath $(KCONFIG_CONFIG)) $(if $(NAME),--name $(NAME)) \
 		$(if $(CONFIGS),--configs $(CONFIGS)) $(if $(TRACE),--trace $(TRACE))
+
+bench-compare:
+	$(Q)$(PYTHON) $(srctree)/scripts/bench-compare --out $(bench-out) $(or $(A),$(error \
+		bench-compare: say which runs, e.g. make bench-compare A=base B=new)) $(or $(B),latest)
+
+fit:
+	$(Q)$(MAKE) -f $(srctree)/tests/host/Makefile srctree=$(srctree) objtree=$(abspath build) mmtrace
+	$(Q)$(abspath build)/host/mmtrace --fit $(or $(TRACE),$(error fit: name a trace, \
+		e.g. make fit TRACE=tests/traces/real/sqlite3.trace))
 
 # Many random configurations, fresh seeds: make randcheck N=200. One seed
 # again (with its panic cases): make randcheck KCONFIG_SEED=0x2a

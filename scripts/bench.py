@@ -2,17 +2,20 @@
 # SPDX-License-Identifier: MIT
 """`make bench`: build configurations with CONFIG_BENCH=y, boot each under
 QEMU with -icount shift=0, collect the kernel's "bench: {json}" lines and
-write results.json, results.csv, table.md and plots.
+write results.json, results.csv, table.md and plots into OUT/runs/NAME
+(OUT/latest points at the last run; scripts/bench-compare compares two).
 
     scripts/bench.py --srctree . --out build/bench
     scripts/bench.py --configs buddy_stack_defconfig first_fit_bitmap_defconfig
-    scripts/bench.py --trace tests/traces/churn-20k.trace
+    scripts/bench.py --configs current --current .config --name mine
+    scripts/bench.py --trace tests/traces/churn-20k.trace my.trace
     scripts/bench.py --determinism defconfig      # used by make check
 
 Each configuration is built in OUT/<name>/ and booted twice: with -m 128M
 and "bench=all" (every benchmark), and with -m 2G and "bench=frames" (how
 frame costs grow with RAM). Instruction counts under -icount shift=0 are
-exact, so two runs give the same numbers; --determinism checks exactly that
+exact, so two runs give the same numbers. The "trace" benchmark replays
+every tests/traces/real/*.trace, or the --trace files instead; --determinism checks exactly that
 on one configuration and one heap workload. See docs/performance.md. The
 work is done in scripts/mmlab/ (benchrun, bench, results, plots, maps).
 """
@@ -37,8 +40,13 @@ def main():
     p = argparse.ArgumentParser(description="mmlab: benchmark configurations")
     p.add_argument("--srctree", default=".")
     p.add_argument("--out", default="build/bench")
-    p.add_argument("--configs", nargs="*", help="defconfig names (default: every configs/*defconfig)")
-    p.add_argument("--trace", help="allocation trace to embed and replay (bench=all runs it)")
+    p.add_argument("--configs", nargs="*",
+                   help="defconfig names or \"current\" (default: every configs/*defconfig, and "
+                   "the --current .config when it matches none)")
+    p.add_argument("--current", help="the user's .config (benchmarked as \"current\")")
+    p.add_argument("--name", help="the run's name: results in OUT/runs/NAME (default: a timestamp)")
+    p.add_argument("--trace", nargs="*",
+                   help="allocation traces to embed and replay (default: tests/traces/real/*.trace)")
     p.add_argument("--determinism", metavar="NAME",
                    help="build NAME, run %s twice, fail on any difference"
                    % benchrun.DETERMINISM_WORKLOAD)
@@ -49,11 +57,13 @@ def main():
     if args.determinism:
         return benchrun.run_determinism(srctree, out, args.determinism, args.timeout)
     try:
-        configs = bench.config_list(srctree, args.configs)
+        configs = bench.config_list(srctree, args.configs, args.current)
     except ValueError as e:
         sys.exit("bench: %s" % e)
-    trace = find_trace(args.trace, srctree) if args.trace else None
-    return benchrun.run_all(srctree, out, configs, trace, args.timeout)
+    traces = ([find_trace(t, srctree) for t in args.trace] if args.trace
+              else bench.default_traces(srctree))
+    return benchrun.run_all(srctree, out, configs, traces, args.timeout, args.name,
+                            os.path.abspath(args.current) if args.current else None)
 
 
 if __name__ == "__main__":

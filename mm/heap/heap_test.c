@@ -239,6 +239,33 @@ static void heap_krealloc(struct ktest *t)
 }
 
 /* kcalloc refuses overflowing products; kzalloc and kcalloc return zeroes. */
+/*
+ * Every byte ksize() reports is the caller's: writing all of them is no
+ * overrun (with CONFIG_DEBUG_HEAP the guard follows them), the heap still
+ * validates, kfree() accepts the block, and krealloc() up to ksize() stays
+ * in place.
+ */
+static void heap_ksize_writable(struct ktest *t)
+{
+	static const size_t sizes[] = { 1, 24, 100, 1000, 5000 };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		unsigned char *p = kmalloc(sizes[i]);
+		size_t n;
+
+		KTEST_ASSERT_NOT_NULL(t, p);
+		n = ksize(p);
+		KTEST_EXPECT_GE(t, n, sizes[i]);
+		memset(p, 0xa5, n);
+		KTEST_EXPECT_EQ(t, heap_validate(), 0);
+		KTEST_EXPECT_TRUE(t, krealloc(p, n) == p);
+		KTEST_EXPECT_EQ(t, ksize(p), n);
+		kfree(p);
+	}
+	KTEST_EXPECT_EQ(t, heap_validate(), 0);
+}
+
 static void heap_zeroed(struct ktest *t)
 {
 	unsigned char *p;
@@ -579,6 +606,7 @@ static const struct ktest_case heap_cases[] = {
 	KTEST_CASE(heap_zero_and_huge),
 	KTEST_CASE(heap_alignment),
 	KTEST_CASE(heap_krealloc),
+	KTEST_CASE(heap_ksize_writable),
 	KTEST_CASE(heap_zeroed),
 	KTEST_CASE(heap_stats_add_up),
 	KTEST_CASE(heap_exhaust_recover),

@@ -37,6 +37,8 @@ SKIP = [
     (r"^make host-(check|fuzz)$", "long (sanitizer builds); stages host and fuzz run the same "
                                   "makefile"),
     (r"next_fit", "needs the next_fit allocator the guide has you write"),
+    (r"fresh-check", "long (a Debian root, apt and both README commands: half an hour), "
+                     "needs root and the network; run by hand"),
     (r"^scripts/mapviz\.py .*build/bench/", "needs the map logs of a whole make bench (long)"),
     (r"\b(NAME|DIR|IMAGE|FILE|N)(\b|_)(?!=)|=file\b", "a template: the capital word (or "
                                                       "'file') stands for your own value"),

@@ -9,7 +9,7 @@ import sys
 
 import yaml
 
-from mmlab import kconfig, proc
+from mmlab import build, kconfig, proc
 
 
 def stage_lint(ctx):
@@ -39,6 +39,21 @@ def stage_lint(ctx):
     lint_workflow(ctx)
     lint_script_modes(ctx)
     lint_python_imports(ctx)
+    lint_layers(ctx)
+
+
+def lint_layers(ctx):
+    """No include or call runs back up the layers, and no files form a
+    circle (scripts/layers.py over an allyesconfig build, so every file is
+    compiled and every call is seen)."""
+    d = os.path.join(ctx.out, "lint-layers")
+    ok, log = build.build_config(ctx.srctree, d, "allyesconfig")
+    if not ok:
+        ctx.tally.fail("lint: allyesconfig does not build for the layer check: " + log[-600:])
+        return
+    status, text = proc.run([sys.executable, os.path.join(ctx.srctree, "scripts", "layers.py"),
+                             "--srctree", ctx.srctree, "--build", d])
+    ctx.tally.verdict(status and "lint: layers: " + text.strip(), text.strip().splitlines()[-1])
 
 
 def lint_workflow(ctx):
