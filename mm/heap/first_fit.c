@@ -88,11 +88,11 @@
 
 #define UNIT_SHIFT	4
 #define UNIT_SIZE	(1u << UNIT_SHIFT)	/* allocation granule, payload alignment */
-#define SEG_SHIFT	7			/* segment = 128 units = 2 KiB */
+#define SEG_SHIFT	6			/* segment = 64 units = 1 KiB, a start map word */
 #define SEG_UNITS	(1u << SEG_SHIFT)
 #define SEG_BLOCKS_MAX	(SEG_UNITS / 2)		/* free blocks are never adjacent */
 #define SEG_NONE	0xffu			/* seg_first of an empty segment */
-#define GROUP_SHIFT	6			/* group = 64 segments = 128 KiB */
+#define GROUP_SHIFT	8			/* group = 256 segments = 256 KiB */
 #define GROUP_SEGS	(1u << GROUP_SHIFT)
 #define GROUP_TREE	(2 * GROUP_SEGS)	/* entries of a group's tree; [1] is its root */
 #define LANE_SAT	0x7fffu			/* an entry this big means "at least" */
@@ -125,6 +125,8 @@ struct ff_heap {
 	uint32_t nsegs;		/* segments covering units [0, end) */
 	uint32_t ngroups;	/* groups covering the segments */
 	uint32_t gleaves;	/* group tree leaves: ngroups rounded up to a power of 2 */
+	uint32_t groot;		/* group tree node whose subtree holds every listed block */
+	unit_t gcover;		/* first unit past that subtree's groups */
 	uint32_t levels;	/* start map levels, 1..MAP_LEVELS_MAX */
 	size_t region_size;	/* bytes given to init */
 	uint32_t *group_max;	/* [2 * gleaves]: exact max-tree over groups, root at 1 */
@@ -138,7 +140,7 @@ BUILD_BUG_ON(sizeof(struct ff_free) > UNIT_SIZE);
 BUILD_BUG_ON((SEG_UNITS - 1) >= SEG_NONE);
 BUILD_BUG_ON((1ULL << (6 * (MAP_LEVELS_MAX - 1))) <= MAX_UNITS);
 /* A block of LANE_SAT units is longer than a group, so one starts per group at most. */
-BUILD_BUG_ON(LANE_SAT < (GROUP_SEGS << SEG_SHIFT));
+BUILD_BUG_ON(LANE_SAT + 1 < (GROUP_SEGS << SEG_SHIFT));
 BUILD_BUG_ON(GROUP_SHIFT % 2);		/* the search takes two levels at a time */
 
 /* ---------------------------------------------------------------------- */
@@ -310,33 +312,51 @@ static __always_inline unsigned long used_units(const struct ff_heap *h, unsigne
 /* Segment lists                                                           */
 /* ---------------------------------------------------------------------- */
 
-/*
- * Walk segment @s's list to its first block at or after unit @u (0 if
- * none); *@prev gets the block before that one (0 if none).
- */
-static __always_inline unsigned long seg_seek(const struct ff_heap *h, unsigned long s,
-					      unsigned long u, unsigned long *prev)
-{
-	unsigned long x = seg_head(h, s), p = 0;
+/* Where a walk along a segment's list stopped, and what it passed. */
+struct seg_pos {
+	unsigned long at;	/* the first block at or after the unit sought; 0: none */
+	unsigned long prev;	/* the block before it; 0: none */
+	unsigned long pprev;	/* the block before that; 0: none */
+	unsigned long below;	/* the largest size among the blocks before prev */
+};
 
-	while (x && x < u) {
-		p = x;
-		x = free_of(h, x)->next;
-	}
-	*prev = p;
-	return x;
+/* Start a walk at the head of segment @s's list. */
+static __always_inline void seg_pos_start(const struct ff_heap *h, unsigned long s,
+					  struct seg_pos *pos)
+{
+	pos->at = seg_head(h, s);
+	pos->prev = 0;
+	pos->pprev = 0;
+	pos->below = 0;
 }
 
-/* The last block on segment @s's list, 0 if it is empty. */
-static unsigned long seg_last(const struct ff_heap *h, unsigned long s)
+/* Move a walk one block on along its list (pos->at must be a block). */
+static __always_inline void seg_pos_step(const struct ff_heap *h, struct seg_pos *pos)
 {
-	unsigned long x = seg_head(h, s), p = 0;
+	if (pos->prev)
+		pos->below = MAX(pos->below, (unsigned long)free_of(h, pos->prev)->size);
+	pos->pprev = pos->prev;
+	pos->prev = pos->at;
+	pos->at = free_of(h, pos->at)->next;
+}
 
-	while (x) {
-		p = x;
-		x = free_of(h, x)->next;
-	}
-	return p;
+/* Walk segment @s's list up to its first block at or after unit @u. */
+static __always_inline void seg_walk(const struct ff_heap *h, unsigned long s, unsigned long u,
+				     struct seg_pos *pos)
+{
+	seg_pos_start(h, s, pos);
+	while (pos->at && pos->at < u)
+		seg_pos_step(h, pos);
+}
+
+/* Largest size among the blocks of a list from @x on (0: none). */
+static __always_inline unsigned long list_max_from(const struct ff_heap *h, unsigned long x)
+{
+	unsigned long best = 0;
+
+	for (; x; x = free_of(h, x)->next)
+		best = MAX(best, (unsigned long)free_of(h, x)->size);
+	return best;
 }
 
 /* Put the new free block @u of @n units on segment @s's list after @prev (0: first). */
@@ -367,23 +387,10 @@ static __always_inline void seg_unlink(struct ff_heap *h, unsigned long s, unsig
 		seg_set_head(h, s, next);
 }
 
-/* Take the block @u off segment @s's list, finding the block before it. */
-static void seg_remove(struct ff_heap *h, unsigned long s, unsigned long u)
-{
-	unsigned long prev;
-
-	seg_seek(h, s, u, &prev);
-	seg_unlink(h, s, prev, u);
-}
-
 /* Size of the largest block on segment @s's list, 0 if it is empty. */
 static __always_inline unsigned long seg_scan_max(const struct ff_heap *h, unsigned long s)
 {
-	unsigned long best = 0, x;
-
-	for (x = seg_head(h, s); x; x = free_of(h, x)->next)
-		best = MAX(best, (unsigned long)free_of(h, x)->size);
-	return best;
+	return list_max_from(h, seg_head(h, s));
 }
 
 /* ---------------------------------------------------------------------- */
@@ -416,7 +423,7 @@ static void group_set(struct ff_heap *h, unsigned long g, unsigned long size)
 	unsigned long i = h->gleaves + g;
 
 	t[i] = (uint32_t)size;
-	while (i > 1) {
+	while (i > h->groot) {
 		size = MAX(size, (unsigned long)t[i ^ 1]);
 		i >>= 1;
 		if (t[i] == size)
@@ -469,15 +476,18 @@ static __always_inline void seg_raise(struct ff_heap *h, unsigned long s, unsign
 		t[k] = (uint16_t)v;
 		k >>= 1;
 	}
-	for (i = h->gleaves + (s >> GROUP_SHIFT); i && h->group_max[i] < size; i >>= 1)
+	for (i = h->gleaves + (s >> GROUP_SHIFT); i >= h->groot && h->group_max[i] < size; i >>= 1)
 		h->group_max[i] = (uint32_t)size;
 }
 
 /*
  * A block of @old units left segment @s's list or shrank: if it was the
- * segment's largest, recount the segment and fix both trees.
+ * segment's largest, recount the segment and fix both trees. The caller
+ * knows the list: @known is the largest size among its blocks before @from,
+ * and the walk goes on from @from (0: the end).
  */
-static __always_inline void seg_lower(struct ff_heap *h, unsigned long s, unsigned long old)
+static __always_inline void seg_lower(struct ff_heap *h, unsigned long s, unsigned long old,
+				      unsigned long known, unsigned long from)
 {
 	uint16_t *t = group_tree(h, s >> GROUP_SHIFT);
 	unsigned long k = GROUP_SEGS + (s & (GROUP_SEGS - 1)), was = t[k], now;
@@ -485,7 +495,7 @@ static __always_inline void seg_lower(struct ff_heap *h, unsigned long s, unsign
 
 	if (MIN(old, (unsigned long)LANE_SAT) < was)
 		return;
-	now = MIN(seg_scan_max(h, s), (unsigned long)LANE_SAT);
+	now = MIN(MAX(known, list_max_from(h, from)), (unsigned long)LANE_SAT);
 	huge = was == LANE_SAT || now == LANE_SAT;
 	if (now == was && !huge)
 		return;
@@ -500,7 +510,8 @@ static __always_inline void seg_lower(struct ff_heap *h, unsigned long s, unsign
 	/* Below the root nothing changed for the group, unless its huge block did. */
 	if (unlikely(huge))
 		group_refresh(h, s >> GROUP_SHIFT, true);
-	else if (k == 1 && h->group_max[h->gleaves + (s >> GROUP_SHIFT)] != t[1])
+	else if (k == 1 && t[1] != LANE_SAT &&
+		 h->group_max[h->gleaves + (s >> GROUP_SHIFT)] != t[1])
 		group_set(h, s >> GROUP_SHIFT, t[1]);
 }
 
@@ -513,9 +524,9 @@ static __always_inline void seg_lower(struct ff_heap *h, unsigned long s, unsign
 static __always_inline unsigned long seg_find(const struct ff_heap *h, unsigned long size)
 {
 	const uint32_t *gt = h->group_max;
-	unsigned long i = 1, leaves = h->gleaves;
+	unsigned long i = h->groot, leaves = h->gleaves;
 
-	if (gt[1] < size)
+	if (gt[i] < size)
 		return NO_SEG;
 	while (i < leaves)
 		i = 2 * i + (gt[2 * i] < size);
@@ -544,35 +555,30 @@ static __always_inline unsigned long spot_in_block(const struct ff_heap *h, unsi
 }
 
 /*
- * The first block on segment @s's list that fits @need units at alignment
- * (@amask + 1), or 0; *@prev gets the block before it on the list.
+ * Walk segment @s's list to its first block that fits @need units at
+ * alignment (@amask + 1); pos->at is 0 when none does.
  */
-static __always_inline unsigned long seg_fit(const struct ff_heap *h, unsigned long s,
-					     unsigned long need, unsigned long amask,
-					     unsigned long *prev)
+static __always_inline void seg_fit(const struct ff_heap *h, unsigned long s, unsigned long need,
+				    unsigned long amask, struct seg_pos *pos)
 {
-	unsigned long x = seg_head(h, s), p = 0;
-
-	while (x && !spot_in_block(h, x, free_of(h, x)->size, need, amask)) {
-		p = x;
-		x = free_of(h, x)->next;
-	}
-	*prev = p;
-	return x;
+	seg_pos_start(h, s, pos);
+	while (pos->at && !spot_in_block(h, pos->at, free_of(h, pos->at)->size, need, amask))
+		seg_pos_step(h, pos);
 }
 
-/* The first block on segment @s's list of at least @need units; *@prev gets the one before. */
-static __always_inline unsigned long seg_fit_plain(const struct ff_heap *h, unsigned long s,
-						   unsigned long need, unsigned long *prev)
+/*
+ * Walk segment @s's list to its first block of at least @need units, which
+ * the tree promises is there.
+ */
+static __always_inline void seg_fit_plain(const struct ff_heap *h, unsigned long s,
+					  unsigned long need, struct seg_pos *pos)
 {
-	unsigned long x = seg_head(h, s), p = 0;
-
-	while (free_of(h, x)->size < need) {
-		p = x;
-		x = free_of(h, x)->next;
+	seg_pos_start(h, s, pos);
+	while (free_of(h, pos->at)->size < need) {
+		seg_pos_step(h, pos);
+		if (unlikely(!pos->at))
+			panic("seg_fit_plain: segment %lu has no block of %lu units", s, need);
 	}
-	*prev = p;
-	return x;
 }
 
 /* With poisoning, check [from, to) of a free block about to be handed out. */
@@ -594,23 +600,25 @@ static __always_inline void poison_node(const struct ff_heap *h, unsigned long u
 }
 
 /*
- * Hand out @need units at @a from the listed free block @x of segment @s
- * (@prev before it on the list): the part below @a keeps @x's place, the
- * part above becomes a free block of its own.
+ * Hand out @need units at @a from the listed free block pos->at of segment
+ * @s: the part below @a keeps the block's place on the list, the part above
+ * becomes a free block of its own.
  */
-static __always_inline void hole_carve(struct ff_heap *h, unsigned long s, unsigned long prev,
-				       unsigned long x, unsigned long a, unsigned long need)
+static __always_inline void hole_carve(struct ff_heap *h, unsigned long s,
+				       const struct seg_pos *pos, unsigned long a, unsigned long need)
 {
-	unsigned long n = free_of(h, x)->size, front = a - x, tail = a + need;
-	unsigned long back = x + n - tail;
+	unsigned long x = pos->at, n = free_of(h, x)->size, after = free_of(h, x)->next;
+	unsigned long front = a - x, tail = a + need, back = x + n - tail;
+	unsigned long known = pos->prev ? MAX(pos->below, (unsigned long)free_of(h, pos->prev)->size) : 0;
 
 	if (unlikely(heap_poisoned(h)))
 		poison_verify(h, a, tail, a == x);
 	if (front) {
 		starts_set(h, a);
 		free_of(h, x)->size = (uint32_t)front;
+		known = MAX(known, front);
 	} else {
-		seg_unlink(h, s, prev, x);
+		seg_unlink(h, s, pos->prev, x);
 		h->free_blocks--;
 	}
 	if (unlikely(back)) {
@@ -619,12 +627,31 @@ static __always_inline void hole_carve(struct ff_heap *h, unsigned long s, unsig
 		starts_set(h, tail);
 		/* Nothing lies between x and the tail: it follows x's place on s's list,
 		 * or leads its own segment's list. */
-		seg_link(h, ts, ts == s ? (front ? x : prev) : 0, tail, back);
+		seg_link(h, ts, ts == s ? (front ? x : pos->prev) : 0, tail, back);
 		h->free_blocks++;
 		seg_raise(h, ts, back);
+		if (ts == s)
+			known = MAX(known, back);
 	}
-	seg_lower(h, s, n);
+	seg_lower(h, s, n, known, after);
 	h->free_units -= (uint32_t)need;
+}
+
+/*
+ * Free blocks below unit @below are about to be listed: widen groot to its
+ * parent until the groups under it reach that far. The groups it takes in
+ * hold no listed block (all lie below the top block), so the parent's
+ * figure is groot's own.
+ */
+static void group_cover(struct ff_heap *h, unsigned long below)
+{
+	while (below > h->gcover && h->groot > 1) {
+		unsigned long g = h->gleaves / h->groot;	/* groups under groot */
+
+		h->group_max[h->groot / 2] = h->group_max[h->groot];
+		h->groot /= 2;
+		h->gcover = (unit_t)MIN((unsigned long)h->end, (2 * g) << (GROUP_SHIFT + SEG_SHIFT));
+	}
 }
 
 /*
@@ -641,11 +668,16 @@ static __attribute__((noinline)) unsigned long top_carve(struct ff_heap *h, unsi
 		return 0;
 	if (unlikely(heap_poisoned(h)))
 		poison_verify(h, a, a + need, false);
+	if (unlikely(a + need > h->gcover))
+		group_cover(h, a + need);
 	if (a > t) {
 		unsigned long s = seg_of(t);
 
+		struct seg_pos pos;
+
 		/* Above every listed block: the end of its segment's list. */
-		seg_link(h, s, seg_last(h, s), t, a - t);
+		seg_walk(h, s, t, &pos);
+		seg_link(h, s, pos.prev, t, a - t);
 		starts_set(h, a);
 		h->free_blocks++;
 		seg_raise(h, s, a - t);
@@ -659,48 +691,78 @@ static __attribute__((noinline)) unsigned long top_carve(struct ff_heap *h, unsi
 	return a;
 }
 
+/* A free block below a freed one, with what taking it off its list needs. */
+struct neighbour {
+	unsigned long at;	/* its first unit; 0 when the block below is not free */
+	unsigned long seg;	/* its segment */
+	unsigned long size;	/* its units */
+	unsigned long prev;	/* the block before it on its list; 0: none */
+	unsigned long below;	/* the largest size among the blocks before it there */
+};
+
 /*
- * The free block that ends at @u, or 0. @prev is the last listed block below
- * @u on @u's own segment @s (0 if none): it is the one when it touches @u;
- * with none, the block below starts in an earlier segment and is free
- * exactly when it is the last block on that segment's list.
+ * The free block that ends at @u, found from @bp, the walk along @u's own
+ * segment @s: the last listed block below @u there, if it touches @u; with
+ * none, the block below starts in an earlier segment and is free exactly
+ * when it is the last block on that segment's list.
  */
-static __always_inline unsigned long lower_neighbour(const struct ff_heap *h, unsigned long s,
-						     unsigned long u, unsigned long prev)
+static __always_inline void lower_neighbour(const struct ff_heap *h, unsigned long s,
+					    unsigned long u, const struct seg_pos *bp,
+					    struct neighbour *lo)
 {
+	struct seg_pos vp;
 	unsigned long v;
 
-	if (prev)
-		return prev + free_of(h, prev)->size == u ? prev : 0;
-	if (u == h->first)
-		return 0;
-	v = starts_prev(h, u - 1);
-	return seg_of(v) != s && seg_last(h, seg_of(v)) == v ? v : 0;
+	lo->at = 0;
+	if (bp->prev) {
+		if (bp->prev + free_of(h, bp->prev)->size != u)
+			return;
+		lo->at = bp->prev;
+		lo->seg = s;
+		lo->prev = bp->pprev;
+		lo->below = bp->below;
+	} else {
+		if (u == h->first)
+			return;
+		v = starts_prev(h, u - 1);
+		if (seg_of(v) == s)
+			return;
+		seg_walk(h, seg_of(v), ~0UL, &vp);
+		if (vp.prev != v)
+			return;
+		lo->at = v;
+		lo->seg = seg_of(v);
+		lo->prev = vp.pprev;
+		lo->below = vp.below;
+	}
+	lo->size = free_of(h, lo->at)->size;
 }
 
 /*
  * Return the checked allocated block [u, u + n) of segment @s to the free
- * space; @prev and @next are the listed blocks of @s around it (0 if none).
- * The block merges with a free neighbour below (which grows) and above
- * (which it absorbs); the top block absorbs whatever touches it.
+ * space; @bp is the walk along @s's list to @u. The block merges with a free
+ * neighbour below (which grows) and above (which it absorbs); the top block
+ * absorbs whatever touches it.
  */
-static __always_inline void block_release(struct ff_heap *h, unsigned long s, unsigned long prev,
-					  unsigned long next, unsigned long u, unsigned long n)
+static __always_inline void block_release(struct ff_heap *h, unsigned long s,
+					  const struct seg_pos *bp, unsigned long u, unsigned long n)
 {
-	unsigned long w = u + n, hi = 0, hi_seg = s, hi_n = 0, lo, lo_n = 0;
+	unsigned long w = u + n, prev = bp->prev, hi = 0, hi_seg = s, hi_n = 0, hi_next = 0;
+	unsigned long total;
+	struct neighbour lo;
 
-	lo = lower_neighbour(h, s, u, prev);
-	if (lo)
-		lo_n = free_of(h, lo)->size;
+	lower_neighbour(h, s, u, bp, &lo);
 	if (w != h->top && w != h->end) {
-		if (next == w) {
+		if (bp->at == w) {
 			hi = w;
 		} else if (seg_of(w) != s && seg_head(h, seg_of(w)) == w) {
 			hi = w;
 			hi_seg = seg_of(w);
 		}
-		if (hi)
+		if (hi) {
 			hi_n = free_of(h, hi)->size;
+			hi_next = free_of(h, hi)->next;
+		}
 	}
 	if (unlikely(heap_poisoned(h)))
 		heap_poison_fill(unit_addr(h, u), n << UNIT_SHIFT);
@@ -712,38 +774,44 @@ static __always_inline void block_release(struct ff_heap *h, unsigned long s, un
 		else
 			h->free_blocks++;		/* a top block again */
 		h->top = (unit_t)u;
-		if (lo) {
+		if (lo.at) {
+			/* Nothing is listed above lo: it was the last of its list. */
 			starts_clear(h, u);
-			seg_remove(h, seg_of(lo), lo);
-			poison_node(h, lo);
-			seg_lower(h, seg_of(lo), lo_n);
-			h->top = (unit_t)lo;
+			seg_unlink(h, lo.seg, lo.prev, lo.at);
+			poison_node(h, lo.at);
+			seg_lower(h, lo.seg, lo.size, lo.below, 0);
+			h->top = (unit_t)lo.at;
 			h->free_blocks--;
 		}
 		return;
 	}
+	total = n + hi_n;
 	if (hi) {
 		starts_clear(h, hi);
 		seg_unlink(h, hi_seg, hi_seg == s ? prev : 0, hi);
 		poison_node(h, hi);
-		if (hi_seg != s)
-			seg_lower(h, hi_seg, hi_n);
 	}
-	if (lo) {
+	if (lo.at) {
 		starts_clear(h, u);
-		free_of(h, lo)->size = (uint32_t)(lo_n + n + hi_n);
-		if (hi) {
+		total += lo.size;
+		free_of(h, lo.at)->size = (uint32_t)total;
+		if (hi)
 			h->free_blocks--;
-			if (hi_seg == s)
-				seg_lower(h, s, hi_n);	/* hi left s: recount if it was the largest */
-		}
-		seg_raise(h, seg_of(lo), lo_n + n + hi_n);
-		return;
+	} else {
+		seg_link(h, s, prev, u, total);
+		if (!hi)
+			h->free_blocks++;
 	}
-	seg_link(h, s, prev, u, n + hi_n);
-	if (!hi)
-		h->free_blocks++;
-	seg_raise(h, s, n + hi_n);
+	if (hi && hi_seg != s) {
+		seg_lower(h, hi_seg, hi_n, 0, hi_next);
+	} else if (hi) {
+		/* s's list now: the blocks up to prev (grown if it is lo), u unless
+		 * it merged into lo, then what followed hi. */
+		unsigned long known = MAX(bp->below, prev ? (unsigned long)free_of(h, prev)->size : 0);
+
+		seg_lower(h, s, hi_n, lo.at ? known : MAX(known, total), hi_next);
+	}
+	seg_raise(h, lo.at ? lo.seg : s, total);
 }
 
 /*
@@ -753,18 +821,19 @@ static __always_inline void block_release(struct ff_heap *h, unsigned long s, un
  * then the top block. Returns the first unit, or 0.
  */
 static __attribute__((noinline)) unsigned long aligned_take(struct ff_heap *h, unsigned long need,
-					   unsigned long amask)
+							   unsigned long amask)
 {
-	unsigned long s = seg_find(h, need + amask), x = 0, prev, a;
+	unsigned long s = seg_find(h, need + amask), a;
+	struct seg_pos pos = { 0 };
 
 	if (s == NO_SEG)
 		s = seg_find(h, need);
 	if (s != NO_SEG)
-		x = seg_fit(h, s, need, amask, &prev);
-	if (!x)
+		seg_fit(h, s, need, amask, &pos);
+	if (!pos.at)
 		return top_carve(h, need, amask);
-	a = spot_in_block(h, x, free_of(h, x)->size, need, amask);
-	hole_carve(h, s, prev, x, a, need);
+	a = spot_in_block(h, pos.at, free_of(h, pos.at)->size, need, amask);
+	hole_carve(h, s, &pos, a, need);
 	return a;
 }
 
@@ -776,8 +845,7 @@ static __attribute__((noinline)) unsigned long aligned_take(struct ff_heap *h, u
 struct live_block {
 	unsigned long unit;	/* its first unit */
 	unsigned long seg;	/* its segment */
-	unsigned long prev;	/* last listed free block of the segment below it, 0: none */
-	unsigned long next;	/* first listed free block of the segment above it, 0: none */
+	struct seg_pos pos;	/* the walk along the segment's list to it */
 };
 
 /*
@@ -791,6 +859,7 @@ static __always_inline enum heap_free_result live_block_check(const struct ff_he
 {
 	uintptr_t off = (uintptr_t)ptr - (uintptr_t)h;
 	unsigned long u, v;
+	struct seg_pos vp;
 
 	if (unlikely((uintptr_t)ptr < (uintptr_t)h || off >= h->region_size))
 		return HEAP_FREE_FOREIGN;
@@ -801,15 +870,20 @@ static __always_inline enum heap_free_result live_block_check(const struct ff_he
 		return HEAP_FREE_DOUBLE;
 	b->unit = u;
 	b->seg = seg_of(u);
-	b->next = seg_seek(h, b->seg, u, &b->prev);
-	if (unlikely(b->next == u))
+	seg_walk(h, b->seg, u, &b->pos);
+	if (unlikely(b->pos.at == u))
 		return HEAP_FREE_DOUBLE;
 	if (likely(starts_test(h, u)))
 		return HEAP_FREE_OK;
 	/* Inside some block: free space if the block holding u is free. */
 	v = starts_prev(h, u);
-	if (v == b->prev || (seg_of(v) != b->seg && seg_last(h, seg_of(v)) == v))
+	if (v == b->pos.prev)
 		return HEAP_FREE_DOUBLE;
+	if (seg_of(v) != b->seg) {
+		seg_walk(h, seg_of(v), ~0UL, &vp);
+		if (vp.prev == v)
+			return HEAP_FREE_DOUBLE;
+	}
 	return HEAP_FREE_NOT_BLOCK;
 }
 
@@ -900,6 +974,9 @@ static void *heap_first_fit_init(void *base, size_t size, unsigned flags)
 	h->first = (unit_t)((meta + UNIT_SIZE - 1) >> UNIT_SHIFT);
 	h->end = (unit_t)total;
 	h->top = h->first;
+	h->groot = h->gleaves;
+	h->gcover = (unit_t)MIN((unsigned long)h->end, 1UL << (GROUP_SHIFT + SEG_SHIFT));
+	group_cover(h, h->top);
 	h->free_units = h->end - h->first;
 	h->free_blocks = 1;
 	h->base_phase = (uint32_t)((uintptr_t)base >> UNIT_SHIFT);
@@ -921,7 +998,8 @@ static void *heap_first_fit_init(void *base, size_t size, unsigned flags)
 static void *heap_first_fit_alloc(void *heap, size_t size, size_t align, size_t *usable)
 {
 	struct ff_heap *h = heap;
-	unsigned long need, s, x, prev, a;
+	unsigned long need, s, a;
+	struct seg_pos pos;
 
 	if (unlikely(!IS_POWER_OF_2(align) || size > h->region_size ||
 		     align > h->region_size))
@@ -931,9 +1009,9 @@ static void *heap_first_fit_alloc(void *heap, size_t size, size_t align, size_t 
 		a = aligned_take(h, need, (align >> UNIT_SHIFT) - 1);
 	} else if (likely((s = seg_find(h, need)) != NO_SEG)) {
 		/* The tree promises a block that big on s's list; cut from its back. */
-		x = seg_fit_plain(h, s, need, &prev);
-		a = x + free_of(h, x)->size - need;
-		hole_carve(h, s, prev, x, a, need);
+		seg_fit_plain(h, s, need, &pos);
+		a = pos.at + free_of(h, pos.at)->size - need;
+		hole_carve(h, s, &pos, a, need);
 	} else {
 		a = top_carve(h, need, 0);
 	}
@@ -961,7 +1039,7 @@ static enum heap_free_result heap_first_fit_free(void *heap, void *ptr, size_t *
 	n = used_units(h, b.unit);
 	if (usable)
 		*usable = n << UNIT_SHIFT;
-	block_release(h, b.seg, b.prev, b.next, b.unit, n);
+	block_release(h, b.seg, &b.pos, b.unit, n);
 	return HEAP_FREE_OK;
 }
 
@@ -988,7 +1066,7 @@ static size_t heap_first_fit_reserved_size(void *heap, void *ptr)
 static void heap_first_fit_space(void *heap, struct heap_algo_space *out)
 {
 	const struct ff_heap *h = heap;
-	uint32_t largest = MAX(h->group_max[1], h->end - h->top);
+	uint32_t largest = MAX(h->group_max[h->groot], h->end - h->top);
 
 	out->region = h->region_size;
 	out->meta = h->region_size - ((size_t)(h->end - h->first) << UNIT_SHIFT);
@@ -1131,6 +1209,26 @@ static unsigned validate_group(const struct ff_heap *h, unsigned long g, const u
 }
 
 /*
+ * Problems of the group tree: within groot's subtree every entry is the
+ * larger of its children's; past it no group has a figure.
+ */
+static unsigned validate_group_tree(const struct ff_heap *h)
+{
+	unsigned long lo = h->groot, hi = h->groot, i, covered = h->gleaves / h->groot;
+	unsigned bad = 0;
+
+	for (i = covered; i < h->gleaves; i++)
+		bad += h->group_max[h->gleaves + i] != 0;
+	while (hi < h->gleaves) {	/* each level of the subtree: nodes [lo, hi] */
+		for (i = lo; i <= hi; i++)
+			bad += h->group_max[i] != MAX(h->group_max[2 * i], h->group_max[2 * i + 1]);
+		lo = 2 * lo;
+		hi = 2 * hi + 1;
+	}
+	return bad;
+}
+
+/*
  * heap_first_fit_validate - check the instance, the start map, every list
  * and free block, and both trees against the counters; return the number of
  * problems (0 when sound). Every link is range-checked and every walk must
@@ -1139,7 +1237,7 @@ static unsigned validate_group(const struct ff_heap *h, unsigned long g, const u
 static unsigned heap_first_fit_validate(void *heap)
 {
 	const struct ff_heap *h = heap;
-	uint32_t blocks = 0, units = 0, g, k, i;
+	uint32_t blocks = 0, units = 0, g, k;
 	unit_t at = h->first;
 	unsigned bad;
 
@@ -1151,7 +1249,9 @@ static unsigned heap_first_fit_validate(void *heap)
 	    h->nsegs != (h->end + SEG_UNITS - 1) >> SEG_SHIFT ||
 	    h->ngroups != (h->nsegs + GROUP_SEGS - 1) >> GROUP_SHIFT ||
 	    !IS_POWER_OF_2(h->gleaves) || h->gleaves < h->ngroups ||
-	    h->gleaves >= 2 * h->ngroups)
+	    h->gleaves >= 2 * h->ngroups || !IS_POWER_OF_2(h->groot) ||
+	    h->groot > h->gleaves || h->gcover < h->top ||
+	    h->gcover > ((unsigned long)(h->gleaves / h->groot) << (GROUP_SHIFT + SEG_SHIFT)))
 		return 1;	/* the instance itself cannot be trusted */
 
 	bad = validate_map(h);
@@ -1169,10 +1269,7 @@ static unsigned heap_first_fit_validate(void *heap)
 		if (h->group_max[h->gleaves + g] != exact)
 			bad++;
 	}
-	for (i = h->gleaves + h->ngroups; i < 2 * h->gleaves; i++)
-		bad += h->group_max[i] != 0;
-	for (i = 1; i < h->gleaves; i++)
-		bad += h->group_max[i] != MAX(h->group_max[2 * i], h->group_max[2 * i + 1]);
+	bad += validate_group_tree(h);
 	if (h->top < h->end) {
 		bad += validate_extent(h, h->top, h->end - h->top);
 		blocks++;
