@@ -21,6 +21,37 @@ $(error no configuration named '$(firstword $(unknown-defconfigs))'; available: 
 endif
 
 # ---------------------------------------------------------------------------
+# Tools
+
+CROSS_COMPILE ?= riscv64-linux-gnu-
+CC      := $(CROSS_COMPILE)gcc
+AR      := $(CROSS_COMPILE)ar
+NM      := $(CROSS_COMPILE)nm
+OBJCOPY := $(CROSS_COMPILE)objcopy
+HOSTCC  ?= gcc
+FUZZCC  ?= clang
+PYTHON  := /usr/bin/python3
+QEMU    ?= qemu-system-riscv64
+QEMU_BIOS ?= /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
+GDB     ?= gdb-multiarch
+export CC AR NM OBJCOPY HOSTCC FUZZCC PYTHON QEMU CROSS_COMPILE
+
+# Tools first: every goal but these few runs kconfiglib, a compiler or QEMU,
+# so scripts/check-tools runs while this Makefile is read, before any rule
+# can start (the .config rule included). As root it installs what is
+# missing (unless MMLAB_AUTO_INSTALL=0); otherwise make stops here, in one
+# line naming the sudo command, having written nothing.
+tool-free-goals := clean mrproper distclean install-deps check-tools docs fresh-check
+check-tools-cmd := $(abspath $(dir $(this-makefile)))/scripts/check-tools \
+	$(CC) $(HOSTCC) $(FUZZCC) $(PYTHON) $(QEMU) $(QEMU_BIOS)
+ifneq ($(filter-out $(tool-free-goals),$(or $(MAKECMDGOALS),all)),)
+tools-problem := $(shell $(check-tools-cmd))
+ifneq ($(.SHELLSTATUS),0)
+$(error $(or $(tools-problem),scripts/check-tools failed))
+endif
+endif
+
+# ---------------------------------------------------------------------------
 # Output directory: with O=DIR, re-run this Makefile inside DIR so every path
 # below is relative to the output tree and sources are found via $(srctree).
 
@@ -49,13 +80,14 @@ ifneq ($(need-sub-make),1)
 
 srctree ?= $(patsubst %/,%,$(dir $(this-makefile)))
 
-# "make defconfig all": configuration goals mixed with others run one by one,
-# each in its own make, so the build sees the new configuration.
-config-goals := $(filter menuconfig defconfig savedefconfig olddefconfig \
+# "make defconfig all", "make -j2 clean all": configuration and cleaning
+# goals mixed with others run one by one, each in its own make, so the build
+# sees the new configuration and nothing is deleted while it is being built.
+serial-goals := $(filter menuconfig defconfig savedefconfig olddefconfig \
 	oldconfig alldefconfig allnoconfig allyesconfig listnewconfig \
-	randconfig %_defconfig,$(MAKECMDGOALS))
-ifneq ($(config-goals),)
-ifneq ($(filter-out $(config-goals),$(MAKECMDGOALS)),)
+	randconfig %_defconfig clean mrproper distclean,$(MAKECMDGOALS))
+ifneq ($(serial-goals),)
+ifneq ($(filter-out $(serial-goals),$(MAKECMDGOALS)),)
 mixed-goals := 1
 endif
 endif
@@ -88,20 +120,6 @@ export Q quiet
 
 include $(srctree)/scripts/Kbuild.include
 
-# ---------------------------------------------------------------------------
-# Tools
-
-CROSS_COMPILE ?= riscv64-linux-gnu-
-CC      := $(CROSS_COMPILE)gcc
-AR      := $(CROSS_COMPILE)ar
-NM      := $(CROSS_COMPILE)nm
-OBJCOPY := $(CROSS_COMPILE)objcopy
-HOSTCC  ?= gcc
-PYTHON  := /usr/bin/python3
-QEMU    ?= qemu-system-riscv64
-GDB     ?= gdb-multiarch
-export CC AR NM OBJCOPY HOSTCC PYTHON QEMU CROSS_COMPILE
-
 KCONFIG_CONFIG ?= .config
 export KCONFIG_CONFIG
 
@@ -115,7 +133,7 @@ kconfig-file := $(srctree)/Kconfig
 config-targets := menuconfig defconfig savedefconfig olddefconfig oldconfig \
 	alldefconfig allnoconfig allyesconfig listnewconfig randconfig %_defconfig
 no-config-targets := help clean mrproper distclean host-check host-fuzz \
-	install-deps randcheck check-tools docs bench $(config-targets)
+	install-deps randcheck check-tools docs bench bench-compare fit fresh-check $(config-targets)
 
 .DEFAULT_GOAL := all
 PHONY := all
@@ -131,8 +149,16 @@ PHONY += menuconfig olddefconfig oldconfig alldefconfig allnoconfig \
 menuconfig oldconfig:
 	$(Q)$(kconfig) $@ $(kconfig-file)
 
-olddefconfig alldefconfig allnoconfig allyesconfig listnewconfig:
+alldefconfig allnoconfig allyesconfig listnewconfig:
 	$(Q)$(kconfig) $@ $(kconfig-file)
+
+# Applying a configuration file says, file and line, what did not take: a
+# misspelt symbol, a value out of range, a derived symbol set by hand.
+apply-config = srctree=$(srctree) MMLAB_VERSION=$(MMLAB_VERSION) \
+	$(PYTHON) $(srctree)/scripts/kconfig/apply.py $(kconfig-file)
+
+olddefconfig:
+	$(Q)$(apply-config) $(KCONFIG_CONFIG)
 
 savedefconfig:
 	$(Q)$(kconfig) savedefconfig --kconfig $(kconfig-file) --out defconfig
@@ -142,15 +168,15 @@ randconfig:
 		$(PYTHON) $(srctree)/scripts/kconfig/randconfig.py $(kconfig-file)
 
 defconfig: $(srctree)/configs/defconfig
-	$(Q)$(kconfig) defconfig --kconfig $(kconfig-file) $<
+	$(Q)$(apply-config) $<
 
 %_defconfig:
-	$(Q)$(kconfig) defconfig --kconfig $(kconfig-file) $(srctree)/configs/$@
+	$(Q)$(apply-config) $(srctree)/configs/$@
 
 # A build without a .config starts from configs/defconfig, and says so.
 $(KCONFIG_CONFIG):
 	@echo "*** No $(KCONFIG_CONFIG) found: applying configs/defconfig (run 'make menuconfig' to change it)"
-	$(Q)$(kconfig) defconfig --kconfig $(kconfig-file) $(srctree)/configs/defconfig
+	$(Q)$(apply-config) $(srctree)/configs/defconfig
 
 # Kconfig files the configuration was made from (written by genconfig).
 -include include/config/auto.conf.cmd
@@ -161,7 +187,7 @@ $(KCONFIG_CONFIG):
 include/config/auto.conf: $(KCONFIG_CONFIG) $(kconfig-deps)
 	@mkdir -p include/config include/generated
 	@echo "  GEN     include/generated/autoconf.h"
-	$(Q)$(kconfig) olddefconfig $(kconfig-file) >/dev/null
+	$(Q)$(apply-config) $(KCONFIG_CONFIG) >/dev/null
 	$(Q)$(kconfig) genconfig --header-path include/generated/autoconf.h \
 		--sync-deps include/config \
 		--file-list include/config/kconfig-files $(kconfig-file)
@@ -182,11 +208,13 @@ ifeq ($(need-config),1)
 endif
 
 # ---------------------------------------------------------------------------
-# Compiler flags (the .cmd files record them: a change rebuilds)
+# Compiler flags (the .cmd files record them: a change rebuilds). $(CC) is
+# there for every goal that compiles (checked above); the others, such as
+# clean, do not need its include directory.
 
 ARCH_ISA := rv64imac_zicsr_zifencei$(if $(CONFIG_RISCV_ISA_ZBB),_zbb)
 
-KBUILD_CPPFLAGS := -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
+KBUILD_CPPFLAGS := -nostdinc -isystem $(shell $(CC) -print-file-name=include 2>/dev/null) \
 	-I$(srctree)/include -I$(srctree)/arch/riscv/include -Iinclude \
 	-include $(srctree)/include/mmlab/kconfig.h \
 	-include include/generated/autoconf.h
@@ -219,7 +247,7 @@ $(fixdep): $(srctree)/scripts/basic/fixdep.c
 # the name of a command).
 descend-dirs := $(addprefix descend/,$(core-dirs))
 PHONY += prepare $(descend-dirs)
-prepare: include/config/auto.conf $(fixdep) check-tools
+prepare: include/config/auto.conf $(fixdep)
 
 $(descend-dirs): descend/%: prepare
 	$(Q)$(MAKE) -f $(srctree)/scripts/Makefile.build obj=$*
@@ -267,14 +295,13 @@ mmlab.bin: mmlab.elf FORCE
 # Running, debugging and testing
 
 QEMU_MEM  ?= 128M
-QEMU_BIOS ?= /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
 QEMU_ARGS := -machine virt -nographic -m $(QEMU_MEM) -bios $(QEMU_BIOS) \
 	-kernel mmlab.elf $(if $(BOOTARGS),-append "$(BOOTARGS)") $(QEMU_EXTRA)
 
 PHONY += run debug check randcheck host-check host-fuzz check-tools install-deps docs
 
 check-tools:
-	@$(srctree)/scripts/check-tools $(CC) $(QEMU) $(QEMU_BIOS)
+	@$(check-tools-cmd) >&2
 
 fit-check = $(PYTHON) $(srctree)/scripts/ktest_runner.py --check-fit --mem $(QEMU_MEM) mmlab.elf
 
@@ -296,34 +323,57 @@ host-check:
 host-fuzz:
 	$(Q)$(MAKE) -f $(srctree)/tests/host/Makefile objtree=$(abspath build) fuzz
 
-# Everything: host tests, the defconfig matrix, RAM sizes, randconfigs.
-check: check-tools $(KCONFIG_CONFIG)
-	$(Q)$(PYTHON) $(srctree)/scripts/check.py --srctree $(srctree) --out $(abspath build)
+# Everything: host tests, the defconfig matrix, RAM sizes, randconfigs...
+# STAGES="lint docs" runs only those stages of scripts/check.py.
+check: $(KCONFIG_CONFIG)
+	$(Q)$(PYTHON) $(srctree)/scripts/check.py --srctree $(srctree) --out $(abspath build) \
+		$(addprefix --only ,$(STAGES))
 
-# Benchmarks of every defconfig (or CONFIGS="a_defconfig b_defconfig"), with
-# TRACE=file replayed too: results, table and plots in build/bench, or in
-# $(O)/bench with O=. See docs/performance.md.
+# Benchmarks of every defconfig and the current .config when it matches none
+# (or CONFIGS="a_defconfig current"), replaying tests/traces/real/*.trace
+# (or TRACE="file ..."): results, table and plots in build/bench/runs/NAME
+# (NAME=, default a timestamp; build/bench/latest is the last), or under
+# $(O)/bench with O=. make bench-compare A=run B=run compares two runs (B:
+# latest by default); make fit TRACE=file sizes a heap for a trace. See
+# docs/performance.md.
 bench-out := $(abspath $(if $(filter 1,$(mmlab_in_objtree)),bench,build/bench))
-PHONY += bench
-bench: check-tools
+PHONY += bench bench-compare fit
+bench:
 	$(Q)$(PYTHON) $(srctree)/scripts/bench.py --srctree $(srctree) --out $(bench-out) \
+		--current $(abspath $(KCONFIG_CONFIG)) $(if $(NAME),--name $(NAME)) \
 		$(if $(CONFIGS),--configs $(CONFIGS)) $(if $(TRACE),--trace $(TRACE))
 
-# Many random configurations: make randcheck N=200
+bench-compare:
+	$(Q)$(PYTHON) $(srctree)/scripts/bench-compare --out $(bench-out) $(or $(A),$(error \
+		bench-compare: say which runs, e.g. make bench-compare A=base B=new)) $(or $(B),latest)
+
+fit:
+	$(Q)$(MAKE) -f $(srctree)/tests/host/Makefile srctree=$(srctree) objtree=$(abspath build) mmtrace
+	$(Q)$(abspath build)/host/mmtrace --fit $(or $(TRACE),$(error fit: name a trace, \
+		e.g. make fit TRACE=tests/traces/real/sqlite3.trace))
+
+# Many random configurations, fresh seeds: make randcheck N=200. One seed
+# again (with its panic cases): make randcheck KCONFIG_SEED=0x2a
 N ?= 20
-randcheck: check-tools
+randcheck:
 	$(Q)$(PYTHON) $(srctree)/scripts/check.py --srctree $(srctree) --out $(abspath build) \
-		--only randconfig --rand $(N)
+		--only randconfig $(if $(KCONFIG_SEED),--seeds $(KCONFIG_SEED),--rand $(N))
 
 install-deps:
 	$(Q)$(srctree)/scripts/install-deps
+
+# The README's Quick start on a brand-new Debian 12 (a minimal root made by
+# debootstrap, in a chroot; as root). See docs/testing.md.
+PHONY += fresh-check
+fresh-check:
+	$(Q)$(srctree)/scripts/fresh-check --out $(abspath build/fresh-check)
 
 # Heap and frame maps of the current configuration: built with CONFIG_BENCH=y
 # in build/maps/obj (your .config is only read), booted once with map=all;
 # images in build/maps, or $(O)/maps with O=. See docs/heap.md.
 maps-out := $(abspath $(if $(filter 1,$(mmlab_in_objtree)),maps,build/maps))
 PHONY += maps
-maps: check-tools $(KCONFIG_CONFIG)
+maps: $(KCONFIG_CONFIG)
 	$(Q)$(PYTHON) $(srctree)/scripts/mapviz.py --boot $(KCONFIG_CONFIG) \
 		--srctree $(srctree) --out $(maps-out)
 

@@ -136,7 +136,7 @@ static void frames_shuffle(struct frame *tab, uint64_t n)
 	}
 }
 
-enum bench_status bench_frames_pairs(void)
+static enum bench_status bench_frames_pairs(void)
 {
 	struct frame_series fs[ARRAY_SIZE(fill_levels)];
 	enum bench_status st = BENCH_OK;
@@ -177,6 +177,7 @@ enum bench_status bench_frames_pairs(void)
 		st = BENCH_FAILED;
 	return st;
 }
+BENCH_REGISTER("frames", bench_frames_pairs);
 
 /* ------------------------------------------------------------------ */
 /* Contiguous runs                                                     */
@@ -212,7 +213,7 @@ static bool runs_time(struct frame_series *fs, uint64_t n)
 	return true;
 }
 
-enum bench_status bench_frames_runs(void)
+static enum bench_status bench_frames_runs(void)
 {
 	uint64_t start_free = frame_free_count();
 	enum bench_status st = BENCH_OK;
@@ -236,3 +237,4 @@ enum bench_status bench_frames_runs(void)
 		st = BENCH_FAILED;
 	return st;
 }
+BENCH_REGISTER("frames", bench_frames_runs);

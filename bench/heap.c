@@ -186,7 +186,7 @@ static bool vec_grow(struct bench_series *sa, struct bench_series *sf,
 	return true;
 }
 
-enum bench_status bench_heap_lab(void)
+static enum bench_status bench_heap_lab(void)
 {
 	struct bench_series sa = { 0 }, sf = { 0 };
 	enum bench_status st = BENCH_FAILED;
@@ -239,6 +239,7 @@ enum bench_status bench_heap_lab(void)
 		st = BENCH_FAILED;
 	return st;
 }
+BENCH_REGISTER("heap", bench_heap_lab);
 
 /* ------------------------------------------------------------------ */
 /* Churn engine                                                        */
@@ -315,7 +316,7 @@ static enum bench_status churn_run(const struct churn_spec *w)
 	return w->algo ? BENCH_OK : heap_whole_check(w->name, &before);
 }
 
-enum bench_status bench_heap_churn(void)
+static enum bench_status bench_heap_churn(void)
 {
 	static const struct churn_spec w = {
 		.name = "heap_churn", .seed = 1, .live = 2000, .bytes_per_live = 1024,
@@ -324,12 +325,13 @@ enum bench_status bench_heap_churn(void)
 
 	return churn_run(&w);
 }
+BENCH_REGISTER("heap", bench_heap_churn);
 
 /*
  * heap_churn's requests (same seed, sizes and live target) sent straight to
  * the algorithm at alignment 16, on a private instance: no lock, no header.
  */
-enum bench_status bench_heap_algo_churn(void)
+static enum bench_status bench_heap_algo_churn(void)
 {
 	static const struct churn_spec w = {
 		.name = "heap_algo_churn", .seed = 1, .live = 2000, .bytes_per_live = 1024,
@@ -360,8 +362,9 @@ enum bench_status bench_heap_algo_churn(void)
 	bench_buffer_put(&region);
 	return st;
 }
+BENCH_REGISTER("heap", bench_heap_algo_churn);
 
-enum bench_status bench_heap_logu(void)
+static enum bench_status bench_heap_logu(void)
 {
 	static const struct churn_spec w = {
 		.name = "heap_logu", .seed = 3, .live = 256, .bytes_per_live = 32 * KiB,
@@ -370,8 +373,9 @@ enum bench_status bench_heap_logu(void)
 
 	return churn_run(&w);
 }
+BENCH_REGISTER("heap", bench_heap_logu);
 
-enum bench_status bench_heap_align(void)
+static enum bench_status bench_heap_align(void)
 {
 	static const struct churn_spec w = {
 		.name = "heap_align", .seed = 4, .live = 500, .bytes_per_live = 8 * KiB,
@@ -380,6 +384,7 @@ enum bench_status bench_heap_align(void)
 
 	return churn_run(&w);
 }
+BENCH_REGISTER("heap", bench_heap_align);
 
 /* ------------------------------------------------------------------ */
 /* Fill-to-failure engine                                              */
@@ -466,12 +471,157 @@ static enum bench_status fill_run(const char *name, uint64_t seed,
 	return heap_whole_check(name, &before);
 }
 
-enum bench_status bench_heap_fill(void)
+static enum bench_status bench_heap_fill(void)
 {
 	return fill_run("heap_fill", 5, size_fill);
 }
+BENCH_REGISTER("heap", bench_heap_fill);
 
-enum bench_status bench_heap_fill_logu(void)
+static enum bench_status bench_heap_fill_logu(void)
 {
 	return fill_run("heap_fill_logu", 6, size_logu);
 }
+BENCH_REGISTER("heap", bench_heap_fill_logu);
+
+/* ------------------------------------------------------------------ */
+/* Adversarial workload                                                */
+/* ------------------------------------------------------------------ */
+
+#define WORST_LARGE_TRIES	2000	/* large, aligned requests on the holed heap */
+#define WORST_FULL_OPS		20000	/* free + alloc pairs on the full heap */
+#define WORST_SAMPLES		(4 * FILL_LIVE_MAX + 2 * WORST_LARGE_TRIES + 2 * WORST_FULL_OPS + 8)
+
+/* What the phases of heap_worst share: the live blocks and the two series. */
+struct worst_state {
+	void **live;
+	size_t n;
+	struct bench_series sa, sf;
+	struct rand_state r;
+};
+
+/* Allocate (timed) blocks of sizes from @size_pick until the first failure. */
+static void worst_fill(struct worst_state *w, size_t (*size_pick)(struct rand_state *r))
+{
+	void *p;
+
+	while (w->n < FILL_LIVE_MAX && (p = timed_kmalloc(&w->sa, size_pick(&w->r))))
+		w->live[w->n++] = p;
+}
+
+/* Free (timed) every block, in allocation order: close to address order. */
+static void worst_free_in_order(struct worst_state *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++)
+		timed_kfree(&w->sf, w->live[i]);
+	w->n = 0;
+}
+
+static size_t size_crumb(struct rand_state *r)
+{
+	return rand_range(r, 16, 64);
+}
+
+static size_t size_mixed(struct rand_state *r)
+{
+	return rand_range(r, 16, 4096);
+}
+
+/*
+ * Small holes everywhere: fill with 16-64 B blocks, free every other one,
+ * then ask for 1-64 KiB blocks aligned to 256-4096 bytes, which the holes
+ * cannot serve.
+ */
+static void worst_holes(struct worst_state *w)
+{
+	size_t i, kept = 0;
+
+	worst_fill(w, size_crumb);
+	for (i = 0; i < w->n; i++) {
+		if (i % 2)
+			timed_kfree(&w->sf, w->live[i]);
+		else
+			w->live[kept++] = w->live[i];
+	}
+	w->n = kept;
+	for (i = 0; i < WORST_LARGE_TRIES && w->n < FILL_LIVE_MAX; i++) {
+		size_t size = rand_range(&w->r, KiB, 64 * KiB);
+		void *p = timed_kmalloc_aligned(&w->sa, size, 1UL << rand_range(&w->r, 8, 12));
+
+		if (p)
+			w->live[w->n++] = p;
+	}
+}
+
+/* A heap kept full: fill with 16 B-4 KiB blocks, then free one and ask for one, many times. */
+static void worst_full(struct worst_state *w)
+{
+	unsigned long i;
+
+	worst_fill(w, size_mixed);
+	for (i = 0; i < WORST_FULL_OPS && w->n; i++) {
+		size_t k = rand_range(&w->r, 0, w->n - 1);
+		void *p;
+
+		timed_kfree(&w->sf, w->live[k]);
+		w->live[k] = w->live[--w->n];
+		p = timed_kmalloc(&w->sa, size_mixed(&w->r));
+		if (p)
+			w->live[w->n++] = p;
+	}
+}
+
+/*
+ * The extremes of a whole heap: the smallest block (split from the largest
+ * free one, as the caches were merged back by heap_stats()) and the largest
+ * block the heap has.
+ */
+static void worst_extremes(struct worst_state *w)
+{
+	struct heap_stats st;
+	void *p;
+
+	heap_stats(&st);
+	p = timed_kmalloc(&w->sa, 1);
+	if (p)
+		timed_kfree(&w->sf, p);
+	heap_stats(&st);
+	p = st.largest_free ? timed_kmalloc(&w->sa, st.largest_free) : NULL;
+	if (p)
+		timed_kfree(&w->sf, p);
+}
+
+/*
+ * heap_worst - the adversarial workload: small holes then large aligned
+ * requests, long runs of merging frees, a heap kept full, and the extremes
+ * of a whole heap. Its worst call is part of the "worst heap op" figure.
+ */
+static enum bench_status bench_heap_worst(void)
+{
+	const char *name = "heap_worst";
+	struct worst_state w = { 0 };
+	struct frame_run table_mem;
+	struct heap_stats before;
+
+	w.live = bench_buffer_get(FILL_LIVE_MAX * sizeof(*w.live), &table_mem);
+	if (!w.live || bench_series_init(&w.sa, name, "kmalloc", WORST_SAMPLES) ||
+	    bench_series_init(&w.sf, name, "kfree", WORST_SAMPLES)) {
+		bench_series_release(&w.sa);
+		bench_buffer_put(&table_mem);
+		return BENCH_SKIPPED;
+	}
+	heap_mark(&before);
+	rand_seed(&w.r, 8);
+	worst_holes(&w);
+	worst_free_in_order(&w);
+	worst_full(&w);
+	worst_free_in_order(&w);
+	worst_extremes(&w);
+	bench_metric_u64(name, "kmalloc_failures", w.sa.failures);
+	bench_series_report(&w.sa);
+	bench_series_report(&w.sf);
+	bench_buffer_put(&table_mem);
+	return heap_whole_check(name, &before);
+}
+BENCH_REGISTER("heap", bench_heap_worst);

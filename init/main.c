@@ -3,11 +3,15 @@
  * start_kernel(): the C entry point, called by arch/riscv/head.S with the
  * boot hart's id and the device tree address OpenSBI passed in a1.
  *
- * Order: SBI probe (console), trap vector, device tree, banner, exit device,
- * timer, memory management, then the self-tests (CONFIG_KTEST) and exit.
+ * Before it, with .bss not yet cleared, boot_early() probes SBI (console),
+ * finds the exit device, stops when RAM cannot hold the image and moves the
+ * device tree out of .bss. Then: trap vector, device tree, banner, timer,
+ * memory management, then the self-tests (CONFIG_KTEST) and exit.
  */
 #include <asm/sbi.h>
 #include <lib/fdt.h>
+#include <lib/string.h>
+#include <mm/addr.h>
 #include <mm/frame.h>
 #include <mm/heap.h>
 #include <bench/map.h>
@@ -22,50 +26,120 @@
 #define TIMEBASE_DEFAULT 10000000UL	/* QEMU virt: 10 MHz */
 
 static struct fdt fdt_storage;
-const struct fdt *boot_fdt;
-unsigned long boot_dtb_addr;
 
-/* Check the tree OpenSBI passed; on any problem warn and go on without it. */
-static void boot_fdt_init(unsigned long dtb)
+/* Where boot_early() found the tree it moved (0: none). In .data: set before .bss is cleared. */
+static unsigned long dtb_moved_from __section(".data");
+
+/* Check the tree at @dtb into @f. Return: 0, FDT_ERR_* or 1 for an unusable address. */
+static int dtb_check(struct fdt *f, unsigned long dtb)
 {
 	int err;
 
-	boot_dtb_addr = dtb;
-	if (!dtb || dtb & 7) {
+	if (!dtb || dtb & 7)
+		return 1;
+	err = fdt_init(f, (const void *)dtb, DTB_MAX_SIZE);
+	return err ? err : fdt_validate(f);
+}
+
+/*
+ * When RAM ends little above the image, the firmware's device tree (placed
+ * near the top of RAM) can lie inside .bss, where clearing .bss would wipe
+ * it: copy the checked tree @f at @dtb to just below the image (free RAM
+ * above the firmware's own). Return: the tree's address from now on. A tree
+ * over the boot stack, at the start of .bss, is past saving.
+ */
+static unsigned long dtb_move_out_of_bss(const struct fdt *f, unsigned long dtb)
+{
+	uintptr_t to;
+
+	if (dtb < (uintptr_t)boot_stack_top || dtb >= (uintptr_t)__kernel_end)
+		return dtb;
+	to = ALIGN_DOWN((uintptr_t)__kernel_start - fdt_total_size(f), PAGE_SIZE);
+	memcpy((void *)to, (const void *)dtb, fdt_total_size(f));
+	dtb_moved_from = dtb;
+	return to;
+}
+
+unsigned long boot_early(unsigned long dtb);
+
+/*
+ * boot_early - what must happen before head.S clears .bss, on the boot stack
+ * and touching no .bss: probe SBI (the console), and with a usable device
+ * tree find the exit device, stop with one line when the RAM cannot hold the
+ * image (clearing .bss would fault), and move the tree out of .bss.
+ * Return: the device tree address for start_kernel().
+ */
+unsigned long boot_early(unsigned long dtb)
+{
+	struct fdt f;
+
+	sbi_init();
+	if (dtb_check(&f, dtb))
+		return dtb;	/* boot_info_make() warns */
+	machine_exit_init(&f);
+	mm_check_fit(&f, dtb);
+	return dtb_move_out_of_bss(&f, dtb);
+}
+
+/*
+ * The boot description from the firmware's registers: the tree OpenSBI
+ * passed is checked here, and on any problem the kernel warns and goes on
+ * without it (every user then applies its fallback).
+ */
+static struct boot_info boot_info_make(unsigned long hartid, unsigned long dtb)
+{
+	struct boot_info boot = { .hartid = hartid, .dtb_addr = dtb };
+	int err = dtb_check(&fdt_storage, dtb);
+
+	if (dtb_moved_from)
+		pr_info("dtb: the firmware put the device tree at 0x%lx, inside the kernel's .bss; "
+			"moved it to 0x%lx\n", dtb_moved_from, dtb);
+	if (err == 1) {
 		pr_warn("dtb: no usable device tree address (0x%lx); using fallbacks\n", dtb);
-		return;
+		return boot;
 	}
-	err = fdt_init(&fdt_storage, (const void *)dtb, DTB_MAX_SIZE);
-	if (!err)
-		err = fdt_validate(&fdt_storage);
 	if (err) {
 		pr_warn("dtb: device tree at 0x%lx is unusable (%s); using fallbacks\n",
 			dtb, fdt_strerror(err));
-		return;
+		return boot;
 	}
-	boot_fdt = &fdt_storage;
+	boot.fdt = &fdt_storage;
+	return boot;
 }
 
-/* The timer frequency from /cpus "timebase-frequency", or QEMU's 10 MHz. */
-static unsigned long timebase_hz(void)
+/*
+ * The timer frequency from /cpus "timebase-frequency", or QEMU's 10 MHz.
+ * A value no real timer has (below 10 kHz a tick period rounds to nothing
+ * useful and the interrupts storm; above 1 GHz the tick arithmetic
+ * overflows its budget) is refused with a warning naming it.
+ */
+#define TIMEBASE_MIN	10000UL
+#define TIMEBASE_MAX	1000000000UL
+
+static unsigned long timebase_hz(const struct fdt *fdt)
 {
 	uint32_t hz;
 	int cpus;
 
-	if (!boot_fdt)
+	if (!fdt)
 		return TIMEBASE_DEFAULT;
-	cpus = fdt_path_offset(boot_fdt, "/cpus");
-	if (cpus < 0 || fdt_property_u32(boot_fdt, cpus, "timebase-frequency", &hz) < 0 || !hz)
+	cpus = fdt_path_offset(fdt, "/cpus");
+	if (cpus < 0 || fdt_property_u32(fdt, cpus, "timebase-frequency", &hz) < 0)
 		return TIMEBASE_DEFAULT;
+	if (hz < TIMEBASE_MIN || hz > TIMEBASE_MAX) {
+		pr_warn("dtb: /cpus timebase-frequency %u Hz is outside %lu..%lu; using %lu Hz\n",
+			hz, TIMEBASE_MIN, TIMEBASE_MAX, TIMEBASE_DEFAULT);
+		return TIMEBASE_DEFAULT;
+	}
 	return hz;
 }
 
-static void banner_print(unsigned long hartid)
+static void banner_print(const struct boot_info *boot)
 {
 	long v = sbi_spec_version();
 
 	printk("\nmmlab %s (riscv64, QEMU virt) on hart %lu, SBI %ld.%ld%s\n",
-	       MMLAB_VERSION_STRING, hartid, (v >> 24) & 0x7f, v & 0xffffff,
+	       MMLAB_VERSION_STRING, boot->hartid, (v >> 24) & 0x7f, v & 0xffffff,
 	       sbi_has_dbcn() ? ", debug console" : "");
 	printk("config: heap=%s size=%u KiB frames=%s zbb=%s timer=%d Hz "
 	       "debug_heap=%s debug_frames=%s ktest=%s\n",
@@ -76,22 +150,22 @@ static void banner_print(unsigned long hartid)
 	       IS_ENABLED(CONFIG_KTEST) ? "y" : "n");
 	printk("kernel: image 0x%lx-0x%lx, dtb 0x%lx\n",
 	       (unsigned long)__kernel_start, (unsigned long)__kernel_end,
-	       boot_dtb_addr);
+	       boot->dtb_addr);
 }
 
 __noreturn void start_kernel(unsigned long hartid, unsigned long dtb);
 
 void start_kernel(unsigned long hartid, unsigned long dtb)
 {
+	struct boot_info boot;
 	int status = EXIT_OK;
 
-	sbi_init();
-	trap_init();
-	boot_fdt_init(dtb);
-	banner_print(hartid);
-	machine_exit_init();
-	timer_init(timebase_hz());
-	mm_init();
+	trap_init();		/* boot_early() probed SBI and found the exit device */
+	boot = boot_info_make(hartid, dtb);
+	cmdline_init(boot.fdt);
+	banner_print(&boot);
+	timer_init(timebase_hz(boot.fdt));
+	mm_init(&boot);
 
 	if (IS_ENABLED(CONFIG_BENCH) && map_requested())
 		status = map_run();

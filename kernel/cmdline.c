@@ -7,15 +7,18 @@
 #include <lib/string.h>
 #include <mmlab/kernel.h>
 
-/* Point *@line at the bootargs string; false when there is none. */
-static bool cmdline_string(const char **line)
+static const char *cmdline = "";	/* the bootargs string, inside the tree */
+
+void cmdline_init(const struct fdt *fdt)
 {
+	const char *line;
 	int chosen;
 
-	if (!boot_fdt)
-		return false;
-	chosen = fdt_path_offset(boot_fdt, "/chosen");
-	return chosen >= 0 && fdt_property_string(boot_fdt, chosen, "bootargs", line) >= 0;
+	if (!fdt)
+		return;
+	chosen = fdt_path_offset(fdt, "/chosen");
+	if (chosen >= 0 && fdt_property_string(fdt, chosen, "bootargs", &line) >= 0)
+		cmdline = line;
 }
 
 const char *cmdline_get(const char *key, char *buf, size_t size)
@@ -23,8 +26,9 @@ const char *cmdline_get(const char *key, char *buf, size_t size)
 	const char *p;
 	size_t klen = strlen(key);
 
-	if (!size || !cmdline_string(&p))
+	if (!size)
 		return NULL;
+	p = cmdline;
 	while (*p) {
 		size_t n = 0;
 		const char *word;

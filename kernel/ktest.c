@@ -3,19 +3,22 @@
  * ktest runner: KTAP version 1, one subtest per suite. See <mmlab/ktest.h>.
  *
  * Command line (QEMU -append):
- *   ktest.filter=SUITE   run only that suite
+ *   ktest.filter=GLOB[,GLOB...]  run only the suites and cases matched, as
+ *                        KUnit's filter_glob: "heap", "heap.heap_lab",
+ *                        "heap*", "*.frame_*"; a filter that matches no case
+ *                        fails the run and lists the suites
  *   ktest.panic=SUITE.CASE  run only that panic case; it must panic with its
  *                        expected message (the runner checks the console)
  */
+#include <lib/glob.h>
 #include <lib/string.h>
 #include <mmlab/kernel.h>
 #include <mmlab/ktest.h>
 #include <mmlab/printk.h>
 
-extern const struct ktest_suite __start_ktest_suites[], __stop_ktest_suites[];
+REGISTRY_DECLARE(ktest_suites, struct ktest_suite);
 
-#define for_each_suite(s) \
-	for (s = __start_ktest_suites; s < __stop_ktest_suites; s++)
+#define for_each_suite(s)	registry_for_each(ktest_suites, s)
 #define for_each_case(c, s) \
 	for (c = (s)->cases; c->name; c++)
 
@@ -51,29 +54,56 @@ void ktest_printf(const char *fmt, ...)
 	printk("\n");
 }
 
-static unsigned suite_case_count(const struct ktest_suite *s)
+/*
+ * True when one comma-separated term of @filter ("" matches everything)
+ * matches suite @suite and case @name: "S" selects every case of the suites
+ * S matches, "S.C" the cases C matches in them.
+ */
+static bool filter_matches(const char *filter, const char *suite, const char *name)
+{
+	const char *term = filter;
+
+	if (!*filter)
+		return true;
+	while (*term) {
+		size_t len = 0, slen;
+
+		while (term[len] && term[len] != ',')
+			len++;
+		for (slen = 0; slen < len && term[slen] != '.'; slen++)
+			;
+		if (glob_match(term, slen, suite) &&
+		    (slen == len || glob_match(term + slen + 1, len - slen - 1, name)))
+			return true;
+		term += len + (term[len] == ',');
+	}
+	return false;
+}
+
+/* Cases of @s that run (not panic cases) and that @filter selects. */
+static unsigned suite_case_count(const struct ktest_suite *s, const char *filter)
 {
 	const struct ktest_case *c;
 	unsigned n = 0;
 
 	for_each_case(c, s)
-		if (!c->expect_panic)
+		if (!c->expect_panic && filter_matches(filter, s->name, c->name))
 			n++;
 	return n;
 }
 
 /* Run one suite as a KTAP subtest; true when no case failed. */
-static bool suite_run(const struct ktest_suite *s, unsigned index,
+static bool suite_run(const struct ktest_suite *s, const char *filter, unsigned index,
 		      struct ktest_totals *tot)
 {
 	const struct ktest_case *c;
-	unsigned n = 0, failed = 0, skipped = 0, total = suite_case_count(s);
+	unsigned n = 0, failed = 0, skipped = 0, total = suite_case_count(s, filter);
 
 	printk("    KTAP version 1\n    # Subtest: %s\n    1..%u\n", s->name, total);
 	for_each_case(c, s) {
 		struct ktest t = { .name = c->name };
 
-		if (c->expect_panic)
+		if (c->expect_panic || !filter_matches(filter, s->name, c->name))
 			continue;
 		n++;
 		c->run(&t);
@@ -123,12 +153,30 @@ static int panic_case_run(const char *which)
 	return EXIT_TEST_FAIL;
 }
 
+/* A suite runs when the filter selects a case of it, or names it whole. */
+static bool suite_selected(const struct ktest_suite *s, const char *filter)
+{
+	return suite_case_count(s, filter) || (filter[0] && filter_matches(filter, s->name, ""));
+}
+
+/* A filter that selects nothing: say so, list what there is, fail. */
+static int filter_unmatched(const char *filter)
+{
+	const struct ktest_suite *s;
+
+	printk("# ktest: ktest.filter=%s matches no test; suites:", filter);
+	for_each_suite(s)
+		printk(" %s", s->name);
+	printk("\nKTAP version 1\n1..0\n# ktest: 0 passed, 1 failed, 0 skipped\n");
+	return EXIT_TEST_FAIL;
+}
+
 int ktest_run_all(void)
 {
 	const struct ktest_suite *s;
 	const struct ktest_case *c;
 	struct ktest_totals tot = { 0 };
-	char filter[64], which[96];
+	char filter[128], which[96];
 	unsigned nsuites = 0, index = 0;
 
 	if (cmdline_get("ktest.panic", which, sizeof(which)))
@@ -137,14 +185,14 @@ int ktest_run_all(void)
 		filter[0] = '\0';
 
 	for_each_suite(s)
-		if (!filter[0] || !strcmp(filter, s->name))
+		if (suite_selected(s, filter))
 			nsuites++;
+	if (filter[0] && !nsuites)
+		return filter_unmatched(filter);
 	printk("KTAP version 1\n1..%u\n", nsuites);
-	for_each_suite(s) {
-		if (filter[0] && strcmp(filter, s->name))
-			continue;
-		suite_run(s, ++index, &tot);
-	}
+	for_each_suite(s)
+		if (suite_selected(s, filter))
+			suite_run(s, filter, ++index, &tot);
 	for_each_suite(s)
 		for_each_case(c, s)
 			if (c->expect_panic)

@@ -688,13 +688,13 @@ static uint64_t cells_value(const uint8_t *p, int cells)
 	return v;
 }
 
-int fdt_reg(const struct fdt *fdt, int node, unsigned index, struct fdt_reg *reg)
+int fdt_reg_begin(const struct fdt *fdt, int node, struct fdt_reg_iter *it)
 {
 	struct fdt_prop prop;
 	int parent, ac, sc, err;
 	uint32_t entry;
-	const uint8_t *p;
 
+	it->next = it->end = NULL;
 	parent = fdt_parent(fdt, node);
 	if (parent < 0)
 		return parent;
@@ -712,30 +712,61 @@ int fdt_reg(const struct fdt *fdt, int node, unsigned index, struct fdt_reg *reg
 	entry = 4 * (uint32_t)(ac + sc);
 	if (prop.len % entry)
 		return FDT_ERR_BADVALUE;
-	if (index >= prop.len / entry)
+	it->next = prop.value;
+	it->end = it->next + prop.len;
+	it->address_cells = ac;
+	it->size_cells = sc;
+	return 0;
+}
+
+int fdt_reg_next(struct fdt_reg_iter *it, struct fdt_reg *reg)
+{
+	if (it->next == it->end)
 		return FDT_ERR_NOTFOUND;
-	p = (const uint8_t *)prop.value + (size_t)index * entry;
-	reg->address = cells_value(p, ac);
-	reg->size = cells_value(p + 4 * ac, sc);
+	reg->address = cells_value(it->next, it->address_cells);
+	reg->size = cells_value(it->next + 4 * it->address_cells, it->size_cells);
+	it->next += 4 * (it->address_cells + it->size_cells);
+	return 0;
+}
+
+int fdt_reg(const struct fdt *fdt, int node, unsigned index, struct fdt_reg *reg)
+{
+	struct fdt_reg_iter it;
+	int err = fdt_reg_begin(fdt, node, &it);
+
+	while (!err && !(err = fdt_reg_next(&it, reg)) && index--)
+		;
+	return err;
+}
+
+void fdt_reservation_begin(const struct fdt *fdt, struct fdt_rsv_iter *it)
+{
+	it->fdt = fdt;
+	it->offset = fdt->rsvmap_off;
+}
+
+int fdt_reservation_next(struct fdt_rsv_iter *it, struct fdt_reg *rsv)
+{
+	const struct fdt *fdt = it->fdt;
+	const uint8_t *p = fdt->blob + it->offset;
+
+	if (it->offset + RSV_ENTRY_SIZE > fdt->total_size)
+		return FDT_ERR_TRUNCATED;
+	rsv->address = fdt_read_u64(p);
+	rsv->size = fdt_read_u64(p + 8);
+	if (rsv->address == 0 && rsv->size == 0)
+		return FDT_ERR_NOTFOUND;
+	it->offset += RSV_ENTRY_SIZE;
 	return 0;
 }
 
 int fdt_reservation(const struct fdt *fdt, unsigned index, struct fdt_reg *rsv)
 {
-	for (uint64_t i = 0, off = fdt->rsvmap_off;; i++, off += RSV_ENTRY_SIZE) {
-		const uint8_t *p = fdt->blob + off;
-		uint64_t address, size;
+	struct fdt_rsv_iter it;
+	int err;
 
-		if (off + RSV_ENTRY_SIZE > fdt->total_size)
-			return FDT_ERR_TRUNCATED;
-		address = fdt_read_u64(p);
-		size = fdt_read_u64(p + 8);
-		if (address == 0 && size == 0)
-			return FDT_ERR_NOTFOUND;
-		if (i == index) {
-			rsv->address = address;
-			rsv->size = size;
-			return 0;
-		}
-	}
+	fdt_reservation_begin(fdt, &it);
+	while (!(err = fdt_reservation_next(&it, rsv)) && index--)
+		;
+	return err;
 }

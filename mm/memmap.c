@@ -58,6 +58,8 @@ void memmap_reset(struct memmap *m)
 	m->nr_ram = 0;
 	m->nr_rsv = 0;
 	m->nr_free = 0;
+	m->nr_skipped = 0;
+	m->fatal = (struct memmap_note){ NULL, MEMMAP_OK };
 }
 
 int memmap_add_ram(struct memmap *m, struct pa_range r)
@@ -161,22 +163,62 @@ static struct pa_range reg_to_range(const struct fdt_reg *reg)
 	return pa_range_make(PADDR(reg->address), PADDR(end));
 }
 
-/* Add every reg entry of @node as RAM (@what NULL) or as reserved by @what. */
-static int node_add_regs(struct memmap *m, const struct fdt *fdt, int node,
-			 const char *what)
+/* Note that @node was left out for @err (the first few are kept). */
+static void note_skipped(struct memmap *m, const char *node, int err)
 {
-	struct fdt_reg reg;
-	unsigned i;
-	int err;
+	if (m->nr_skipped < MEMMAP_MAX_NOTES)
+		m->skipped[m->nr_skipped] = (struct memmap_note){ node, err };
+	m->nr_skipped++;
+}
 
-	for (i = 0; (err = fdt_reg(fdt, node, i, &reg)) == 0; i++) {
-		struct pa_range r = reg_to_range(&reg);
-		int st = what ? memmap_reserve(m, r, what) : memmap_add_ram(m, r);
+/* Record why the map failed; Return: @err. */
+static int note_fatal(struct memmap *m, const char *node, int err)
+{
+	m->fatal = (struct memmap_note){ node, err };
+	return err;
+}
+
+/* The node's name for messages ("?" when even that cannot be read). */
+static const char *node_name_or_unknown(const struct fdt *fdt, int node)
+{
+	const char *name;
+
+	return fdt_node_name(fdt, node, &name) < 0 ? "?" : name;
+}
+
+/*
+ * Add every reg entry of @node as RAM: an entry that cannot be decoded
+ * ends the node (what came before it stays), RAM beyond the table is left
+ * out; both are noted, since using less RAM is always safe.
+ */
+static void node_add_ram(struct memmap *m, const struct fdt *fdt, int node)
+{
+	struct fdt_reg_iter it;
+	struct fdt_reg reg;
+	int err = fdt_reg_begin(fdt, node, &it);
+
+	while (!err && (err = fdt_reg_next(&it, &reg)) == 0)
+		if (memmap_add_ram(m, reg_to_range(&reg)) == MEMMAP_EFULL)
+			note_skipped(m, node_name_or_unknown(fdt, node), MEMMAP_EFULL);
+	if (err != FDT_ERR_NOTFOUND)
+		note_skipped(m, node_name_or_unknown(fdt, node), MEMMAP_EFDT);
+}
+
+/* Reserve every reg entry of @node under @what; any failure is fatal. */
+static int node_add_reserved(struct memmap *m, const struct fdt *fdt, int node,
+			     const char *what)
+{
+	struct fdt_reg_iter it;
+	struct fdt_reg reg;
+	int err = fdt_reg_begin(fdt, node, &it);
+
+	while (!err && (err = fdt_reg_next(&it, &reg)) == 0) {
+		int st = memmap_reserve(m, reg_to_range(&reg), what);
 
 		if (st)
-			return st;
+			return note_fatal(m, what, st);
 	}
-	return err == FDT_ERR_NOTFOUND ? MEMMAP_OK : MEMMAP_EFDT;
+	return err == FDT_ERR_NOTFOUND ? MEMMAP_OK : note_fatal(m, what, MEMMAP_EFDT);
 }
 
 /* The children of /reserved-memory, each reserved under its node name. */
@@ -188,34 +230,32 @@ static int reserved_memory_add(struct memmap *m, const struct fdt *fdt)
 	if (parent == FDT_ERR_NOTFOUND)
 		return MEMMAP_OK;
 	if (parent < 0)
-		return MEMMAP_EFDT;
+		return note_fatal(m, "/reserved-memory", MEMMAP_EFDT);
 	for (child = fdt_first_child(fdt, parent); child >= 0;
 	     child = fdt_next_sibling(fdt, child)) {
-		const char *name;
-
-		if (fdt_node_name(fdt, child, &name) < 0)
-			return MEMMAP_EFDT;
-		err = node_add_regs(m, fdt, child, name);
+		err = node_add_reserved(m, fdt, child, node_name_or_unknown(fdt, child));
 		if (err)
 			return err;
 	}
-	return child == FDT_ERR_NOTFOUND ? MEMMAP_OK : MEMMAP_EFDT;
+	return child == FDT_ERR_NOTFOUND ? MEMMAP_OK :
+	       note_fatal(m, "/reserved-memory", MEMMAP_EFDT);
 }
 
 /* The entries of the memory-reservation block (/memreserve/). */
 static int rsvmap_add(struct memmap *m, const struct fdt *fdt)
 {
+	struct fdt_rsv_iter it;
 	struct fdt_reg rsv;
-	unsigned i;
 	int err;
 
-	for (i = 0; (err = fdt_reservation(fdt, i, &rsv)) == 0; i++) {
+	fdt_reservation_begin(fdt, &it);
+	while ((err = fdt_reservation_next(&it, &rsv)) == 0) {
 		int st = memmap_reserve(m, reg_to_range(&rsv), "memreserve");
 
 		if (st)
-			return st;
+			return note_fatal(m, "memreserve", st);
 	}
-	return err == FDT_ERR_NOTFOUND ? MEMMAP_OK : MEMMAP_EFDT;
+	return err == FDT_ERR_NOTFOUND ? MEMMAP_OK : note_fatal(m, "memreserve", MEMMAP_EFDT);
 }
 
 int memmap_add_fdt(struct memmap *m, const struct fdt *fdt)
@@ -223,13 +263,10 @@ int memmap_add_fdt(struct memmap *m, const struct fdt *fdt)
 	int node, err;
 
 	for (node = fdt_next_node_named(fdt, -1, "memory"); node >= 0;
-	     node = fdt_next_node_named(fdt, node, "memory")) {
-		err = node_add_regs(m, fdt, node, NULL);
-		if (err)
-			return err;
-	}
+	     node = fdt_next_node_named(fdt, node, "memory"))
+		node_add_ram(m, fdt, node);
 	if (node != FDT_ERR_NOTFOUND)
-		return MEMMAP_EFDT;
+		return note_fatal(m, "/", MEMMAP_EFDT);
 	err = reserved_memory_add(m, fdt);
 	return err ? err : rsvmap_add(m, fdt);
 }
@@ -342,86 +379,3 @@ int memmap_build(struct memmap *m, const struct memmap_boot *boot)
 	memmap_compute_free(m);
 	return MEMMAP_OK;
 }
-
-/* ------------------------------------------------------------------------ */
-/* Kernel glue: boot globals, log, panics (not built into host tests)       */
-/* ------------------------------------------------------------------------ */
-#ifndef MMLAB_HOST
-#include <mmlab/kernel.h>
-#include <mmlab/printk.h>
-
-static struct memmap boot_map;
-static bool boot_map_ready;
-
-/* The boot inputs: the checked tree, the image bounds, the blob's extent. */
-static struct memmap_boot boot_inputs(void)
-{
-	struct memmap_boot b = {
-		.fdt = boot_fdt,
-		.kernel = pa_range_make(PADDR((uint64_t)(uintptr_t)__kernel_start),
-					PADDR((uint64_t)(uintptr_t)__kernel_end)),
-		.fallback_size = CONFIG_PHYS_MEM_FALLBACK_SIZE,
-	};
-
-	b.dtb = pa_range_sized(PADDR(boot_dtb_addr),
-			       boot_fdt ? fdt_total_size(boot_fdt) : 0);
-	return b;
-}
-
-static void boot_map_print(const struct memmap *m)
-{
-	unsigned i;
-
-	for (i = 0; i < m->nr_ram; i++)
-		pr_info("mm: ram      " PA_RANGE_FMT " %lu MiB\n",
-			PA_RANGE_ARG(m->ram[i]),
-			(unsigned long)(pa_range_len(m->ram[i]) / MiB));
-	for (i = 0; i < m->nr_rsv; i++)
-		pr_info("mm: reserved " PA_RANGE_FMT " %s\n",
-			PA_RANGE_ARG(m->rsv[i].bytes), m->rsv[i].what);
-	for (i = 0; i < m->nr_free; i++)
-		pr_info("mm: free     " PA_RANGE_FMT " %lu frames\n",
-			PA_RANGE_ARG(ppn_range_to_pa(m->free[i])),
-			(unsigned long)ppn_range_len(m->free[i]));
-}
-
-/* Panic for a kernel image that does not fit, naming both sizes. */
-static __noreturn void kernel_too_big(const struct memmap *m, struct pa_range k)
-{
-	panic("memmap_init: kernel image " PA_FMT "-" PA_FMT " (heap %lu MiB) "
-	      "runs past the end of RAM at " PA_FMT,
-	      PA_ARG(k.start), PA_ARG(k.end),
-	      (unsigned long)CONFIG_HEAP_SIZE / MiB,
-	      PA_ARG(memmap_ram_end_after(m, k.start)));
-}
-
-const struct memmap *memmap_init(void)
-{
-	struct memmap_boot b = boot_inputs();
-	int err = memmap_build(&boot_map, &b);
-
-	if (b.fdt && (err == MEMMAP_ENORAM || err == MEMMAP_EFDT)) {
-		pr_warn("mm: device tree memory map unusable (%s); assuming %lu MiB at " PA_FMT "\n",
-			memmap_strerror(err), (unsigned long)(b.fallback_size / MiB),
-			PA_ARG(PADDR(MEMMAP_RAM_BASE)));
-		b.fdt = NULL;
-		err = memmap_build(&boot_map, &b);
-	} else if (!b.fdt) {
-		pr_warn("mm: no device tree; assuming %lu MiB of RAM at " PA_FMT "\n",
-			(unsigned long)(b.fallback_size / MiB),
-			PA_ARG(PADDR(MEMMAP_RAM_BASE)));
-	}
-	if (err == MEMMAP_EKERNEL)
-		kernel_too_big(&boot_map, b.kernel);
-	if (err)
-		panic("memmap_init: cannot build the memory map: %s", memmap_strerror(err));
-	boot_map_print(&boot_map);
-	boot_map_ready = true;
-	return &boot_map;
-}
-
-const struct memmap *memmap_boot_map(void)
-{
-	return boot_map_ready ? &boot_map : NULL;
-}
-#endif /* !MMLAB_HOST */

@@ -32,10 +32,14 @@ TARGETS = [
         ("check", "Every test: host tests, fuzzing, all defconfigs, RAM sizes, randconfigs"),
         ("host-check", "Host unit tests only (ASan/UBSan)"),
         ("host-fuzz", "Host fuzzers only, fixed seed"),
-        ("randcheck N=200", "Build and boot N random configurations"),
-        ("bench", "Benchmark every defconfig (CONFIGS=, TRACE=): table and plots in build/bench"),
+        ("randcheck N=200", "Build and boot N random configurations (fresh seeds, printed)"),
+        ("bench", "Benchmark every defconfig and .config (CONFIGS=, TRACE=, NAME=): build/bench/runs/NAME"),
+        ("bench-compare", "Compare two benchmark runs (A=run B=run, B defaults to latest)"),
+        ("fit", "Smallest heap per algorithm for a trace (TRACE=file)"),
         ("maps", "Boot the current config with map=all and draw its heap and frame maps in build/maps"),
+        ("fresh-check", "The README's two commands on a brand-new Debian 12 root, in a chroot (as root)"),
         ("install-deps", "Install the Debian packages mmlab needs (as root)"),
+        ("check-tools", "Check the tools every goal needs (every goal does this first; as root, installs)"),
         ("docs", "Regenerate the diagrams in docs/images from their Graphviz sources"),
     ]),
 ]
@@ -48,9 +52,12 @@ VARIABLES = [
     ("QEMU_MEM=SIZE", "RAM for make run/debug (default 128M)"),
     ("QEMU_BIOS=FILE", "Firmware (default Debian's OpenSBI fw_dynamic.bin)"),
     ("BOOTARGS=\"...\"", "Kernel command line for make run (e.g. ktest.filter=heap)"),
-    ("KCONFIG_SEED=N", "Seed for randconfig"),
-    ("CONFIGS=\"a b\"", "Defconfigs for make bench (default: all)"),
-    ("TRACE=FILE", "Replay an allocation trace in make bench"),
+    ("KCONFIG_SEED=N", "Seed for randconfig; with randcheck, test that one seed"),
+    ("STAGES=\"a b\"", "Only these stages of make check (lint host fuzz errors ...)"),
+    ("MMLAB_AUTO_INSTALL=0", "As root, do not install missing packages: say what is missing"),
+    ("CONFIGS=\"a b\"", "Defconfigs (or current) for make bench (default: all, and current)"),
+    ("TRACE=FILE", "Traces make bench replays (default: tests/traces/real/*.trace)"),
+    ("NAME=run", "Name of a make bench run (default: a timestamp)"),
 ]
 
 

@@ -8,7 +8,28 @@
 OUTPUT_ARCH(riscv)
 ENTRY(_start)
 
+/*
+ * .bss is in no loadable segment: QEMU's -kernel loader would otherwise count
+ * it as loaded image and refuse to boot when the device tree it places near
+ * the top of a small RAM falls inside .bss. The kernel clears .bss itself
+ * (head.S), after moving such a tree out of the way, and then says in one
+ * line when the RAM is too small for the image.
+ */
+PHDRS
+{
+	text PT_LOAD FLAGS(5);		/* R X */
+	data PT_LOAD FLAGS(6);		/* R W */
+}
+
 #define KERNEL_BASE 0x80200000
+
+/* A registry table (include/mmlab/registry.h) and its bounds. */
+#define REGISTRY(name)				\
+	name : {				\
+		__start_##name = .;		\
+		KEEP(*(name))			\
+		__stop_##name = .;		\
+	}
 
 SECTIONS
 {
@@ -20,7 +41,7 @@ SECTIONS
 		KEEP(*(.text.entry))
 		*(.text .text.*)
 		__text_end = .;
-	}
+	} :text
 
 	. = ALIGN(16);
 	.rodata : {
@@ -28,23 +49,12 @@ SECTIONS
 		*(.srodata .srodata.*)
 	}
 
-	/* Registration tables: test suites and allocator algorithms. */
+	/* Registries (include/mmlab/registry.h): suites, algorithms, benchmarks. */
 	. = ALIGN(8);
-	ktest_suites : {
-		__start_ktest_suites = .;
-		KEEP(*(ktest_suites))
-		__stop_ktest_suites = .;
-	}
-	heap_algos : {
-		__start_heap_algos = .;
-		KEEP(*(heap_algos))
-		__stop_heap_algos = .;
-	}
-	frame_algos : {
-		__start_frame_algos = .;
-		KEEP(*(frame_algos))
-		__stop_frame_algos = .;
-	}
+	REGISTRY(ktest_suites)
+	REGISTRY(heap_algos)
+	REGISTRY(frame_algos)
+	REGISTRY(benches)
 
 	. = ALIGN(8);
 	.kallsyms : {
@@ -55,7 +65,7 @@ SECTIONS
 	.data : {
 		*(.data .data.*)
 		*(.sdata .sdata.*)
-	}
+	} :data
 
 	. = ALIGN(4096);
 	.bss (NOLOAD) : {
@@ -66,7 +76,7 @@ SECTIONS
 		*(COMMON)
 		. = ALIGN(8);
 		__bss_end = .;
-	}
+	} :NONE
 
 	. = ALIGN(4096);
 	__kernel_end = .;

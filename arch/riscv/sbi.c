@@ -6,7 +6,9 @@
  */
 #include <asm/sbi.h>
 
-static bool have_dbcn, have_time, have_srst;
+/* In .data: sbi_init() runs before .bss is cleared (boot_early()). */
+static bool have_dbcn __section(".data"), have_time __section(".data"),
+	    have_srst __section(".data");
 
 static struct sbiret sbi_ecall(long ext, long fid, unsigned long a0,
 			       unsigned long a1, unsigned long a2)

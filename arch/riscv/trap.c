@@ -7,6 +7,7 @@
  *    (panic prints the trap registers while a trap is being handled).
  */
 #include <asm/csr.h>
+#include <asm/sbi.h>
 #include <mmlab/panic.h>
 #include <mmlab/printk.h>
 #include <mmlab/trap.h>
@@ -15,6 +16,7 @@ extern char trap_entry[];
 
 static const struct trap_frame *current_frame;
 static unsigned long breakpoints;
+static volatile bool probing, probe_faulted;	/* trap_probe_read() */
 
 const char *const trap_reg_names[31] = {
 	"ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1",
@@ -84,11 +86,44 @@ static unsigned long insn_length(unsigned long pc)
 
 void timer_handle(void);
 
+bool trap_probe_read(unsigned long addr)
+{
+	probe_faulted = false;
+	probing = true;
+	(void)*(volatile const uint8_t *)addr;
+	probing = false;
+	return !probe_faulted;
+}
+
+/*
+ * Traps nest only when the handling of one faults (interrupts stay off in
+ * the handler): a fault in panic()'s printing, or in the exit. Past this
+ * depth nothing more is tried but one line and an SBI shutdown, so a fault
+ * that repeats cannot run the stack down through the kernel image.
+ */
+#define TRAP_NEST_MAX	3
+
+static __noreturn void trap_nest_stop(const struct trap_frame *tf)
+{
+	static const char msg[] = "trap: faults nested too deep; stopping\n";
+	const char *p;
+
+	for (p = msg; *p; p++)
+		sbi_console_putchar(*p);
+	(void)tf;
+	sbi_shutdown(true);
+	for (;;)
+		__asm__ volatile("wfi");
+}
+
 void trap_handle(struct trap_frame *tf)
 {
+	static unsigned depth;
 	const struct trap_frame *outer = current_frame;
 	unsigned long code = tf->scause & ~SCAUSE_INTERRUPT;
 
+	if (++depth > TRAP_NEST_MAX)
+		trap_nest_stop(tf);
 	current_frame = tf;
 	if (tf->scause & SCAUSE_INTERRUPT) {
 		if (code != IRQ_S_TIMER)
@@ -97,10 +132,14 @@ void trap_handle(struct trap_frame *tf)
 	} else if (code == EXC_BREAKPOINT) {
 		breakpoints++;
 		tf->sepc += insn_length(tf->sepc);
+	} else if (probing && code == EXC_LOAD_ACCESS) {
+		probe_faulted = true;
+		tf->sepc += insn_length(tf->sepc);
 	} else {
 		printk("trap: unexpected exception: %s (scause %lu) at sepc=0x%lx stval=0x%lx\n",
 		       trap_cause_name(tf->scause), code, tf->sepc, tf->stval);
 		panic("trap_handle: %s at 0x%lx", trap_cause_name(tf->scause), tf->sepc);
 	}
 	current_frame = outer;
+	depth--;
 }

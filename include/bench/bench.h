@@ -25,6 +25,7 @@
 #include <asm/csr.h>
 #include <mm/frame.h>
 #include <mmlab/compiler.h>
+#include <mmlab/registry.h>
 
 /* bench_requested - true when the command line asks for benchmarks. */
 bool bench_requested(void);
@@ -129,18 +130,29 @@ void *bench_buffer_get(size_t bytes, struct frame_run *run);
 void bench_buffer_put(struct frame_run *run);
 
 /* ------------------------------------------------------------------ */
-/* The benchmarks (bench/heap.c, bench/frames.c, bench/trace.c) */
+/* Registering a benchmark (bench/heap.c, bench/frames.c, bench/trace.c) */
 /* ------------------------------------------------------------------ */
 
-enum bench_status bench_heap_lab(void);
-enum bench_status bench_heap_churn(void);
-enum bench_status bench_heap_algo_churn(void);
-enum bench_status bench_heap_logu(void);
-enum bench_status bench_heap_align(void);
-enum bench_status bench_heap_fill(void);
-enum bench_status bench_heap_fill_logu(void);
-enum bench_status bench_frames_pairs(void);
-enum bench_status bench_frames_runs(void);
-enum bench_status bench_trace(void);
+struct bench_entry {
+	const char *name;		/* for bench=NAME */
+	const char *group;		/* for bench=GROUP: "heap", "frames", "trace" */
+	enum bench_status (*run)(void);
+};
+
+/*
+ * BENCH_REGISTER - add benchmark @fn, named after it without its "bench_"
+ * prefix, to @group's list; the runner finds it in the "benches" table.
+ */
+#define BENCH_REGISTER(group_name, fn)					\
+	static REGISTRY_ENTRY(benches, struct bench_entry, bench_entry_##fn) = { \
+		.name = #fn + 6, .group = group_name, .run = fn,	\
+	}
+
+/*
+ * bench_overhead_measure - read the bench_start()/bench_stop() bracket's own
+ * cost (later subtracted from every sample) and print it; a spread between
+ * probes means the counts are not exact (no -icount) and is reported.
+ */
+void bench_overhead_measure(void);
 
 #endif /* MMLAB_BENCH_H */

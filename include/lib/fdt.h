@@ -21,7 +21,8 @@
  *   if (fdt_init(&fdt, dtb, 64 * KiB) < 0 || fdt_validate(&fdt) < 0) ...;
  *   for (n = fdt_next_node_named(&fdt, -1, "memory"); n >= 0;
  *        n = fdt_next_node_named(&fdt, n, "memory"))
- *       for (i = 0; fdt_reg(&fdt, n, i, &reg) == 0; i++) ...;
+ *       if (fdt_reg_begin(&fdt, n, &it) == 0)
+ *           while (fdt_reg_next(&it, &reg) == 0) ...;
  */
 #ifndef LIB_FDT_H
 #define LIB_FDT_H
@@ -204,20 +205,48 @@ int fdt_property_u32(const struct fdt *fdt, int node, const char *name,
 int fdt_address_cells(const struct fdt *fdt, int node);
 int fdt_size_cells(const struct fdt *fdt, int node);
 
+/* A pass over the entries of one "reg" property (see fdt_reg_begin). */
+struct fdt_reg_iter {
+	const uint8_t *next, *end;	/* the entries not yet read */
+	int address_cells, size_cells;	/* from the node's parent */
+};
+
 /*
- * fdt_reg - decode entry @index of @node's "reg" property with the cell
- * counts of @node's parent (address 1-2 cells, size 0-2 cells).
- * Return: 0 and *@reg filled, FDT_ERR_NOTFOUND past the last entry or with
- * no "reg", FDT_ERR_BADCELLS, FDT_ERR_BADVALUE for a ragged length, or error.
+ * fdt_reg_begin - start reading @node's "reg" property with the cell counts
+ * of @node's parent (address 1-2 cells, size 0-2 cells), found once here.
+ * Return: 0, FDT_ERR_NOTFOUND with no "reg", FDT_ERR_BADCELLS,
+ * FDT_ERR_BADVALUE for a ragged length, or another error; on an error
+ * fdt_reg_next() reports no entries.
+ */
+int fdt_reg_begin(const struct fdt *fdt, int node, struct fdt_reg_iter *it);
+
+/* fdt_reg_next - Return: 0 and the next entry in *@reg, FDT_ERR_NOTFOUND after the last. */
+int fdt_reg_next(struct fdt_reg_iter *it, struct fdt_reg *reg);
+
+/*
+ * fdt_reg - entry @index of @node's "reg" property (one look-up; a loop over
+ * all entries should use fdt_reg_begin/next, which find the parent once).
+ * Return: as fdt_reg_begin, or FDT_ERR_NOTFOUND past the last entry.
  */
 int fdt_reg(const struct fdt *fdt, int node, unsigned index, struct fdt_reg *reg);
 
+/* A pass over the memory-reservation block (/memreserve/ in a .dts). */
+struct fdt_rsv_iter {
+	const struct fdt *fdt;
+	uint64_t offset;		/* of the next entry in the blob */
+};
+
+/* fdt_reservation_begin - start at the first reservation entry. */
+void fdt_reservation_begin(const struct fdt *fdt, struct fdt_rsv_iter *it);
+
 /*
- * fdt_reservation - entry @index of the memory-reservation block
- * (/memreserve/ in a .dts).
- * Return: 0 and *@rsv filled, FDT_ERR_NOTFOUND at the terminating entry,
- * FDT_ERR_TRUNCATED if the block runs past the blob.
+ * fdt_reservation_next - Return: 0 and the next entry in *@rsv,
+ * FDT_ERR_NOTFOUND at the terminating entry, FDT_ERR_TRUNCATED if the block
+ * runs past the blob.
  */
+int fdt_reservation_next(struct fdt_rsv_iter *it, struct fdt_reg *rsv);
+
+/* fdt_reservation - entry @index of the reservation block (errors as _next). */
 int fdt_reservation(const struct fdt *fdt, unsigned index, struct fdt_reg *rsv);
 
 #endif /* LIB_FDT_H */

@@ -18,6 +18,7 @@
 #define MM_FRAME_ALGO_H
 
 #include <mm/range.h>
+#include <mmlab/registry.h>
 
 /* Status codes (0 or negative). */
 enum frame_status {
@@ -129,13 +130,11 @@ static inline bool frame_run_args_valid(uint64_t n, uint64_t align)
 	return n != 0 && IS_POWER_OF_2(align);
 }
 
-#define FRAME_ALGO_REGISTER(ident, ...)					\
-	__attribute__((used, section("frame_algos"), aligned(8)))	\
-	const struct frame_algo frame_algo_##ident = __VA_ARGS__
+#define FRAME_ALGO_REGISTER(ident, ...) \
+	REGISTRY_ENTRY(frame_algos, struct frame_algo, frame_algo_##ident) = __VA_ARGS__
 
-extern const struct frame_algo __start_frame_algos[], __stop_frame_algos[];
+REGISTRY_DECLARE(frame_algos, struct frame_algo);
 
-#define frame_algo_for_each(a) \
-	for (a = __start_frame_algos; a < __stop_frame_algos; a++)
+#define frame_algo_for_each(a)	registry_for_each(frame_algos, a)
 
 #endif /* MM_FRAME_ALGO_H */

@@ -17,6 +17,7 @@
 #define MM_HEAP_ALGO_H
 
 #include <mmlab/compiler.h>
+#include <mmlab/registry.h>
 
 /* Result of heap_algo.free(); the front end turns errors into a panic. */
 enum heap_free_result {
@@ -43,12 +44,24 @@ enum heap_block_kind {
 typedef void (*heap_walk_fn)(void *arg, enum heap_block_kind kind,
 			     size_t offset, size_t size);
 
-/* Space figures an algorithm reports about its region. */
+/*
+ * The alignment largest_free is measured at: the least the front end ever
+ * asks for (KMALLOC_MIN_ALIGN), so that kmalloc() can take what it reports.
+ */
+#define HEAP_ALGO_SPACE_ALIGN	16UL
+
+/*
+ * Space figures an algorithm reports about its region. largest_free is
+ * exact: alloc(largest_free, align) succeeds for every align up to
+ * HEAP_ALGO_SPACE_ALIGN, and alloc(largest_free + 1, HEAP_ALGO_SPACE_ALIGN)
+ * fails. (An algorithm whose blocks are smaller than that alignment may
+ * still fit one byte more at a smaller alignment.)
+ */
 struct heap_algo_space {
 	size_t region;		/* bytes of the region given to init */
 	size_t meta;		/* bytes the algorithm keeps for itself */
 	size_t free;		/* bytes in free blocks */
-	size_t largest_free;	/* largest single allocation that would succeed (align 1) */
+	size_t largest_free;	/* largest allocation that would succeed at 16-byte alignment */
 };
 
 struct heap_algo {
@@ -120,15 +133,12 @@ struct heap_algo {
 	void (*walk)(void *heap, heap_walk_fn fn, void *arg);
 };
 
-#define HEAP_ALGO_REGISTER(ident, ...)					\
-	__attribute__((used, section("heap_algos"), aligned(8)))	\
-	const struct heap_algo heap_algo_##ident = __VA_ARGS__
+#define HEAP_ALGO_REGISTER(ident, ...) \
+	REGISTRY_ENTRY(heap_algos, struct heap_algo, heap_algo_##ident) = __VA_ARGS__
 
-/* Provided by the linker for the "heap_algos" section. */
-extern const struct heap_algo __start_heap_algos[], __stop_heap_algos[];
+REGISTRY_DECLARE(heap_algos, struct heap_algo);
 
-#define heap_algo_for_each(a) \
-	for (a = __start_heap_algos; a < __stop_heap_algos; a++)
+#define heap_algo_for_each(a)	registry_for_each(heap_algos, a)
 
 /*
  * HEAP_ALGO_POISON (set by the front end under CONFIG_DEBUG_HEAP): every byte

@@ -6,7 +6,7 @@
  * and reserved ranges (firmware, the kernel image, the device tree blob,
  * /reserved-memory children, the /memreserve/ block), then computes the free
  * page ranges: RAM rounded inward to whole pages, minus every reservation
- * rounded outward. Everything here except memmap_init() is pure arithmetic
+ * rounded outward. Everything here is pure arithmetic
  * over a caller-owned struct (no globals, no printing), so tests/host builds
  * the same code and feeds it device trees.
  *
@@ -16,7 +16,8 @@
  * carves its metadata out of them and hands the rest, M, to the allocator.
  *
  * Capacities are fixed (no allocator exists yet when this runs). RAM ranges
- * beyond MEMMAP_MAX_RAM are refused (ignoring RAM is safe); a reservation
+ * beyond MEMMAP_MAX_RAM, and /memory entries that cannot be read, are left
+ * out and noted in m->skipped (ignoring RAM is safe); a reservation
  * beyond MEMMAP_MAX_RESERVED is an error, since ignoring it would hand out
  * memory someone else owns. The free table cannot overflow: each RAM range
  * gives at most one free range plus one more per reservation cutting it.
@@ -48,6 +49,19 @@ struct memmap_reserved {
 	const char *what;	/* "kernel image", a node name, ...; not owned */
 };
 
+/*
+ * An entry of the tree that the map left out (a safe omission: RAM that
+ * cannot be read or does not fit the table is simply not used), or the one
+ * that made memmap_build() fail (@fatal: a reservation that cannot be read
+ * cannot be honoured, so nothing may be handed out).
+ */
+struct memmap_note {
+	const char *node;	/* the node's name in the tree; not owned */
+	int err;		/* a memmap_status saying why */
+};
+
+#define MEMMAP_MAX_NOTES	4
+
 struct memmap {
 	struct pa_range ram[MEMMAP_MAX_RAM];	/* sorted, disjoint, non-adjacent */
 	unsigned nr_ram;
@@ -55,6 +69,9 @@ struct memmap {
 	unsigned nr_rsv;
 	struct ppn_range free[MEMMAP_MAX_FREE];	/* sorted, disjoint; by compute_free */
 	unsigned nr_free;
+	struct memmap_note skipped[MEMMAP_MAX_NOTES];	/* entries left out (first few) */
+	unsigned nr_skipped;				/* all of them */
+	struct memmap_note fatal;	/* why memmap_add_fdt() failed (node NULL: none) */
 };
 
 /* What the boot code knows besides the device tree (input of memmap_build). */
@@ -91,8 +108,11 @@ void memmap_compute_free(struct memmap *m);
 /*
  * memmap_add_fdt - add every /memory node's reg entries as RAM, and every
  * reg entry of /reserved-memory's children and of the memory-reservation
- * block as reserved. Return: MEMMAP_OK; MEMMAP_EFDT when an entry cannot be
- * decoded; MEMMAP_EFULL as above (entries added before the error stay).
+ * block as reserved. A /memory node that cannot be decoded, and RAM beyond
+ * the table, are left out and noted in @m->skipped. Return: MEMMAP_OK;
+ * MEMMAP_EFDT when a reservation cannot be decoded or the tree cannot be
+ * walked, MEMMAP_EFULL for too many reservations (@m->fatal names the node;
+ * entries added before the error stay).
  */
 int memmap_add_fdt(struct memmap *m, const struct fdt *fdt);
 
@@ -103,8 +123,8 @@ int memmap_add_fdt(struct memmap *m, const struct fdt *fdt);
  * [first RAM byte, kernel start) when the tree reserves nothing at the
  * first RAM page, then the free ranges. Return: MEMMAP_OK, or
  * MEMMAP_EKERNEL (kernel image not inside one RAM range), MEMMAP_EFULL,
- * MEMMAP_ENORAM or MEMMAP_EFDT. With a tree that fails (ENORAM/EFDT) the
- * caller may retry with @boot->fdt = NULL.
+ * MEMMAP_ENORAM or MEMMAP_EFDT. A tree that fails is not replaced by the
+ * fallback size: RAM the tree does not describe is never assumed.
  */
 int memmap_build(struct memmap *m, const struct memmap_boot *boot);
 
@@ -129,17 +149,5 @@ paddr_t memmap_ram_end_after(const struct memmap *m, paddr_t pa);
 
 /* memmap_strerror - Return: a constant description of a memmap_status. */
 const char *memmap_strerror(int err);
-
-/*
- * memmap_init - build the boot memory map from the firmware's device tree
- * and the kernel's layout, log it, and return it (static storage, valid for
- * the kernel's lifetime). Falls back to CONFIG_PHYS_MEM_FALLBACK_SIZE with a
- * warning when the tree is missing or unusable; panics when the kernel
- * image does not fit in RAM or a reservation cannot be recorded.
- */
-const struct memmap *memmap_init(void);
-
-/* memmap_boot_map - Return: the map memmap_init() built (NULL before). */
-const struct memmap *memmap_boot_map(void);
 
 #endif /* MM_MEMMAP_H */

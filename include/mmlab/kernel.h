@@ -15,17 +15,26 @@ extern char boot_stack[], boot_stack_top[];
 /* Exit statuses seen by whoever started QEMU. */
 #define EXIT_OK		0
 #define EXIT_TEST_FAIL	1
+#define EXIT_NO_RAM	2	/* the RAM cannot hold the kernel image */
 #define EXIT_PANIC	3
 
 struct fdt;
 
 /*
- * boot_fdt - the device tree the firmware passed, checked at boot; NULL when
- * it was missing or corrupt (a warning was printed and fallbacks apply).
- * boot_dtb_addr is the address from a1 either way.
+ * struct boot_info - what start_kernel() learnt from the firmware, passed
+ * down to each layer that needs it (never read back through a global).
  */
-extern const struct fdt *boot_fdt;
-extern unsigned long boot_dtb_addr;
+struct boot_info {
+	unsigned long hartid;		/* the hart OpenSBI entered on (a0) */
+	unsigned long dtb_addr;		/* the device tree address from a1, as given */
+	const struct fdt *fdt;		/* that tree, checked; NULL when missing or corrupt */
+};
+
+/*
+ * cmdline_init - take the kernel command line from /chosen "bootargs" of
+ * @fdt (which may be NULL: then the command line is empty).
+ */
+void cmdline_init(const struct fdt *fdt);
 
 /*
  * cmdline_get - value of "key=value" on the kernel command line (/chosen
@@ -36,8 +45,11 @@ const char *cmdline_get(const char *key, char *buf, size_t size);
 /* machine_exit - end QEMU with @status (0 = success); never returns. */
 __noreturn void machine_exit(int status);
 
-/* machine_exit_init - find the QEMU test device in the device tree. */
-void machine_exit_init(void);
+/*
+ * machine_exit_init - find the QEMU test device in @fdt (may be NULL: then
+ * machine_exit() falls back to SBI shutdown).
+ */
+void machine_exit_init(const struct fdt *fdt);
 
 /* backtrace_print - print the frame-pointer chain starting at @fp. */
 void backtrace_print(unsigned long pc, unsigned long fp);

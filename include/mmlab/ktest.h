@@ -31,6 +31,7 @@
 #define MMLAB_KTEST_H
 
 #include <mmlab/compiler.h>
+#include <mmlab/registry.h>
 
 struct ktest {
 	const char *name;
@@ -53,8 +54,8 @@ struct ktest_suite {
 #define KTEST_PANIC_CASE(fn, text)	{ .name = #fn, .run = fn, .expect_panic = text }
 
 #define KTEST_SUITE(ident, case_array)					\
-	__attribute__((used, section("ktest_suites"), aligned(8)))	\
-	static const struct ktest_suite ktest_suite_##ident = {		\
+	static REGISTRY_ENTRY(ktest_suites, struct ktest_suite,		\
+			      ktest_suite_##ident) = {			\
 		.name = #ident, .cases = case_array,			\
 	}
 

@@ -72,6 +72,30 @@ static inline void spin_lock(struct spinlock *lock)
 	}
 }
 
+/*
+ * spin_trylock - take @lock if it is free, with one compare-and-swap.
+ * Return: true when the calling hart now holds it; false when any hart
+ * (this one included) holds it. Never spins and never panics, so a fast
+ * path can hand every other case to a slow path that calls spin_lock().
+ */
+static inline bool spin_trylock(struct spinlock *lock)
+{
+	uint32_t old = 0;
+
+	return __atomic_compare_exchange_n(&lock->owner, &old, spin_owner_tag(), false,
+					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
+/*
+ * __spin_unlock - release @lock, which the caller took itself earlier on
+ * the same path (spin_lock() or spin_trylock() returned there): the
+ * ownership check of spin_unlock() could not fail, so it is left out.
+ */
+static inline void __spin_unlock(struct spinlock *lock)
+{
+	__atomic_store_n(&lock->owner, 0, __ATOMIC_RELEASE);
+}
+
 /* spin_unlock - release @lock, which the calling hart must hold. */
 static inline void spin_unlock(struct spinlock *lock)
 {

@@ -42,6 +42,13 @@ const char *trap_cause_name(unsigned long scause);
 /* Number of breakpoint (ebreak) traps handled so far. */
 unsigned long trap_breakpoint_count(void);
 
+/*
+ * trap_probe_read - read one byte at physical address @addr, catching the
+ * access fault a missing address raises. Return: true when the byte is
+ * there. For checking that RAM the firmware describes exists.
+ */
+bool trap_probe_read(unsigned long addr);
+
 /* Timer: start ticking at the configured rate; tick count since timer_init(). */
 void timer_init(unsigned long timebase_hz);
 unsigned long timer_ticks(void);

@@ -791,7 +791,11 @@ static size_t heap_bitmap_reserved_size(void *heap, void *ptr)
 	return block_count_live(heap, ptr, "heap_bitmap_reserved_size") * BM_BLOCK;
 }
 
-/* heap_bitmap_space - region, metadata, free bytes and the longest free run. */
+/*
+ * heap_bitmap_space - region, metadata, free bytes and the longest free run
+ * from a HEAP_ALGO_SPACE_ALIGN boundary (with 8-byte blocks, a run that
+ * starts between two boundaries loses its first block to the alignment).
+ */
 static void heap_bitmap_space(void *heap, struct heap_algo_space *out)
 {
 	const struct heap_bitmap *h = heap;
@@ -800,9 +804,11 @@ static void heap_bitmap_space(void *heap, struct heap_algo_space *out)
 	while (i < h->nblocks) {
 		size_t start = bitmap_next_clear(h->used, i, h->nblocks);
 		size_t end = bitmap_next_set(h->used, start, h->nblocks);
+		size_t at = block_align_up(h, start, HEAP_ALGO_SPACE_ALIGN);
 
 		free_blocks += end - start;
-		largest = MAX(largest, end - start);
+		if (at < end)
+			largest = MAX(largest, end - at);
 		i = end;
 	}
 	out->region = h->size;

@@ -1,57 +1,60 @@
 // SPDX-License-Identifier: MIT
 /*
- * Buddy heap: power-of-two blocks, split on alloc and merged with their buddy
- * on free, with a small per-order cache of unmerged blocks that lets most
- * small allocations and frees skip splitting and merging altogether.
+ * Buddy heap: blocks of 2^k units, split on alloc and merged with their
+ * buddy on free, with three-quarter blocks for requests that a power of two
+ * would round up badly, and a per-class cache of unmerged blocks so that most
+ * calls neither split nor merge.
  *
  * Units and orders. The region is cut into units of HEAP_BUDDY_MIN_BLOCK
  * bytes, counted from an origin: the region base rounded down to 4096 (and
- * to the span of a bitmap word, 64 units, when that is larger).
- * A block of order k is 2^k units starting at a unit index that is a multiple
- * of 2^k, so its address is aligned to min(block size, 4096) whatever the
- * alignment of the base: any alignment up to 4096 is honoured. The region is
- * covered with maximal aligned blocks ("roots"), so a region whose size is
- * not a power of two is still used whole. An allocation takes a whole block
- * of order ceil(log2(units)); there are no headers on allocated blocks.
+ * to the span of a bitmap word, 64 units, when that is larger). A block of
+ * order k is 2^k units starting at a multiple of 2^k, so its address is
+ * aligned to min(block size, 4096) whatever the alignment of the base. The
+ * region is covered with maximal aligned blocks ("roots"), so a region whose
+ * size is not a power of two is still used whole. Free space is only ever
+ * whole blocks, fully merged with their buddies, one list per order.
  *
- * Block states. Every block start carries two bits in the side bitmaps
- * (interleaved per 64 units, so one index reaches both words):
- *   used=1 free=0  USED    an allocation
- *   used=0 free=1  FREE    on free_list[order], fully merged with its buddies
- *   used=1 free=1  CACHED  freed but not merged, on cache[order]
- *   used=0 free=0          not a block start (the inside of a block)
- * A free bit at end_unit is a sentinel, so every block is followed by a
- * start bit (and free() refuses end_unit like any FREE block start). A
- * block's size is then the distance to the next start bit: one shift and
- * ctz within its bitmap word for blocks of fewer than 64 units. Blocks of 64
- * units or more start a word of their own and record their order in
- * big_order[] (one byte per 64 units) when they are allocated. Side
- * metadata: 2 bits per unit plus one byte per 64 units.
+ * Size classes. A request takes a class: one unit (class 0), a whole block
+ * of order k (class 2k-1), or the first three quarters of one (class 2k-2,
+ * k >= 2), which is the block's first half and third quarter, two buddy
+ * blocks; its last quarter stays a free block of order k-2. Classes thus
+ * run 1, 2, 3, 4, 6, 8, 12, 16... units: rounding loses at most a third
+ * instead of a half, and free space is still plain buddy blocks. There are
+ * no headers on allocated blocks.
  *
- * A FREE block holds its list links in its first 16 bytes and, when it has
- * at least two units, its order in the word after them, so the buddy test
- * when merging is a few bit tests plus one compare: a FREE buddy of order k
- * has no block start in its second unit (else it is of order 0, and has no
- * order word) and k in its order word. A CACHED block holds a next pointer and the
- * room left in its cache (see struct cached_hdr).
+ * Side metadata, trusted alone (nothing in a live block is ever read):
+ *  - two bits per unit, interleaved per 64 units so one index reaches both
+ *    words: used=1 free=0 a live allocation starts here (USED); used=1
+ *    free=1 a cached one (CACHED); used=0 free=1 a FREE block of fewer than
+ *    64 units; 0 otherwise. A block of fewer than 64 units ends where the
+ *    next start bit of its word is, or at the end of the word.
+ *  - one byte per 64 units for blocks of 64 units or more, which start a
+ *    word of their own: BIG_FREE | class for a FREE one (these have no unit
+ *    bits), the class for a USED or CACHED one (which have their unit bits
+ *    too), 0 for a word where no such block starts.
+ * That is 2 bits per unit and a byte per 64 units (1.7% of the heap with
+ * 16-byte units). A FREE block holds its list links and, from two units up,
+ * its order in-band: only FREE blocks are ever read, and only after the
+ * side bits said they are FREE.
  *
- * The cache (lazy merging). free() pushes a block of up to CACHE_MAX_BYTES
- * on cache[order] while that cache has room (CACHE_DEPTH blocks, fewer on
- * small heaps), touching one bitmap word and the cache head; alloc() pops
- * cache[order] first. Only when the cache is empty or full do the classic
- * paths run: take the smallest FREE block and split it, or merge the freed
- * block with its FREE buddies. CACHED blocks never merge while cached, so
- * FREE blocks stay fully merged and double frees of cached blocks are seen
- * in the bitmap. The cache is drained (every block merged as a normal free)
- * when an alloc finds no FREE block large enough, and by space(): so an
- * allocation fails only when the merged heap has no block for it, and once
- * everything is freed space() reports the initial figures again. A drain
- * costs one merge per cached block: at most CACHE_DEPTH per cached order,
- * paid only by an allocation that would otherwise fail.
+ * The cache (lazy merging). free() pushes a block on the cache of its class
+ * while that cache has room (CACHE_DEPTH blocks, and no more than 1/64 of
+ * the heap per class); alloc() pops it first. Cached blocks are never merged
+ * while cached, so the FREE ones stay fully merged and a double free of a
+ * cached block is seen in its bits. space() merges every cached block back
+ * (it is the one call that does), so a heap whose blocks were all freed
+ * reports its initial figures again; an allocation does not drain the
+ * caches, so it can fail while merging cached blocks would have served it.
  *
+ * Bounded cost. Every call is a few dozen instructions plus at most one
+ * split or merge chain, one step per order between the request and the
+ * largest root (log2 of the heap in units): a split step pushes one block,
+ * a merge step tests the buddy in the side metadata (one byte for orders of
+ * 6 and up) and unlinks it. No call scans a list, a bitmap or the cache.
  * The inline paths of alloc() and free() handle only cache hits on an
- * unpoisoned heap and call out for everything else (fast_max and fast_span
- * are 0 on a poisoned heap, so poisoning costs the fast paths nothing).
+ * unpoisoned heap and call out, in tail position, for everything else
+ * (fast_max and fast_end are 0 on a poisoned heap, so poisoning costs the
+ * fast paths nothing), so they need no stack frame.
  */
 #include <lib/bitops.h>
 #include <lib/list.h>
@@ -67,6 +70,8 @@
 #endif
 #endif
 
+#define buddy_noinline	__attribute__((noinline))
+
 /* ------------------------------------------------------------------ */
 /* Constants and layout                                                */
 /* ------------------------------------------------------------------ */
@@ -77,13 +82,18 @@
  * and of a bitmap word's span, so addresses map to words without the origin. */
 #define ORIGIN_ALIGN	MAX((uintptr_t)4096, BITS_PER_LONG * UNIT)
 #define BUDDY_ORDERS	32			/* orders 0..31: 32 GiB of 16 B units */
+#define CLASSES		(2 * BUDDY_ORDERS - 1)	/* classes 0..61 */
 #define WORD_UNITS	BITS_PER_LONG		/* units per bitmap word */
-#define BIG_ORDER	6			/* log2(WORD_UNITS): orders in big_order[] */
+#define BIG_ORDER	6			/* log2(WORD_UNITS): blocks in big[] */
+#define BIG_FREE	0x80u			/* big[] flag of a FREE block */
+#define BIG_CLASS	0x3fu			/* big[] bits holding the class */
+#define NO_CLASS	(~0UL)			/* slow paths: class not known yet */
+#define TABLE_UNITS	256			/* classes of small sizes by table */
 
-/* Blocks up to this size are cached unmerged, at most CACHE_DEPTH per order. */
-#define CACHE_MAX_BYTES	2048
-#define CACHE_ORDERS	(__builtin_ctzl(CACHE_MAX_BYTES / HEAP_BUDDY_MIN_BLOCK) + 1)
+/* Classes up to this size are cached, at most CACHE_DEPTH blocks and 1/64 of the heap each. */
+#define CACHE_MAX_BYTES	(64 * 1024)
 #define CACHE_DEPTH	32
+#define CACHE_SHARE	64
 
 /* The two state bits of 64 units. */
 struct unit_bits {
@@ -91,10 +101,10 @@ struct unit_bits {
 	unsigned long free;
 };
 
-/* In-band header of a FREE block; @order is stored only in blocks of >= 2 units. */
+/* In-band header of a FREE block; @units is stored only in small blocks of >= 2 units. */
 struct free_hdr {
 	struct list_head link;
-	unsigned long order;
+	size_t units;
 };
 
 /*
@@ -109,69 +119,86 @@ struct cached_hdr {
 	unsigned long room;
 };
 
-struct buddy_heap {
-	struct cached_hdr cache[BUDDY_ORDERS];	/* heads (first: the hot field); */
-						/* room 0 above CACHE_ORDERS */
+/* A size class: its cache's head and its sizes (32 bytes: one shift indexes them). */
+struct size_class {
+	struct cached_hdr cache;
+	size_t bytes;
+	uint32_t units;
+	uint32_t block;			/* units of the buddy block it lives in */
+};
+
+/*
+ * Where units and their marks are. Hot loops copy it into a local, so that
+ * the compiler keeps it in registers across the stores to list links.
+ */
+struct buddy_geom {
 	uintptr_t origin;		/* base rounded down to ORIGIN_ALIGN */
+	struct unit_bits *bits;		/* [end_unit / 64 + 1] */
+	uintptr_t bits_bias;		/* bits - origin's word index, as an address */
+	uint8_t *big;			/* [end_unit / 64 + 1] */
+	size_t end_unit;		/* managed units are [first_unit, end_unit) */
+};
+
+/*
+ * The instance. Fields are ordered so that every scalar and the base of
+ * every array is within a load's 12-bit offset of the instance pointer.
+ */
+struct buddy_heap {
+	size_t fast_max;		/* sizes the inline alloc takes: 0 if poisoned */
+	size_t fast_end;		/* units the inline free takes: 0 if poisoned */
+	struct buddy_geom g;
 	uintptr_t base;			/* region given to init */
 	size_t size;
-	size_t first_unit;		/* managed units are [first_unit, end_unit) */
-	size_t end_unit;
+	size_t first_unit;
 	size_t free_units;		/* units in FREE blocks (CACHED ones not included) */
 	unsigned max_order;		/* largest root order */
 	unsigned flags;			/* HEAP_ALGO_* */
-	size_t fast_max;		/* alloc sizes the inline path takes: 0 if poisoned */
-	size_t fast_span;		/* free offsets the inline path takes: 0 if poisoned */
 	unsigned long nonempty;		/* bit k: free_list[k] is not empty */
-	struct unit_bits *bits;		/* [end_unit / 64 + 1] */
-	uintptr_t bits_bias;		/* bits - origin's word index, as an address */
-	uint8_t *big_order;		/* [end_unit / 64 + 1] */
+	size_t small_stop;		/* MIN(64, 2^max_order): small merges stop there */
 	struct list_head free_list[BUDDY_ORDERS];
+	uint8_t unit_class[TABLE_UNITS + 1];	/* class of n units, n <= TABLE_UNITS */
+	struct size_class classes[CLASSES];
 };
+
+BUILD_BUG_ON(offsetof(struct buddy_heap, classes) >= 2048);
 
 BUILD_BUG_ON(!IS_POWER_OF_2(HEAP_BUDDY_MIN_BLOCK));
 BUILD_BUG_ON(HEAP_BUDDY_MIN_BLOCK < sizeof(struct list_head));
 BUILD_BUG_ON(HEAP_BUDDY_MIN_BLOCK > 4096);
-BUILD_BUG_ON(HEAP_BUDDY_MIN_BLOCK > CACHE_MAX_BYTES);
 BUILD_BUG_ON(BUDDY_ORDERS > BITS_PER_LONG);
 BUILD_BUG_ON(BIT(BIG_ORDER) != WORD_UNITS);
-BUILD_BUG_ON(sizeof(struct free_hdr) > 2 * sizeof(struct list_head));
+BUILD_BUG_ON(CLASSES - 1 > BIG_CLASS);
 BUILD_BUG_ON(sizeof(struct cached_hdr) > HEAP_BUDDY_MIN_BLOCK);
 
 /* ------------------------------------------------------------------ */
-/* Accessors                                                           */
+/* Units, bits and classes                                             */
 /* ------------------------------------------------------------------ */
 
-static inline size_t unit_of(const struct buddy_heap *h, const void *p)
+static inline size_t unit_of(const struct buddy_geom *g, const void *p)
 {
-	return ((uintptr_t)p - h->origin) >> UNIT_SHIFT;
+	return ((uintptr_t)p - g->origin) >> UNIT_SHIFT;
 }
 
-static inline void *unit_addr(const struct buddy_heap *h, size_t u)
+static inline void *unit_addr(const struct buddy_geom *g, size_t u)
 {
-	return (void *)(h->origin + (u << UNIT_SHIFT));
+	return (void *)(g->origin + (u << UNIT_SHIFT));
 }
 
-static inline struct free_hdr *unit_hdr(const struct buddy_heap *h, size_t u)
+static inline struct free_hdr *unit_hdr(const struct buddy_geom *g, size_t u)
 {
-	return unit_addr(h, u);
+	return unit_addr(g, u);
 }
 
 /* The state words of unit @u and its bit in them. */
-static inline struct unit_bits *unit_word(const struct buddy_heap *h, size_t u)
+static inline struct unit_bits *unit_word(const struct buddy_geom *g, size_t u)
 {
-	return &h->bits[u / WORD_UNITS];
-}
-
-static inline unsigned long unit_bit(size_t u)
-{
-	return BIT(u % WORD_UNITS);
+	return &g->bits[u / WORD_UNITS];
 }
 
 /* The state words and bit of the unit at address @a, without its index. */
-static inline struct unit_bits *addr_word(const struct buddy_heap *h, uintptr_t a)
+static inline struct unit_bits *addr_word(const struct buddy_geom *g, uintptr_t a)
 {
-	return (struct unit_bits *)(h->bits_bias +
+	return (struct unit_bits *)(g->bits_bias +
 				    (a >> (UNIT_SHIFT + BIG_ORDER)) * sizeof(struct unit_bits));
 }
 
@@ -180,55 +207,104 @@ static inline unsigned long addr_bit(uintptr_t a)
 	return BIT((a >> UNIT_SHIFT) % WORD_UNITS);
 }
 
+/* The big[] byte of the word that unit @u starts (u a multiple of 64). */
+static inline uint8_t *unit_big(const struct buddy_geom *g, size_t u)
+{
+	return &g->big[u / WORD_UNITS];
+}
+
+static inline unsigned long unit_bit(size_t u)
+{
+	return BIT(u % WORD_UNITS);
+}
+
 /* Units per block of order @k. */
-static inline size_t order_units(unsigned k)
+static inline size_t order_units(unsigned long k)
 {
 	return (size_t)1 << k;
 }
 
-/*
- * Smallest order whose blocks hold @size bytes (size >= 1): the bit length
- * of (size - 1) / UNIT, computed as the top bit of twice that plus one so
- * that no branch is needed for zero.
- */
-static inline size_t order_for_size(size_t size)
+/* The class of a whole block of order @k. */
+static inline unsigned long class_full(unsigned long k)
 {
-	return (BITS_PER_LONG - 1) ^ (size_t)__builtin_clzl(((size - 1) >> (UNIT_SHIFT - 1)) | 1);
+	return k ? 2 * k - 1 : 0;
+}
+
+/* The order of the block a class @c lives in. */
+static inline unsigned long class_order(unsigned long c)
+{
+	return c ? (c + 2) / 2 : 0;
+}
+
+/* True when class @c is three quarters of a block. */
+static inline bool class_quarters(unsigned long c)
+{
+	return c && !(c & 1);
+}
+
+static inline size_t class_bytes(const struct buddy_heap *h, unsigned long c)
+{
+	return h->classes[c].bytes;
+}
+
+static inline size_t class_units(const struct buddy_heap *h, unsigned long c)
+{
+	return h->classes[c].units;
+}
+
+/* The cache of class @c. */
+static inline struct cached_hdr *class_cache(struct buddy_heap *h, unsigned long c)
+{
+	return &h->classes[c].cache;
 }
 
 /*
- * Units of the USED or CACHED block at address @a (@w its state words): the
- * distance to the next start bit in the word, or big_order[] for a block
- * that fills its word.
+ * Smallest class of at least x + 1 units: x itself below 4 units, else
+ * 2L - 2 plus the bit below the top one of x, L being the bit length of x
+ * (x + 1 fits in three quarters of 2^L units exactly when that bit is 0).
  */
-static inline size_t busy_block_units(const struct buddy_heap *h, uintptr_t a,
-				      const struct unit_bits *w)
+static inline unsigned long class_of_excess(size_t x)
 {
-	size_t b = (a >> UNIT_SHIFT) % WORD_UNITS;
+	unsigned long len, below;
+
+	if (x < 4)
+		return x;
+	len = BITS_PER_LONG - (unsigned long)__builtin_clzl(x);
+	below = (x >> (len - 2)) & 1;
+	return 2 * len - 2 + below;
+}
+
+/*
+ * The class of a request of @size bytes (>= 1) at @align (a power of two):
+ * the size's class, raised to the first class whose blocks are aligned to
+ * @align (a block of order k is aligned to 2^k units, three quarters too).
+ */
+static __always_inline unsigned long class_for(const struct buddy_heap *h, size_t size,
+					      size_t align)
+{
+	size_t x = (size - 1) >> UNIT_SHIFT;
+	unsigned long c = likely(x < TABLE_UNITS) ? h->unit_class[x + 1] : class_of_excess(x);
+
+	if (unlikely(align > UNIT)) {
+		unsigned long k = word_ffs(align) - UNIT_SHIFT;
+
+		c = MAX(c, k > 1 ? 2 * k - 2 : k);
+	}
+	return c;
+}
+
+/* Class of the USED or CACHED block starting at unit @u (@w its state words). */
+static __always_inline unsigned long busy_class(const struct buddy_heap *h, size_t u,
+					   const struct unit_bits *w)
+{
+	size_t b = u % WORD_UNITS;
 	unsigned long after = ((w->used | w->free) >> b) >> 1;	/* starts after unit b */
 
 	if (likely(after))
-		return (size_t)__builtin_ctzl(after) + 1;
+		return h->unit_class[__builtin_ctzl(after) + 1];
 	if (b)
-		return WORD_UNITS - b;	/* the block ends at the end of the word */
-	return order_units(h->big_order[w - h->bits]);
-}
-
-/*
- * First block start after unit @u, or end_unit: scans the bitmap, so it
- * trusts no in-band data (used by the debug and error paths).
- */
-static size_t start_next(const struct buddy_heap *h, size_t u)
-{
-	size_t i = u / WORD_UNITS, last = h->end_unit / WORD_UNITS;
-	unsigned long w = (h->bits[i].used | h->bits[i].free) & (~1UL << (u % WORD_UNITS));
-
-	while (!w) {
-		if (++i > last)
-			return h->end_unit;
-		w = h->bits[i].used | h->bits[i].free;
-	}
-	return MIN(i * WORD_UNITS + word_ffs(w), h->end_unit);
+		return h->unit_class[WORD_UNITS - b];	/* it ends at the end of the word */
+	return *unit_big(&h->g, u) & BIG_CLASS;	/* it fills the word: a big block */
 }
 
 /* ------------------------------------------------------------------ */
@@ -246,108 +322,379 @@ static inline size_t hdr_bytes(size_t bytes)
 	return MIN(sizeof(struct free_hdr), bytes);
 }
 
-/* Poison the whole block (u, k) (a header written later replaces its part). */
-static void block_poison(struct buddy_heap *h, size_t u, unsigned k)
+/* Poison @units units at @u (a header written later replaces its part). */
+static void units_poison(struct buddy_heap *h, size_t u, size_t units)
 {
 	if (heap_poisoned(h))
-		heap_poison_fill(unit_addr(h, u), order_units(k) << UNIT_SHIFT);
+		heap_poison_fill(unit_addr(&h->g, u), units << UNIT_SHIFT);
 }
 
-/* Panic if the block at @p of order @k, about to be handed out, was written. */
-static void block_poison_check(const struct buddy_heap *h, const void *p, unsigned k)
+/* Panic if the block at @p of class @c, about to be handed out, was written. */
+static void block_poison_check(const struct buddy_heap *h, const void *p, unsigned long c)
 {
-	size_t bytes = order_units(k) << UNIT_SHIFT, skip = hdr_bytes(bytes);
+	size_t bytes = class_bytes(h, c), skip = hdr_bytes(bytes);
 
-	(void)h;
 	heap_poison_check("heap_buddy", (const char *)p + skip, bytes - skip);
 }
 
 /* ------------------------------------------------------------------ */
-/* Free lists                                                          */
+/* Block states                                                        */
 /* ------------------------------------------------------------------ */
 
-/* Make (u, k) a FREE block: header, free bit, list and non-empty bit. */
-static inline void free_push(struct buddy_heap *h, size_t u, unsigned k)
+/* Mark unit @u the start of a FREE block of order @k (no list). */
+static inline void free_mark(const struct buddy_geom *g, size_t u, unsigned long k)
 {
-	struct free_hdr *f = unit_hdr(h, u);
+	if (k >= BIG_ORDER)
+		*unit_big(g, u) = (uint8_t)(BIG_FREE | class_full(k));
+	else
+		unit_word(g, u)->free |= unit_bit(u);
+}
+
+/* Undo free_mark(): unit @u no longer starts a FREE block of order @k. */
+static inline void free_unmark(const struct buddy_geom *g, size_t u, unsigned long k)
+{
+	if (k >= BIG_ORDER)
+		*unit_big(g, u) = 0;
+	else
+		unit_word(g, u)->free &= ~unit_bit(u);
+}
+
+/* Link (u, k) on its list and mark it FREE; the caller sets its non-empty bit. */
+static inline void free_link(struct buddy_heap *h, const struct buddy_geom *g, size_t u,
+			     unsigned long k)
+{
+	struct free_hdr *f = unit_hdr(g, u);
 
 	list_add(&f->link, &h->free_list[k]);
-	if (k)
-		f->order = k;
-	unit_word(h, u)->free |= unit_bit(u);
+	if (k && k < BIG_ORDER)
+		f->units = order_units(k);
+	free_mark(g, u, k);
+}
+
+/* Make (u, k) a FREE block: header, mark, list and non-empty bit. */
+static inline void free_push(struct buddy_heap *h, const struct buddy_geom *g, size_t u,
+			     unsigned long k)
+{
+	free_link(h, g, u, k);
 	h->nonempty |= BIT(k);
 }
 
-/* Take the FREE block @f of order @k off its list (its bits are the caller's). */
-static inline void free_unlink(struct buddy_heap *h, struct free_hdr *f, unsigned k)
+/* Unlink the FREE block at @f from the list @k without touching its marks. */
+static __always_inline void free_unlink(struct buddy_heap *h, struct free_hdr *f, unsigned long k)
 {
-	list_del(&f->link);
-	if (list_empty(&h->free_list[k]))
-		h->nonempty &= ~BIT(k);
+	struct list_head *prev = f->link.prev, *next = f->link.next;
+
+	next->prev = prev;
+	prev->next = next;
+	if (unlikely(prev == next))
+		h->nonempty &= ~BIT(k);	/* only the list head is left */
+}
+
+/* Take the FREE block (u, k) off its list and clear its mark. */
+static inline void free_take(struct buddy_heap *h, const struct buddy_geom *g, size_t u,
+			     unsigned long k)
+{
+	free_unlink(h, unit_hdr(g, u), k);
+	free_unmark(g, u, k);
+}
+
+/*
+ * True when (b, k) is a FREE block of order exactly @k: the merge test. @b
+ * is the buddy of a block being released (or the tail of three quarters), so
+ * any block starting at @b has order <= @k, and order 0 when @k is 0; an
+ * order-0 block has no order word, so a start bit on the unit after @b rules
+ * it out before the order word is read.
+ */
+static __always_inline bool buddy_free_whole(const struct buddy_geom *g, size_t b,
+					     unsigned long k)
+{
+	const struct unit_bits *w;
+	unsigned long bit;
+
+	if (k >= BIG_ORDER)
+		return *unit_big(g, b) == (BIG_FREE | class_full(k));
+	w = unit_word(g, b);
+	bit = unit_bit(b);
+	if (!(w->free & ~w->used & bit))
+		return false;
+	return !k || (!((w->used | w->free) & (bit << 1)) && unit_hdr(g, b)->units == order_units(k));
+}
+
+/* Mark unit @u the start of a USED block of class @c. */
+static inline void used_mark(const struct buddy_heap *h, size_t u, unsigned long c)
+{
+	unit_word(&h->g, u)->used |= unit_bit(u);
+	if (class_units(h, c) >= WORD_UNITS)
+		*unit_big(&h->g, u) = (uint8_t)c;
+}
+
+/* What the side metadata says starts at unit @u. */
+enum start_kind {
+	START_NONE,		/* no block starts here */
+	START_USED,
+	START_CACHED,
+	START_FREE,
+};
+
+/*
+ * The block starting at unit @u and its units (*@units), read from the side
+ * metadata alone. Units of a FREE small block run to the next start bit of
+ * its word or to the word's end.
+ */
+static enum start_kind block_at(const struct buddy_heap *h, size_t u, size_t *units)
+{
+	const struct unit_bits *w = unit_word(&h->g, u);
+	unsigned long bit = unit_bit(u);
+	uint8_t big = (u % WORD_UNITS) ? 0 : h->g.big[u / WORD_UNITS];
+
+	if (w->used & bit) {
+		*units = class_units(h, busy_class(h, u, w));
+		return (w->free & bit) ? START_CACHED : START_USED;
+	}
+	if (w->free & bit) {
+		unsigned long after = ((w->used | w->free) >> (u % WORD_UNITS)) >> 1;
+
+		*units = after ? word_ffs(after) + 1 : WORD_UNITS - u % WORD_UNITS;
+		return START_FREE;
+	}
+	if (big & BIG_FREE) {
+		*units = order_units(class_order(big & BIG_CLASS));
+		return START_FREE;
+	}
+	*units = 1;
+	return START_NONE;
 }
 
 /* ------------------------------------------------------------------ */
-/* Core: split, merge, drain                                           */
+/* Core: merge, split, drain                                           */
 /* ------------------------------------------------------------------ */
 
+/* A FREE run pushed by block_release(): n units at u (n 0: none). */
+struct buddy_run {
+	size_t u, n;
+};
+
+static buddy_noinline enum heap_free_result free_checked(struct buddy_heap *h, uintptr_t a,
+							  size_t *usable);
+
 /*
- * Release the block (u, k), whose state bits the caller has cleared: merge
- * it with FREE buddies as far as possible and put the result on its list.
+ * The merge of block_release(): the free run (u, n), whose marks are
+ * clear in @used and @free (u's bitmap word, not yet written back), with
+ * @emptied the lists emptied so far, merged with its FREE buddies as far
+ * as they go and pushed: one step per order, each a test of the side
+ * metadata and an unlink, and no calls. Below 64 units the buddies share
+ * u's word, kept in registers and written back once; from 64 units up a
+ * buddy is tested by its big[] byte alone, counting in bytes from the
+ * origin so that no shift is needed to reach a header. Lists a merge
+ * empties are noted in a register and their non-empty bits cleared at the
+ * end.
  */
-static void block_release(struct buddy_heap *h, size_t u, unsigned k)
+static buddy_noinline enum heap_free_result block_merge(struct buddy_heap *h, size_t u, size_t n,
+							 unsigned long used, unsigned long free,
+							 unsigned long emptied)
 {
-	size_t n = order_units(k);
+	const uintptr_t origin = h->g.origin;
+	struct unit_bits *w = unit_word(&h->g, u);
+	struct list_head *l;
 
-	h->free_units += n;
-	block_poison(h, u, k);
-	for (;;) {
-		size_t buddy = u ^ n;
-		struct unit_bits *bw;
-		unsigned long bb;
-		struct free_hdr *f;
+	if (n < WORD_UNITS) {
+		const unsigned long starts = used | free, fo = free & ~used;
+		const size_t stop = h->small_stop;
 
-		if (buddy >= h->end_unit)
-			break;
-		bw = unit_word(h, buddy);
-		bb = unit_bit(buddy);
-		if (!(bw->free & ~bw->used & bb))
-			break;		/* not a FREE block start */
-		f = unit_hdr(h, buddy);
-		if (k && (((bw->used | bw->free) & (bb << 1)) || f->order != k))
-			break;		/* a smaller FREE block: of order 0 (it has no
-					 * order word), or with a smaller order word */
-		free_unlink(h, f, k);
-		if (heap_poisoned(h))
-			heap_poison_fill(unit_addr(h, MAX(u, buddy)), hdr_bytes(n << UNIT_SHIFT));
-		bw->free &= ~bb;	/* the merged block gets its bit in free_push() */
-		u &= ~n;
-		n <<= 1;
-		k++;
+		if (n == 1 && n < stop && (fo & unit_bit(u ^ 1))) {
+			/* an order-0 buddy is FREE and whole by its bit alone */
+			l = (struct list_head *)(origin + ((u ^ 1) << UNIT_SHIFT));
+			if (l->prev == l->next)
+				emptied |= 1;
+			l->next->prev = l->prev;
+			l->prev->next = l->next;
+			free &= ~unit_bit(u ^ 1);
+			u &= ~(size_t)1;
+			n = 2;
+		}
+		for (; n > 1 && n < stop; n *= 2) {
+			size_t b = u ^ n;
+			unsigned long bit = unit_bit(b);
+			struct free_hdr *f = (struct free_hdr *)(origin + (b << UNIT_SHIFT));
+
+			if (!(fo & bit) || (starts & (bit << 1)) || f->units != n)
+				break;	/* not FREE, or of order 0 (no size word), or smaller */
+			if (f->link.prev == f->link.next)
+				emptied |= n;
+			f->link.next->prev = f->link.prev;
+			f->link.prev->next = f->link.next;
+			free &= ~bit;
+			u &= ~n;
+		}
+		if (n < WORD_UNITS)
+			free |= unit_bit(u);	/* the result stays small: its mark */
 	}
-	free_push(h, u, k);
+	w->used = used;
+	w->free = free;
+	if (n >= WORD_UNITS) {
+		const uintptr_t end = h->g.end_unit << UNIT_SHIFT;
+		uint8_t *const big = h->g.big;
+		uintptr_t off = u << UNIT_SHIFT, nb = n << UNIT_SHIFT;
+		unsigned long mark = BIG_FREE | class_full(word_ffs(n));
+
+		/* Roots are never buddies: the walk stops at the largest by itself. */
+		for (;; nb *= 2, mark += 2) {
+			uintptr_t b = off ^ nb;
+			struct free_hdr *f = (struct free_hdr *)(origin + b);
+
+			if (b >= end || big[b >> (UNIT_SHIFT + BIG_ORDER)] != mark)
+				break;
+			if (f->link.prev == f->link.next)
+				emptied |= nb >> UNIT_SHIFT;
+			f->link.next->prev = f->link.prev;
+			f->link.prev->next = f->link.next;
+			big[b >> (UNIT_SHIFT + BIG_ORDER)] = 0;
+			off &= ~nb;
+		}
+		big[off >> (UNIT_SHIFT + BIG_ORDER)] = (uint8_t)mark;
+		u = off >> UNIT_SHIFT;
+		n = nb >> UNIT_SHIFT;
+	}
+	l = &((struct free_hdr *)(origin + (u << UNIT_SHIFT)))->link;
+	list_add(l, &h->free_list[word_ffs(n)]);
+	if (n > 1 && n < WORD_UNITS)
+		((struct free_hdr *)l)->units = n;
+	/* emptied holds unit counts: as bit masks, their orders */
+	h->nonempty = (h->nonempty & ~emptied) | n;
+	return HEAP_FREE_OK;
+}
+
+/* Three quarters (u, 3q) whose last quarter is not FREE: two FREE blocks, unmerged. */
+static buddy_noinline enum heap_free_result quarters_split(struct buddy_heap *h, size_t u, size_t q)
+{
+	free_push(h, &h->g, u + 2 * q, word_ffs(q));
+	free_push(h, &h->g, u, word_ffs(2 * q));
+	return HEAP_FREE_OK;
+}
+
+/*
+ * Free the USED or CACHED block of class @c at @a and merge it with its
+ * FREE buddies as far as they go (block_merge()). Three quarters merge
+ * whole when their last quarter is FREE; else they become two FREE blocks
+ * (the half and the third quarter), neither of which can merge, since the
+ * last quarter is their missing buddy. *@usable (when not NULL) gets the
+ * block's size. @c NO_CLASS means the pointer @a was not judged yet:
+ * free_checked() does. Returns HEAP_FREE_OK.
+ */
+static buddy_noinline enum heap_free_result block_release(struct buddy_heap *h, uintptr_t a,
+							   unsigned long c, size_t *usable)
+{
+	const struct size_class *sc;
+	size_t u = (a - h->g.origin) >> UNIT_SHIFT, n;
+	struct unit_bits *w = unit_word(&h->g, u);
+	unsigned long used, free, emptied = 0;	/* BIT(k): a merge emptied free_list[k] */
+	struct list_head *l;
+
+	if (c == NO_CLASS)
+		return free_checked(h, a, usable);
+	sc = &h->classes[c];
+	if (usable)
+		*usable = sc->bytes;
+	used = w->used & ~unit_bit(u);
+	free = w->free & ~unit_bit(u);
+	n = sc->block;
+	h->free_units += sc->units;
+	if (sc->units >= WORD_UNITS)
+		*unit_big(&h->g, u) = 0;
+	if (unlikely(sc->units != n)) {		/* three quarters */
+		size_t q = n / 4, tail = u + 3 * q;
+
+		if (!buddy_free_whole(&h->g, tail, word_ffs(q))) {
+			w->used = used;
+			w->free = free;
+			return quarters_split(h, u, q);
+		}
+		l = &unit_hdr(&h->g, tail)->link;
+		if (l->prev == l->next)
+			emptied |= q;
+		l->next->prev = l->prev;
+		l->prev->next = l->next;
+		if (n <= WORD_UNITS)
+			free &= ~unit_bit(tail);	/* the tail shares u's word */
+		else
+			free_unmark(&h->g, tail, word_ffs(q));
+	}
+	return block_merge(h, u, n, used, free, emptied);
+}
+
+/*
+ * Find the FREE block that now holds unit @u (after a merge): u rounded
+ * down to the block's order is its start, the first rounding that is one.
+ */
+static struct buddy_run free_run_holding(const struct buddy_heap *h, size_t u)
+{
+	struct buddy_run run = { 0, 0 };
+	unsigned long k;
+
+	for (k = 0; k <= h->max_order; k++) {
+		size_t s = u & ~(order_units(k) - 1), n;
+
+		if (block_at(h, s, &n) == START_FREE && s + n > u) {
+			run.u = s;
+			run.n = n;
+			break;
+		}
+	}
+	return run;
+}
+
+/*
+ * block_release() on a poisoned heap: the block is poisoned first, and the
+ * headers the merge absorbed (the last quarter's, and each buddy's) after.
+ */
+static buddy_noinline enum heap_free_result block_release_poisoned(struct buddy_heap *h,
+								    size_t u, unsigned long c)
+{
+	unsigned long k0 = class_order(c), k;
+	struct buddy_run run;
+
+	heap_poison_fill(unit_addr(&h->g, u), class_bytes(h, c));
+	block_release(h, (uintptr_t)unit_addr(&h->g, u), c, NULL);
+	run = free_run_holding(h, u);
+	if (run.n < order_units(k0))
+		return HEAP_FREE_OK;	/* three quarters that did not merge: nothing absorbed */
+	if (class_quarters(c))
+		heap_poison_fill(unit_hdr(&h->g, u + 3 * order_units(k0 - 2)),
+				 hdr_bytes(order_units(k0 - 2) << UNIT_SHIFT));
+	for (k = k0; k < word_ffs(run.n); k++) {
+		size_t b = (u & ~(order_units(k) - 1)) ^ order_units(k);
+
+		if (b != run.u)
+			heap_poison_fill(unit_hdr(&h->g, b), hdr_bytes(order_units(k) << UNIT_SHIFT));
+	}
+	return HEAP_FREE_OK;
+}
+
+/* Release the block of class @c at @u, poisoned or not. */
+static enum heap_free_result block_give_back(struct buddy_heap *h, size_t u, unsigned long c)
+{
+	if (unlikely(heap_poisoned(h)))
+		return block_release_poisoned(h, u, c);
+	return block_release(h, (uintptr_t)unit_addr(&h->g, u), c, NULL);
 }
 
 /*
  * Merge every CACHED block as a normal free. Returns true when there was
- * one (an allocation that failed may now succeed).
+ * one.
  */
 static bool cache_drain(struct buddy_heap *h)
 {
 	bool drained = false;
-	unsigned k;
+	unsigned long c;
 
-	for (k = 0; k < CACHE_ORDERS; k++) {
-		struct cached_hdr *head = &h->cache[k];
+	for (c = 0; c < CLASSES; c++) {
+		struct cached_hdr *head = class_cache(h, c);
 
 		while (head->next != head) {
 			struct cached_hdr *b = head->next;
-			size_t u = unit_of(h, b);
-			struct unit_bits *w = unit_word(h, u);
 
 			head->next = b->next;
-			w->used &= ~unit_bit(u);
-			w->free &= ~unit_bit(u);
-			block_release(h, u, k);
+			block_give_back(h, unit_of(&h->g, b), c);
 			drained = true;
 		}
 	}
@@ -355,42 +702,69 @@ static bool cache_drain(struct buddy_heap *h)
 }
 
 /*
- * Take the smallest FREE block of order >= @k (draining the cache first if
- * there is none), split it down to @k and return it USED. Returns NULL, with
- * the heap unchanged but for a drained cache, when the merged heap has no
- * such block.
+ * Split the block (u, j), taken off its list, down to order @k: push its
+ * upper halves, the big ones (order 6 and up) by their big[] byte, the
+ * small ones with one store to the bitmap word they share.
  */
-static void *block_take(struct buddy_heap *h, unsigned k)
+static void block_split(struct buddy_heap *h, size_t u, unsigned long j, unsigned long k)
 {
+	const struct buddy_geom g = h->g;
+	const uintptr_t base = (uintptr_t)unit_addr(&g, u);
+	struct list_head *head = &h->free_list[j];
+	uintptr_t half = (uintptr_t)UNIT << j;	/* in bytes */
+	unsigned long fbits = 0;
+
+	h->nonempty |= (BIT(j) - 1) & ~(BIT(k) - 1);
+	if (j > BIG_ORDER) {
+		uint8_t *big = unit_big(&g, u);	/* u is a multiple of 2^j >= 128 */
+		const uintptr_t last = UNIT << MAX(k, (unsigned long)BIG_ORDER);
+		unsigned long mark = BIG_FREE | class_full(j);
+
+		do {
+			half /= 2;
+			mark -= 2;
+			list_add((struct list_head *)(base + half), --head);
+			big[half >> (UNIT_SHIFT + BIG_ORDER)] = (uint8_t)mark;
+		} while (half > last);
+	}
+	while (half > (UNIT << k)) {
+		struct free_hdr *f;
+
+		half /= 2;
+		f = (struct free_hdr *)(base + half);
+		list_add(&f->link, --head);
+		if (half > UNIT)
+			f->units = half >> UNIT_SHIFT;
+		fbits |= unit_bit(u + (half >> UNIT_SHIFT));
+	}
+	unit_word(&g, u)->free |= fbits;
+}
+
+/*
+ * Take the smallest FREE block that holds class @c, split it down to the
+ * class (pushing the upper halves, and the last quarter for three
+ * quarters) and return it USED. NULL, with the heap unchanged, when no FREE
+ * block is large enough.
+ */
+static void *block_take(struct buddy_heap *h, unsigned long c)
+{
+	unsigned long k = class_order(c), j;
 	unsigned long fits = h->nonempty & (~0UL << k);
 	struct free_hdr *f;
-	struct unit_bits *w;
-	unsigned j;
 	size_t u;
 
-	if (unlikely(!fits)) {
-		if (!cache_drain(h))
-			return NULL;
-		fits = h->nonempty & (~0UL << k);
-		if (!fits)
-			return NULL;
-	}
+	if (!fits)
+		return NULL;
 	j = word_ffs(fits);
 	f = list_entry(h->free_list[j].next, struct free_hdr, link);
-	u = unit_of(h, f);
-	free_unlink(h, f, j);
-	while (j > k) {
-		j--;
-		free_push(h, u + order_units(j), j);
-	}
-	w = unit_word(h, u);
-	w->free &= ~unit_bit(u);
-	w->used |= unit_bit(u);
-	if (k >= BIG_ORDER)
-		h->big_order[u / WORD_UNITS] = (uint8_t)k;
-	h->free_units -= order_units(k);
-	if (heap_poisoned(h))
-		block_poison_check(h, f, k);
+	u = unit_of(&h->g, f);
+	free_take(h, &h->g, u, j);
+	if (j > k)
+		block_split(h, u, j, k);
+	if (class_quarters(c))
+		free_push(h, &h->g, u + 3 * order_units(k - 2), k - 2);
+	used_mark(h, u, c);
+	h->free_units -= class_units(h, c);
 	return f;
 }
 
@@ -399,66 +773,127 @@ static __always_inline void *cache_pop(struct buddy_heap *h, struct cached_hdr *
 				       struct cached_hdr *b)
 {
 	head->next = b->next;
-	addr_word(h, (uintptr_t)b)->free &= ~addr_bit((uintptr_t)b);
+	addr_word(&h->g, (uintptr_t)b)->free &= ~addr_bit((uintptr_t)b);
 	return b;
 }
 
 /*
- * Keep the USED block @ptr unmerged on the cache @head, whose top @top has
- * @room > 0 left: USED -> CACHED.
+ * Keep the USED block @ptr (state words @w, bit @bit) unmerged on the cache
+ * @head, whose top @top has room left: USED -> CACHED.
  */
-static __always_inline void cache_push(struct buddy_heap *h, struct cached_hdr *head,
-				       struct cached_hdr *top, unsigned long room, void *ptr)
+static __always_inline void cache_push(struct cached_hdr *head, struct cached_hdr *top,
+				       void *ptr, struct unit_bits *w, unsigned long bit)
 {
 	struct cached_hdr *b = ptr;
 
 	b->next = top;
-	b->room = room - 1;
+	b->room = top->room - 1;
 	head->next = b;
-	addr_word(h, (uintptr_t)b)->free |= addr_bit((uintptr_t)b);
+	w->free |= bit;
 }
 
-/*
- * alloc() when the inline path cannot pop a cached block: the cache is
- * empty, the request is large, or the heap is poisoned.
- */
-static __attribute__((noinline)) void *alloc_slow(struct buddy_heap *h, size_t size, size_t align)
-{
-	unsigned k;
+/* ------------------------------------------------------------------ */
+/* Out-of-line paths                                                   */
+/* ------------------------------------------------------------------ */
 
-	if (size > h->size)
-		return NULL;	/* also keeps the order below BUDDY_ORDERS */
-	k = order_for_size(size);
-	if (align > UNIT)
-		k = MAX(k, word_ffs(align) - UNIT_SHIFT);
-	if (k > h->max_order)
+/*
+ * alloc() when the inline path cannot pop a cached block: the cache of
+ * class @c is empty, or @c is NO_CLASS (a large request, or a poisoned
+ * heap). Called in tail position, so the inline path needs no stack frame.
+ */
+static buddy_noinline void *alloc_poisoned(struct buddy_heap *h, size_t size, size_t align,
+					   size_t *usable);
+
+static buddy_noinline void *alloc_slow(struct buddy_heap *h, size_t size, size_t align,
+				       unsigned long c, size_t *usable)
+{
+	struct cached_hdr *head;
+	void *p;
+
+	if (c == NO_CLASS) {
+		if (unlikely(heap_poisoned(h)))
+			return alloc_poisoned(h, size, align, usable);
+		if (size - 1 >= h->size)
+			return NULL;	/* also keeps the class below CLASSES */
+		c = class_for(h, size, align);
+	}
+	head = class_cache(h, c);
+	p = head->next != head ? cache_pop(h, head, head->next) : block_take(h, c);
+	if (p && usable)
+		*usable = class_bytes(h, c);
+	return p;
+}
+
+/* alloc() on a poisoned heap: alloc_slow(), then the block's poison is checked. */
+static buddy_noinline void *alloc_poisoned(struct buddy_heap *h, size_t size, size_t align,
+					   size_t *usable)
+{
+	unsigned long c;
+	void *p;
+
+	if (size - 1 >= h->size)
 		return NULL;
-	if (h->cache[k].next != &h->cache[k]) {
-		void *p = cache_pop(h, &h->cache[k], h->cache[k].next);
-
-		if (heap_poisoned(h))
-			block_poison_check(h, p, k);
-		return p;
-	}
-	return block_take(h, k);
+	c = class_for(h, size, align);
+	p = alloc_slow(h, size, align, c, usable);
+	if (p)
+		block_poison_check(h, p, c);
+	return p;
 }
 
 /*
- * free() of the USED block (u, k) at @ptr when the inline path cannot cache
- * it. Returns HEAP_FREE_OK (so that free() can end in a tail call).
+ * Classify a pointer that is not the start of a USED block: FOREIGN outside
+ * the region, DOUBLE when it is unit-aligned and inside a FREE or CACHED
+ * block, NOT_BLOCK otherwise. The block holding unit u starts at u rounded
+ * down to the block's order, so the first such rounding that hits a block
+ * start finds it.
  */
-static __attribute__((noinline)) enum heap_free_result free_slow(struct buddy_heap *h, void *ptr,
-								 size_t u, unsigned k)
+static buddy_noinline enum heap_free_result free_refused(const struct buddy_heap *h, uintptr_t a)
 {
-	struct cached_hdr *head = &h->cache[k], *top = head->next;
+	size_t u = unit_of(&h->g, (void *)a);
+	unsigned long j;
 
-	if (top->room) {
-		block_poison(h, u, k);
-		cache_push(h, head, top, top->room, ptr);
-	} else {
-		unit_word(h, u)->used &= ~unit_bit(u);
-		block_release(h, u, k);
+	if (a - h->base >= h->size)
+		return HEAP_FREE_FOREIGN;
+	if ((a & (UNIT - 1)) || u < h->first_unit || u >= h->g.end_unit)
+		return HEAP_FREE_NOT_BLOCK;
+	for (j = 0; j <= h->max_order; j++) {
+		size_t s = u & ~(order_units(j) - 1);
+		const struct unit_bits *w = unit_word(&h->g, s);
+
+		if (s < h->first_unit)
+			break;
+		if ((w->used | w->free) & unit_bit(s))
+			return (w->free & unit_bit(s)) ? HEAP_FREE_DOUBLE : HEAP_FREE_NOT_BLOCK;
+		if (!(s % WORD_UNITS) && (h->g.big[s / WORD_UNITS] & BIG_FREE))
+			return HEAP_FREE_DOUBLE;
 	}
+	return HEAP_FREE_NOT_BLOCK;
+}
+
+/*
+ * free() of a pointer the inline path did not judge: not a live block
+ * (refused here), or any pointer on a poisoned heap.
+ */
+static buddy_noinline enum heap_free_result free_checked(struct buddy_heap *h, uintptr_t a,
+							  size_t *usable)
+{
+	size_t u = unit_of(&h->g, (void *)a);
+	struct unit_bits *w = unit_word(&h->g, u);
+	struct cached_hdr *head;
+	unsigned long c;
+
+	if (a - h->base >= h->size || (a & (UNIT - 1)) || u < h->first_unit ||
+	    u >= h->g.end_unit || !(w->used & ~w->free & unit_bit(u)))
+		return free_refused(h, a);
+	c = busy_class(h, u, w);
+	if (usable)
+		*usable = class_bytes(h, c);
+	head = class_cache(h, c);
+	if (!head->next->room)
+		return block_give_back(h, u, c);
+	if (unlikely(heap_poisoned(h)))
+		units_poison(h, u, class_units(h, c));
+	cache_push(head, head->next, (void *)a, w, unit_bit(u));
 	return HEAP_FREE_OK;
 }
 
@@ -471,27 +906,46 @@ static void roots_create(struct buddy_heap *h)
 {
 	size_t u = h->first_unit;
 
-	while (u < h->end_unit) {
+	while (u < h->g.end_unit) {
 		unsigned k = MIN(word_ffs(u), h->max_order);
 
-		while (u + order_units(k) > h->end_unit)
+		while (u + order_units(k) > h->g.end_unit)
 			k--;
 		h->free_units += order_units(k);
-		free_push(h, u, k);
+		free_push(h, &h->g, u, k);
 		u += order_units(k);
 	}
 }
 
-/* ------------------------------------------------------------------ */
-/* Public operations                                                   */
-/* ------------------------------------------------------------------ */
+/* Fill the class tables; each cache may hold CACHE_DEPTH blocks, at most 1/64 of @managed. */
+static void classes_init(struct buddy_heap *h, size_t managed)
+{
+	unsigned long c, n;
+
+	for (c = 0; c < CLASSES; c++) {
+		struct size_class *sc = &h->classes[c];
+		unsigned long k = class_order(c);
+		size_t units = class_quarters(c) ? 3 * order_units(k - 2) : order_units(k);
+		bool cached = (units << UNIT_SHIFT) <= CACHE_MAX_BYTES;
+
+		sc->units = (uint32_t)units;
+		sc->block = (uint32_t)order_units(k);
+		sc->bytes = units << UNIT_SHIFT;
+		sc->cache.next = &sc->cache;
+		sc->cache.room = cached ? MIN((size_t)CACHE_DEPTH, managed / CACHE_SHARE / units) : 0;
+		if (sc->cache.room && !heap_poisoned(h))
+			h->fast_max = MAX(h->fast_max, sc->bytes);
+	}
+	for (n = 1; n <= TABLE_UNITS; n++)
+		h->unit_class[n] = (uint8_t)class_of_excess(n - 1);
+}
 
 /*
- * buddy_init - lay out the instance, the bitmaps and the roots in
- * [base, base + size). Returns the instance (at @base) or NULL when the
+ * heap_buddy_init - lay out the instance, the side metadata and the roots
+ * in [base, base + size). Returns the instance (at @base) or NULL when the
  * region cannot hold the metadata and at least one block.
  */
-static void *buddy_init(void *base, size_t size, unsigned flags)
+static void *heap_buddy_init(void *base, size_t size, unsigned flags)
 {
 	struct buddy_heap *h = base;
 	uintptr_t origin = ALIGN_DOWN((uintptr_t)base, ORIGIN_ALIGN);
@@ -504,158 +958,160 @@ static void *buddy_init(void *base, size_t size, unsigned flags)
 		return NULL;
 	end_unit = (end - origin) >> UNIT_SHIFT;
 	if (end_unit >> (BUDDY_ORDERS - 2))
-		return NULL;	/* orders (and order_for_size(size)) would not fit the lists */
-	words = end_unit / WORD_UNITS + 1;	/* room for the sentinel bit */
+		return NULL;	/* orders (and classes of any size) would not fit the lists */
+	words = end_unit / WORD_UNITS + 1;	/* room for the sentinel */
 
 	memset(h, 0, sizeof(*h));
-	h->origin = origin;
+	h->g.origin = origin;
 	h->base = (uintptr_t)base;
 	h->size = size;
 	h->flags = flags;
-	h->end_unit = end_unit;
+	h->g.end_unit = end_unit;
 	meta = ALIGN_UP((uintptr_t)(h + 1), sizeof(struct unit_bits));
-	h->bits = (struct unit_bits *)meta;
-	h->bits_bias = meta - (origin >> (UNIT_SHIFT + BIG_ORDER)) * sizeof(struct unit_bits);
-	h->big_order = (uint8_t *)(h->bits + words);
-	meta = ALIGN_UP((uintptr_t)(h->big_order + words), UNIT);
+	h->g.bits = (struct unit_bits *)meta;
+	h->g.bits_bias = meta - (origin >> (UNIT_SHIFT + BIG_ORDER)) * sizeof(struct unit_bits);
+	h->g.big = (uint8_t *)(h->g.bits + words);
+	meta = ALIGN_UP((uintptr_t)(h->g.big + words), UNIT);
 	if (meta >= end || end - meta < UNIT)
 		return NULL;
 	h->first_unit = (meta - origin) >> UNIT_SHIFT;
 	managed = end_unit - h->first_unit;
 	h->max_order = ilog2_floor(managed);
-	if (!heap_poisoned(h)) {
-		h->fast_max = order_units(h->max_order) << UNIT_SHIFT;
-		h->fast_span = size;
-	}
+	h->small_stop = MIN((size_t)WORD_UNITS, order_units(h->max_order));
+	if (!heap_poisoned(h))
+		h->fast_end = end_unit;
 
-	memset(h->bits, 0, words * sizeof(*h->bits));
-	memset(h->big_order, 0, words);
-	unit_word(h, end_unit)->free |= unit_bit(end_unit);	/* sentinel */
+	memset(h->g.bits, 0, words * sizeof(*h->g.bits));
+	memset(h->g.big, 0, words);
+	unit_word(&h->g, end_unit)->used |= unit_bit(end_unit);	/* the sentinel: */
+	unit_word(&h->g, end_unit)->free |= unit_bit(end_unit);	/* CACHED, never merged */
 	for (k = 0; k < BUDDY_ORDERS; k++)
 		list_init(&h->free_list[k]);
-	/* Each order may hold back CACHE_DEPTH blocks, but no more than 1/64 of the heap. */
-	for (k = 0; k < BUDDY_ORDERS; k++) {
-		h->cache[k].next = &h->cache[k];
-		h->cache[k].room = k < CACHE_ORDERS ? MIN((size_t)CACHE_DEPTH, (managed / 64) >> k) : 0;
-	}
+	classes_init(h, managed);
 	if (heap_poisoned(h))
-		heap_poison_fill(unit_addr(h, h->first_unit), managed << UNIT_SHIFT);
+		heap_poison_fill(unit_addr(&h->g, h->first_unit), managed << UNIT_SHIFT);
 	roots_create(h);
 	return h;
 }
 
-/*
- * buddy_alloc - a block of order ceil(log2(units)) (at least log2 of the
- * alignment in units): popped from the cache of that order when it has one,
- * else split from the smallest FREE block. Returns NULL when the heap, with
- * the cache merged back, has no free block that large.
- */
-static void *buddy_alloc(void *heap, size_t size, size_t align, size_t *usable)
-{
-	struct buddy_heap *h = heap;
-	void *p;
-
-	if (likely(size <= h->fast_max)) {
-		size_t k = order_for_size(size);
-		struct cached_hdr *head, *b;
-
-		if (unlikely(align > UNIT))
-			k = MAX(k, (size_t)word_ffs(align) - UNIT_SHIFT);
-		head = &h->cache[k];
-		b = head->next;
-		if (likely(b != head)) {
-			if (usable)
-				*usable = order_units(k) << UNIT_SHIFT;
-			return cache_pop(h, head, b);
-		}
-	}
-	p = alloc_slow(h, size, align);
-	if (p && usable)
-		*usable = busy_block_units(h, (uintptr_t)p, addr_word(h, (uintptr_t)p)) << UNIT_SHIFT;
-	return p;
-}
+/* ------------------------------------------------------------------ */
+/* Public operations                                                   */
+/* ------------------------------------------------------------------ */
 
 /*
- * Classify a pointer that is not the start of a USED block: DOUBLE when it
- * is unit-aligned and inside a FREE or CACHED block, NOT_BLOCK otherwise.
- * The block holding unit u starts at u rounded down to its order, so the
- * first such rounding that hits a block start finds it.
+ * The inline half of alloc(): pop a block of the request's class from its
+ * cache. NULL, with nothing changed, when the request is large, the cache
+ * empty or the heap poisoned; *@c is then the class, or NO_CLASS when it
+ * was not computed.
  */
-static __attribute__((noinline)) enum heap_free_result free_refused(const struct buddy_heap *h,
-								     uintptr_t a)
+static __always_inline void *cache_take(struct buddy_heap *h, size_t size, size_t align,
+					unsigned long *c, size_t *usable)
 {
-	size_t u = unit_of(h, (void *)a);
-	unsigned j;
+	struct cached_hdr *head, *b;
 
-	if ((a & (UNIT - 1)) || u < h->first_unit || u >= h->end_unit)
-		return HEAP_FREE_NOT_BLOCK;
-	for (j = 0; j <= h->max_order; j++) {
-		size_t s = u & ~(order_units(j) - 1);
-		const struct unit_bits *w = unit_word(h, s);
-
-		if (s < h->first_unit)
-			break;
-		if ((w->used | w->free) & unit_bit(s))
-			return (w->free & unit_bit(s)) ? HEAP_FREE_DOUBLE : HEAP_FREE_NOT_BLOCK;
-	}
-	return HEAP_FREE_NOT_BLOCK;
-}
-
-/* free() of a pointer the inline path does not take: foreign, or a poisoned heap. */
-static __attribute__((noinline)) enum heap_free_result free_checked(struct buddy_heap *h, void *ptr,
-								     size_t *usable)
-{
-	uintptr_t a = (uintptr_t)ptr;
-	struct unit_bits *w;
-	size_t u;
-
-	if (a - h->base >= h->size)
-		return HEAP_FREE_FOREIGN;
-	u = unit_of(h, ptr);
-	w = unit_word(h, u);
-	if ((a & (UNIT - 1)) || u >= h->end_unit || !(w->used & ~w->free & unit_bit(u)))
-		return free_refused(h, a);
+	*c = NO_CLASS;
+	if (unlikely(size - 1 >= h->fast_max))	/* size 0 wraps and goes slow */
+		return NULL;
+	*c = class_for(h, size, align);
+	head = class_cache(h, *c);
+	b = head->next;
+	if (unlikely(b == head))
+		return NULL;
+	cache_pop(h, head, b);
 	if (usable)
-		*usable = busy_block_units(h, a, w) << UNIT_SHIFT;
-	return free_slow(h, ptr, u, word_ffs(busy_block_units(h, a, w)));
+		*usable = class_bytes(h, *c);
+	return b;
 }
 
 /*
- * buddy_free - release the allocation at @ptr: push it on its order's cache,
- * or merge it when that cache is full. A unit-aligned pointer into free
- * space is HEAP_FREE_DOUBLE, any other pointer that is not the start of a
- * live allocation HEAP_FREE_NOT_BLOCK; neither changes anything.
+ * The inline half of free(): push the live block at @ptr on the cache of
+ * its class. False, with nothing changed, when @ptr is not a live block,
+ * the heap is poisoned (*@c is then NO_CLASS), or the cache is full (*@c
+ * is then the block's class).
  */
-static enum heap_free_result buddy_free(void *heap, void *ptr, size_t *usable)
+static __always_inline bool cache_give(struct buddy_heap *h, void *ptr, unsigned long *c,
+				       size_t *usable)
 {
-	struct buddy_heap *h = heap;
-	uintptr_t a = (uintptr_t)ptr;
+	uintptr_t off = (uintptr_t)ptr - h->g.origin;
+	/* Rotated, a misaligned offset is huge: one compare checks both. */
+	size_t u = (off >> UNIT_SHIFT) | (off << (BITS_PER_LONG - UNIT_SHIFT));
 	struct cached_hdr *head, *top;
 	struct unit_bits *w;
-	size_t k;
+	unsigned long bit;
 
-	if (unlikely(a - h->base >= h->fast_span))
-		return free_checked(h, ptr, usable);
-	w = addr_word(h, a);
-	if (unlikely((a & (UNIT - 1)) || !(w->used & ~w->free & addr_bit(a))))
-		return free_refused(h, a);	/* the sentinel at end_unit is FREE */
-	k = word_ffs(busy_block_units(h, a, w));
-	if (usable)
-		*usable = order_units(k) << UNIT_SHIFT;
-	head = &h->cache[k];
+	*c = NO_CLASS;
+	if (unlikely(u >= h->fast_end))
+		return false;
+	w = unit_word(&h->g, u);
+	bit = unit_bit(u);
+	if (unlikely(!(w->used & ~w->free & bit)))
+		return false;
+	*c = busy_class(h, u, w);
+	head = class_cache(h, *c);
 	top = head->next;
-	if (likely(top->room)) {
-		cache_push(h, head, top, top->room, ptr);
-		return HEAP_FREE_OK;
-	}
-	return free_slow(h, ptr, unit_of(h, ptr), k);
+	if (unlikely(!top->room))
+		return false;
+	cache_push(head, top, ptr, w, bit);
+	if (usable)
+		*usable = class_bytes(h, *c);
+	return true;
 }
 
 /*
- * buddy_usable_size - the block size of the live allocation at @ptr, or 0
- * when @ptr is not the start of one (the checks of buddy_free()).
+ * heap_buddy_alloc - a block of the request's class (raised for the
+ * alignment): popped from that class's cache when it has one, else split
+ * from the smallest FREE block. Returns NULL when no FREE block is large
+ * enough (cached blocks are not merged for it).
  */
-static size_t buddy_usable_size(void *heap, void *ptr)
+static __always_inline void *heap_buddy_alloc(void *heap, size_t size, size_t align,
+					      size_t *usable)
+{
+	unsigned long c;
+	void *p = cache_take(heap, size, align, &c, usable);
+
+	if (likely(p))
+		return p;
+	return alloc_slow(heap, size, align, c, usable);
+}
+
+/*
+ * heap_buddy_free - release the allocation at @ptr: push it on its class's
+ * cache, or merge it when that cache is full. A unit-aligned pointer into
+ * free space is HEAP_FREE_DOUBLE, any other pointer that is not the start
+ * of a live allocation HEAP_FREE_NOT_BLOCK or HEAP_FREE_FOREIGN; none of
+ * them changes anything.
+ */
+static __always_inline enum heap_free_result heap_buddy_free(void *heap, void *ptr,
+							     size_t *usable)
+{
+	unsigned long c;
+
+	if (likely(cache_give(heap, ptr, &c, usable)))
+		return HEAP_FREE_OK;
+	return block_release(heap, (uintptr_t)ptr, c, usable);	/* one call, in tail position */
+}
+
+/*
+ * For the kernel's front end, which compiles this file (mm/heap/kmalloc.c):
+ * alloc() and free() in their two halves. The inline half serves a cache
+ * hit without calling anything, or fails with nothing changed and leaves a
+ * hint (the class, or ~0 when nothing is known); the out-of-line half,
+ * given the hint, finishes the call exactly as alloc() or free() would.
+ */
+#define HEAP_ALGO_TRY_ALLOC(heap, size, align, usable, hint) \
+	cache_take(heap, size, align, hint, usable)
+#define HEAP_ALGO_ALLOC_MISS(heap, size, align, hint, usable) \
+	alloc_slow(heap, size, align, hint, usable)
+#define HEAP_ALGO_TRY_FREE(heap, ptr, usable, hint) \
+	cache_give(heap, ptr, hint, usable)
+#define HEAP_ALGO_FREE_MISS(heap, ptr, hint, usable) \
+	block_release(heap, (uintptr_t)(ptr), hint, usable)
+
+/*
+ * heap_buddy_usable_size - the class size of the live allocation at @ptr,
+ * or 0 when @ptr is not the start of one (the checks of heap_buddy_free()).
+ */
+static size_t heap_buddy_usable_size(void *heap, void *ptr)
 {
 	struct buddy_heap *h = heap;
 	uintptr_t a = (uintptr_t)ptr;
@@ -664,23 +1120,23 @@ static size_t buddy_usable_size(void *heap, void *ptr)
 
 	if (a - h->base >= h->size || (a & (UNIT - 1)))
 		return 0;
-	u = unit_of(h, ptr);
-	if (u < h->first_unit || u >= h->end_unit)
+	u = unit_of(&h->g, ptr);
+	if (u < h->first_unit || u >= h->g.end_unit)
 		return 0;
-	w = unit_word(h, u);
+	w = unit_word(&h->g, u);
 	if (!(w->used & ~w->free & unit_bit(u)))
 		return 0;
-	return busy_block_units(h, a, w) << UNIT_SHIFT;
+	return class_bytes(h, busy_class(h, u, w));
 }
 
 /*
- * buddy_space - region, metadata and free figures. Drains the cache first,
- * so largest_free is exact; O(cached blocks).
+ * heap_buddy_space - region, metadata and free figures. Merges the caches
+ * first, so largest_free is exact; O(cached blocks).
  */
-static void buddy_space(void *heap, struct heap_algo_space *out)
+static void heap_buddy_space(void *heap, struct heap_algo_space *out)
 {
 	struct buddy_heap *h = heap;
-	size_t managed = (h->end_unit - h->first_unit) << UNIT_SHIFT;
+	size_t managed = (h->g.end_unit - h->first_unit) << UNIT_SHIFT;
 
 	cache_drain(h);
 	out->region = h->size;
@@ -694,22 +1150,23 @@ static void buddy_space(void *heap, struct heap_algo_space *out)
 /* Debug: walk and validate                                            */
 /* ------------------------------------------------------------------ */
 
-/* buddy_walk - metadata, then every block (CACHED ones as free), then the tail. */
-static void buddy_walk(void *heap, heap_walk_fn fn, void *arg)
+/* heap_buddy_walk - metadata, then every block (CACHED ones as free), then the tail. */
+static void heap_buddy_walk(void *heap, heap_walk_fn fn, void *arg)
 {
 	struct buddy_heap *h = heap;
-	uintptr_t first = (uintptr_t)unit_addr(h, h->first_unit);
-	uintptr_t end = (uintptr_t)unit_addr(h, h->end_unit);
+	uintptr_t first = (uintptr_t)unit_addr(&h->g, h->first_unit);
+	uintptr_t end = (uintptr_t)unit_addr(&h->g, h->g.end_unit);
 	size_t u = h->first_unit;
 
 	fn(arg, HEAP_BLOCK_META, 0, first - h->base);
-	while (u < h->end_unit) {
-		size_t next = start_next(h, u);
-		bool is_free = unit_word(h, u)->free & unit_bit(u);
+	while (u < h->g.end_unit) {
+		size_t n;
+		enum start_kind s = block_at(h, u, &n);
 
-		fn(arg, is_free ? HEAP_BLOCK_FREE : HEAP_BLOCK_USED,
-		   (uintptr_t)unit_addr(h, u) - h->base, (next - u) << UNIT_SHIFT);
-		u = next;
+		n = MIN(n, h->g.end_unit - u);
+		fn(arg, s == START_USED ? HEAP_BLOCK_USED : HEAP_BLOCK_FREE,
+		   (uintptr_t)unit_addr(&h->g, u) - h->base, n << UNIT_SHIFT);
+		u += n;
 	}
 	if (end < h->base + h->size)
 		fn(arg, HEAP_BLOCK_META, end - h->base, h->base + h->size - end);
@@ -721,14 +1178,37 @@ struct buddy_tally {
 	size_t list_units, list_blocks, cache_blocks;
 };
 
-/* True when (u, k) is a block of the region whose start bits say @used/@free. */
-static bool block_is(const struct buddy_heap *h, size_t u, unsigned k, bool used, bool free)
+/* True when no block starts in units (u, u + n): no start bits, no big[] bytes. */
+static bool block_interior_clean(const struct buddy_heap *h, size_t u, size_t n)
 {
-	const struct unit_bits *w = unit_word(h, u);
+	size_t i = u + 1, end = u + n;
 
-	return u >= h->first_unit && u < h->end_unit && !(u & (order_units(k) - 1)) &&
-	       !!(w->used & unit_bit(u)) == used && !!(w->free & unit_bit(u)) == free &&
-	       start_next(h, u) - u == order_units(k);
+	while (i < end) {
+		const struct unit_bits *w = unit_word(&h->g, i);
+		size_t lo = i % WORD_UNITS, span = MIN(WORD_UNITS - lo, end - i);
+
+		if ((w->used | w->free) & word_mask((unsigned)lo, (unsigned)span))
+			return false;
+		if (!lo && h->g.big[i / WORD_UNITS])
+			return false;
+		i += span;
+	}
+	return true;
+}
+
+/* True when (u, k) is a FREE block of order @k by every mark. */
+static bool free_block_is(const struct buddy_heap *h, size_t u, unsigned long k)
+{
+	size_t n;
+
+	if (u < h->first_unit || u >= h->g.end_unit || (u & (order_units(k) - 1)) ||
+	    block_at(h, u, &n) != START_FREE || n != order_units(k) ||
+	    !block_interior_clean(h, u, n))
+		return false;
+	if (k >= BIG_ORDER)
+		return !(unit_word(&h->g, u)->free & unit_bit(u)) &&
+		       h->g.big[u / WORD_UNITS] == (BIG_FREE | class_full(k));
+	return !k || unit_hdr(&h->g, u)->units == order_units(k);
 }
 
 /* True when @p may be followed: a unit-aligned address of a managed unit. */
@@ -736,25 +1216,21 @@ static bool node_in_heap(const struct buddy_heap *h, const void *p)
 {
 	uintptr_t a = (uintptr_t)p;
 
-	return a >= (uintptr_t)unit_addr(h, h->first_unit) &&
-	       a < (uintptr_t)unit_addr(h, h->end_unit) && !(a & (UNIT - 1));
+	return a >= (uintptr_t)unit_addr(&h->g, h->first_unit) &&
+	       a < (uintptr_t)unit_addr(&h->g, h->g.end_unit) && !(a & (UNIT - 1));
 }
 
 /* Number of problems in free list @k. */
-static unsigned free_list_check(const struct buddy_heap *h, unsigned k, struct buddy_tally *t)
+static unsigned free_list_check(const struct buddy_heap *h, unsigned long k, struct buddy_tally *t)
 {
 	const struct list_head *head = &h->free_list[k], *prev = head, *pos;
-	size_t limit = ((h->end_unit - h->first_unit) >> k) + 1, seen = 0;
+	size_t limit = ((h->g.end_unit - h->first_unit) >> k) + 1, seen = 0;
 	unsigned problems = 0;
 
 	for (pos = head->next; pos != head; prev = pos, pos = pos->next) {
-		size_t u = unit_of(h, pos);
-
 		if (!node_in_heap(h, pos) || ++seen > limit)
 			return problems + 1;	/* cannot follow it further */
-		if (pos->prev != prev || !block_is(h, u, k, false, true))
-			problems++;
-		else if (k && ((const struct free_hdr *)pos)->order != k)
+		if (pos->prev != prev || !free_block_is(h, unit_of(&h->g, pos), k))
 			problems++;
 		t->list_units += order_units(k);
 	}
@@ -766,19 +1242,21 @@ static unsigned free_list_check(const struct buddy_heap *h, unsigned k, struct b
 	return problems;
 }
 
-/* Number of problems in cache @k. */
-static unsigned cache_check(const struct buddy_heap *h, unsigned k, struct buddy_tally *t)
+/* Number of problems in the cache of class @c. */
+static unsigned cache_check(const struct buddy_heap *h, unsigned long c, struct buddy_tally *t)
 {
-	const struct cached_hdr *head = &h->cache[k], *b;
-	size_t limit = head->room, seen = 0;
+	const struct cached_hdr *head = &h->classes[c].cache, *b;
+	size_t limit = head->room, seen = 0, n;
 	unsigned problems = 0;
 
-	if (limit > (k < CACHE_ORDERS ? CACHE_DEPTH : 0))
+	if (limit > CACHE_DEPTH)
 		return 1;
 	for (b = head->next; b != head; b = b->next) {
+		size_t u = unit_of(&h->g, b);
+
 		if (!node_in_heap(h, b) || ++seen > limit)
 			return problems + 1;
-		if (!block_is(h, unit_of(h, b), k, true, true))
+		if (block_at(h, u, &n) != START_CACHED || busy_class(h, u, unit_word(&h->g, u)) != c)
 			problems++;
 		if (b->next != head && !node_in_heap(h, b->next))
 			return problems + 1;
@@ -789,27 +1267,29 @@ static unsigned cache_check(const struct buddy_heap *h, unsigned k, struct buddy
 	return problems;
 }
 
-/* Number of problems in the block (u, n) met by the address-order walk. */
-static unsigned block_check(const struct buddy_heap *h, size_t u, size_t n, struct buddy_tally *t)
+/* Number of problems in the block at @u of @n units met by the address-order walk. */
+static unsigned block_check(const struct buddy_heap *h, size_t u, enum start_kind s, size_t n,
+			    struct buddy_tally *t)
 {
-	const struct unit_bits *w = unit_word(h, u);
-	bool used = w->used & unit_bit(u), free = w->free & unit_bit(u);
-	unsigned k = word_ffs(n);
+	unsigned long k = ilog2_ceil(n);
+	uint8_t big = (u % WORD_UNITS) ? 0 : h->g.big[u / WORD_UNITS];
 
-	if (!used && !free)
+	if (s == START_NONE || u + n > h->g.end_unit || !block_interior_clean(h, u, n))
 		return 1;	/* the walk starts at first_unit, which must start a block */
-	if (!IS_POWER_OF_2(n) || (u & (n - 1)))
-		return 1;
-	if (used && n >= WORD_UNITS && h->big_order[u / WORD_UNITS] != k)
-		return 1;
-	if (used) {
-		t->cached_blocks += free;
-		return 0;
+	if (s != START_FREE) {
+		unsigned long c = busy_class(h, u, unit_word(&h->g, u));
+
+		t->cached_blocks += s == START_CACHED;
+		if (u & (order_units(class_order(c)) - 1))
+			return 1;
+		return n >= WORD_UNITS ? big != c : big != 0;	/* big[] names the big ones */
 	}
 	t->free_units += n;
 	t->free_blocks++;
-	if (k < h->max_order && (u ^ n) >= h->first_unit && (u ^ n) < h->end_unit &&
-	    block_is(h, u ^ n, k, false, true))
+	if (!IS_POWER_OF_2(n) || (u & (n - 1)) || (n < WORD_UNITS && big))
+		return 1;
+	if (k < h->max_order && (u ^ n) >= h->first_unit && (u ^ n) < h->g.end_unit &&
+	    free_block_is(h, u ^ n, k))
 		return 1;	/* two FREE buddies left unmerged */
 	return 0;
 }
@@ -820,62 +1300,68 @@ static bool instance_sane(const struct buddy_heap *h)
 	uintptr_t lo = (uintptr_t)(h + 1), hi;
 	size_t words;
 
-	if (h->base != (uintptr_t)h || h->origin != ALIGN_DOWN(h->base, ORIGIN_ALIGN) ||
-	    h->first_unit >= h->end_unit || h->max_order >= BUDDY_ORDERS ||
-	    (h->end_unit >> (BUDDY_ORDERS - 2)) ||
-	    (uintptr_t)unit_addr(h, h->end_unit) > h->base + h->size)
+	if (h->base != (uintptr_t)h || h->g.origin != ALIGN_DOWN(h->base, ORIGIN_ALIGN) ||
+	    h->first_unit >= h->g.end_unit || h->max_order >= BUDDY_ORDERS ||
+	    (h->g.end_unit >> (BUDDY_ORDERS - 2)) ||
+	    (uintptr_t)unit_addr(&h->g, h->g.end_unit) > h->base + h->size)
 		return false;
-	words = h->end_unit / WORD_UNITS + 1;
-	hi = (uintptr_t)unit_addr(h, h->first_unit);
-	return (uintptr_t)h->bits >= lo && (uintptr_t)(h->bits + words) <= hi &&
-	       (uintptr_t)h->big_order >= lo && (uintptr_t)(h->big_order + words) <= hi;
+	words = h->g.end_unit / WORD_UNITS + 1;
+	hi = (uintptr_t)unit_addr(&h->g, h->first_unit);
+	return (uintptr_t)h->g.bits >= lo && (uintptr_t)(h->g.bits + words) <= hi &&
+	       (uintptr_t)h->g.big >= lo && (uintptr_t)(h->g.big + words) <= hi;
 }
 
-/* Number of start bits outside the managed units, or a missing sentinel. */
-static unsigned stray_bits_check(const struct buddy_heap *h)
+/* Number of marks outside the managed units, or a wrong sentinel. */
+static unsigned stray_marks_check(const struct buddy_heap *h)
 {
-	size_t last = h->end_unit / WORD_UNITS, i;
+	size_t last = h->g.end_unit / WORD_UNITS, i;
 	unsigned long below = BIT(h->first_unit % WORD_UNITS) - 1;
-	unsigned long above = ~(unit_bit(h->end_unit) - 1);
+	unsigned long above = ~(unit_bit(h->g.end_unit) - 1);
 	unsigned problems = 0;
 
 	for (i = 0; i < h->first_unit / WORD_UNITS; i++)
-		problems += (h->bits[i].used | h->bits[i].free) != 0;
-	if ((h->bits[i].used | h->bits[i].free) & below)
+		problems += (h->g.bits[i].used | h->g.bits[i].free) != 0 || h->g.big[i];
+	if ((h->g.bits[i].used | h->g.bits[i].free) & below)
 		problems++;
-	if ((h->bits[last].free & above) != unit_bit(h->end_unit) ||
-	    (h->bits[last].used & above))
+	if ((h->g.bits[last].free & above) != unit_bit(h->g.end_unit) ||
+	    (h->g.bits[last].used & above) != unit_bit(h->g.end_unit))
+		problems++;	/* the sentinel: end_unit CACHED, nothing after it */
+	if (!(h->g.end_unit % WORD_UNITS) && h->g.big[last])
 		problems++;
 	return problems;
 }
 
 /*
- * buddy_validate - check the instance fields, every free list and cache
- * against the bitmaps, and an address-order walk of all blocks (tiling,
- * alignment, recorded orders, missed merges). Returns the problem count.
+ * heap_buddy_validate - check the instance fields, every free list and
+ * cache against the side metadata, and an address-order walk of all blocks
+ * (tiling, alignment, clean interiors, big[] bytes, missed merges).
+ * Returns the problem count.
  */
-static unsigned buddy_validate(void *heap)
+static unsigned heap_buddy_validate(void *heap)
 {
 	struct buddy_heap *h = heap;
 	struct buddy_tally t = { 0 };
 	size_t u;
-	unsigned problems = 0, k;
+	unsigned problems = 0, k, c;
 
 	if (!instance_sane(h))
 		return 1;	/* the instance itself is corrupt: go no further */
-	problems += stray_bits_check(h);
+	problems += stray_marks_check(h);
 	for (k = 0; k <= h->max_order; k++)
 		problems += free_list_check(h, k, &t);
 	for (; k < BUDDY_ORDERS; k++)
 		if (!list_empty(&h->free_list[k]) || (h->nonempty & BIT(k)))
 			problems++;
-	for (k = 0; k < BUDDY_ORDERS; k++)
-		problems += cache_check(h, k, &t);
-	for (u = h->first_unit; u < h->end_unit; ) {
-		size_t next = start_next(h, u);
+	for (c = 0; c < CLASSES; c++)
+		problems += cache_check(h, c, &t);
+	for (u = h->first_unit; u < h->g.end_unit; ) {
+		size_t n;
+		enum start_kind s = block_at(h, u, &n);
 
-		problems += block_check(h, u, next - u, &t);
-		u = next;
+		problems += block_check(h, u, s, n, &t);
+		if (problems > 100)
+			return problems;	/* enough to diagnose */
+		u += n;
 	}
 	if (t.free_units != t.list_units || t.free_units != h->free_units ||
 	    t.free_blocks != t.list_blocks || t.cached_blocks != t.cache_blocks)
@@ -885,12 +1371,12 @@ static unsigned buddy_validate(void *heap)
 
 HEAP_ALGO_REGISTER(buddy, {
 	.name = "buddy",
-	.init = buddy_init,
-	.alloc = buddy_alloc,
-	.free = buddy_free,
-	.usable_size = buddy_usable_size,
-	.reserved_size = buddy_usable_size,
-	.space = buddy_space,
-	.validate = buddy_validate,
-	.walk = buddy_walk,
+	.init = heap_buddy_init,
+	.alloc = heap_buddy_alloc,
+	.free = heap_buddy_free,
+	.usable_size = heap_buddy_usable_size,
+	.reserved_size = heap_buddy_usable_size,
+	.space = heap_buddy_space,
+	.validate = heap_buddy_validate,
+	.walk = heap_buddy_walk,
 });

@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * Debug support of the kernel heap front end: the CONFIG_DEBUG_HEAP block
- * layout, and validation (used by heap_validate() in every build).
+ * Debug support of the kernel heap: the CONFIG_DEBUG_HEAP block layout, a
+ * wrapper around the algorithm instance it is handed (struct heap_debug),
+ * and validation (used by heap_validate() in every build). It calls only
+ * the algorithm, reads no global and never panics: a pointer it refuses
+ * comes back as an enum heap_refusal, which the front end turns into the
+ * message.
  *
- * Layout. With CONFIG_DEBUG_HEAP the front end asks the algorithm for more
- * than the caller wants and lays the block out as
+ * Layout. With CONFIG_DEBUG_HEAP the front end asks this file for a block,
+ * which asks the algorithm for more than the caller wants and lays it out as
  *
  *	[pad][header 16][front guard 16][payload (requested)][tail guard 16][slack]
  *	^block                          ^payload = block + offset
@@ -14,18 +18,20 @@
  * header copied elsewhere or left over from an older block never passes as
  * live. The guards hold a pattern derived from the payload address and the
  * byte's position, so an overrun that writes anything at all is caught when
- * the block is freed. The offset is the prefix rounded up to the requested
+ * the block is freed. The tail guard follows the requested bytes at once,
+ * so those are what ksize() reports in debug builds: the caller may write
+ * all of them, and not one byte more goes unnoticed. The offset is the
+ * prefix rounded up to the requested
  * alignment and the algorithm is asked for that alignment, so payload
  * alignment holds up to KMALLOC_MAX_ALIGN; when the offset exceeds the
  * prefix, a "pad" record at the block start refuses pointers into the pad.
  *
  * Validation runs the algorithm's own validate() first; if that is clean,
  * every used block the algorithm walks must (debug layout) hold a live
- * header with intact guards, and the blocks must add up to the counters.
- * Nothing here panics except the debug entry points and __heap_check_debug().
+ * header with intact guards, and the blocks must add up to the counters
+ * the caller passes.
  */
 #include <lib/vsprintf.h>
-#include <mmlab/panic.h>
 #include "internal.h"
 
 /* The DEBUG_HDR_SIZE bytes before the front guard. */
@@ -92,27 +98,27 @@ static bool guard_tail_intact(uintptr_t payload, size_t size)
 }
 
 /* ------------------------------------------------------------------ */
-/* Debug block layout (lock held)                                      */
+/* Debug block layout (the caller holds the heap lock)                 */
 /* ------------------------------------------------------------------ */
 
-static bool hdr_offset_sane(const struct block_hdr *h, uintptr_t payload)
+static bool hdr_offset_sane(const struct heap_debug *d, const struct block_hdr *h,
+			    uintptr_t payload)
 {
 	return h->offset >= DEBUG_PREFIX && IS_POWER_OF_2(h->offset) &&
 	       h->offset <= MAX(DEBUG_PREFIX, KMALLOC_MAX_ALIGN) &&
-	       payload - (uintptr_t)kheap.base >= h->offset;
+	       payload - d->base >= h->offset && h->requested <= d->size;
 }
 
-void *__debug_alloc(size_t size, size_t align, size_t *usable)
+void *heap_debug_alloc(const struct heap_debug *d, size_t size, size_t align, size_t *usable)
 {
 	size_t offset = MAX(DEBUG_PREFIX, align);
 	uintptr_t block, payload;
 	struct block_hdr *h;
 
-	block = (uintptr_t)kheap.algo->alloc(kheap.inst, offset + size + DEBUG_GUARD_SIZE,
-					      align, usable);
+	block = (uintptr_t)d->algo->alloc(d->inst, offset + size + DEBUG_GUARD_SIZE, align, NULL);
 	if (!block)
 		return NULL;
-	*usable -= offset + DEBUG_GUARD_SIZE;
+	*usable = size;
 	payload = block + offset;
 	if (offset > DEBUG_PREFIX) {
 		h = (struct block_hdr *)block;
@@ -128,76 +134,106 @@ void *__debug_alloc(size_t size, size_t align, size_t *usable)
 }
 
 /*
- * The header of the live payload @p; panics naming @who when @p is not one:
- * outside the heap, misaligned, a pad, freed, or no header at all (then the
- * algorithm's free() of the would-be block start says why, changing nothing).
+ * The refusal for a pointer @a whose would-be header is not live: freed,
+ * a pad, a live block whose header was overwritten (the algorithm knows
+ * the block start), or whatever the algorithm's free() says of the would-be
+ * block start (a refused pointer changes nothing).
  */
-static struct block_hdr *debug_find(const void *p, const char *who)
+static enum heap_refusal debug_no_header(const struct heap_debug *d, uintptr_t a)
 {
-	uintptr_t a = (uintptr_t)p, base = (uintptr_t)kheap.base;
-	const struct block_hdr *h;
+	const struct block_hdr *h = hdr_of(a);
+	void *start = (void *)(a - DEBUG_PREFIX);
 	enum heap_free_result r;
 
-	if (a < base || a - base >= kheap.size)
-		heap_refuse(who, p, HEAP_FREE_FOREIGN);
-	if (!IS_ALIGNED(a, KMALLOC_MIN_ALIGN) || a - base < DEBUG_PREFIX)
-		heap_refuse(who, p, HEAP_FREE_NOT_BLOCK);
-	h = hdr_of(a);
-	if (h->tag == hdr_tag(TAG_LIVE, a)) {
-		if (!hdr_offset_sane(h, a))
-			panic("%s: header of block 0x%lx is corrupt", who, (unsigned long)a);
-		return (struct block_hdr *)h;
-	}
 	if (h->tag == hdr_tag(TAG_FREED, a))
-		heap_refuse(who, p, HEAP_FREE_DOUBLE);
+		return HEAP_REFUSED_DOUBLE;
 	if (h->tag == hdr_tag(TAG_PAD, a))
-		heap_refuse(who, p, HEAP_FREE_NOT_BLOCK);
-	r = kheap.algo->free(kheap.inst, (void *)(a - DEBUG_PREFIX), NULL);
+		return HEAP_REFUSED_NOT_BLOCK;
+	if (d->algo->usable_size(d->inst, start))
+		return HEAP_REFUSED_HDR_OVERWRITTEN;
+	r = d->algo->free(d->inst, start, NULL);
 	if (r == HEAP_FREE_OK)
-		panic("%s: header of block 0x%lx was overwritten", who, (unsigned long)a);
-	heap_refuse(who, p, r == HEAP_FREE_DOUBLE ? r : HEAP_FREE_NOT_BLOCK);
+		return HEAP_REFUSED_UNKNOWN;	/* and now freed: the front end panics */
+	return r == HEAP_FREE_DOUBLE ? HEAP_REFUSED_DOUBLE : HEAP_REFUSED_NOT_BLOCK;
 }
 
-/* Usable bytes of the payload with header @h: the block minus the layout. */
-static size_t debug_usable(const struct block_hdr *h, uintptr_t payload)
+/*
+ * Find the live header of @p (outside the heap, misaligned, a pad, freed,
+ * or no header at all are refused) and check its guards.
+ */
+static enum heap_refusal debug_find(const struct heap_debug *d, const void *p,
+				    struct block_hdr **out)
 {
-	return kheap.algo->usable_size(kheap.inst, (void *)(payload - h->offset)) -
+	uintptr_t a = (uintptr_t)p;
+	struct block_hdr *h;
+
+	if (a < d->base || a - d->base >= d->size)
+		return HEAP_REFUSED_FOREIGN;
+	if (!IS_ALIGNED(a, KMALLOC_MIN_ALIGN) || a - d->base < DEBUG_PREFIX)
+		return HEAP_REFUSED_NOT_BLOCK;
+	h = hdr_of(a);
+	if (h->tag != hdr_tag(TAG_LIVE, a))
+		return debug_no_header(d, a);
+	if (!hdr_offset_sane(d, h, a))
+		return HEAP_REFUSED_HDR_CORRUPT;
+	if (!guard_front_intact(a))
+		return HEAP_REFUSED_OVERRUN_BEFORE;
+	if (!guard_tail_intact(a, h->requested))
+		return HEAP_REFUSED_OVERRUN_AFTER;
+	*out = h;
+	return HEAP_REFUSED_NONE;
+}
+
+enum heap_refusal heap_debug_check(const struct heap_debug *d, const void *p, size_t *usable)
+{
+	struct block_hdr *h;
+	enum heap_refusal r = debug_find(d, p, &h);
+
+	if (r == HEAP_REFUSED_NONE)
+		*usable = h->requested;
+	return r;
+}
+
+/* Bytes the payload with header @h could hold: its block minus the layout. */
+static size_t debug_capacity(const struct heap_debug *d, const struct block_hdr *h,
+			     uintptr_t payload)
+{
+	return d->algo->usable_size(d->inst, (void *)(payload - h->offset)) -
 	       h->offset - DEBUG_GUARD_SIZE;
 }
 
-/* The live header of @p, its guards checked; panics naming @who otherwise. */
-static struct block_hdr *debug_find_intact(const void *p, const char *who)
+size_t heap_debug_capacity(const struct heap_debug *d, const void *p)
 {
-	struct block_hdr *h = debug_find(p, who);
-
-	if (!guard_front_intact((uintptr_t)p))
-		panic("%s: overrun before block 0x%lx", who, (unsigned long)p);
-	if (!guard_tail_intact((uintptr_t)p, h->requested))
-		panic("%s: overrun after block 0x%lx (%u bytes)", who,
-		      (unsigned long)p, h->requested);
-	return h;
+	return debug_capacity(d, hdr_of((uintptr_t)p), (uintptr_t)p);
 }
 
-size_t __debug_usable(const void *p, const char *who)
-{
-	return debug_usable(debug_find_intact(p, who), (uintptr_t)p);
-}
-
-void __debug_resize(void *p, size_t size)
+void heap_debug_resize(const struct heap_debug *d, void *p, size_t size)
 {
 	struct block_hdr *h = hdr_of((uintptr_t)p);
 
+	(void)d;
 	h->requested = (uint32_t)size;
 	guard_apply((unsigned char *)p + size, (uintptr_t)p, DEBUG_GUARD_SIZE, false);
 }
 
-void *__debug_release(void *p, const char *who, size_t *usable)
+size_t heap_debug_requested(const struct heap_debug *d, const void *p)
 {
-	struct block_hdr *h = debug_find_intact(p, who);
+	(void)d;
+	return hdr_of((uintptr_t)p)->requested;
+}
 
-	*usable = debug_usable(h, (uintptr_t)p);
+enum heap_refusal heap_debug_free(const struct heap_debug *d, void *p, size_t *usable)
+{
+	struct block_hdr *h;
+	enum heap_refusal r = debug_find(d, p, &h);
+	enum heap_free_result freed;
+
+	if (r != HEAP_REFUSED_NONE)
+		return r;
+	*usable = h->requested;
 	h->tag = hdr_tag(TAG_FREED, (uintptr_t)p);
-	return (unsigned char *)p - h->offset;
+	freed = d->algo->free(d->inst, (unsigned char *)p - h->offset, NULL);
+	return freed == HEAP_FREE_OK ? HEAP_REFUSED_NONE : (enum heap_refusal)freed;
 }
 
 /* ------------------------------------------------------------------ */
@@ -260,7 +296,8 @@ static const struct block_hdr *audit_header(struct audit *a, uintptr_t b, uintpt
 }
 
 /* Check the debug layout of one used block [start, end). */
-static void audit_debug_block(struct audit *a, uintptr_t start, uintptr_t end)
+static void audit_debug_block(const struct heap_debug *d, struct audit *a, uintptr_t start,
+			      uintptr_t end)
 {
 	const struct block_hdr *h;
 	uintptr_t payload;
@@ -275,60 +312,60 @@ static void audit_debug_block(struct audit *a, uintptr_t start, uintptr_t end)
 		audit_note(a, "overrun before block 0x%lx", (unsigned long)payload);
 	else if (!guard_tail_intact(payload, h->requested))
 		audit_note(a, "overrun after block 0x%lx", (unsigned long)payload);
+	else if (!hdr_offset_sane(d, h, payload))
+		audit_note(a, "header of block 0x%lx is corrupt", (unsigned long)payload);
 	else
-		a->usable += debug_usable(h, payload);
+		a->usable += h->requested;
 }
+
+/* What block_audit() needs: the region, and the tally it adds to. */
+struct audit_walk {
+	const struct heap_debug *d;
+	struct audit *a;
+};
 
 /* heap_walk_fn: check one block the algorithm reports. */
 static void block_audit(void *arg, enum heap_block_kind kind, size_t offset, size_t size)
 {
-	struct audit *a = arg;
-	uintptr_t start = (uintptr_t)kheap.base + offset;
+	const struct audit_walk *w = arg;
+	struct audit *a = w->a;
+	uintptr_t start = w->d->base + offset;
 
 	if (kind != HEAP_BLOCK_USED)
 		return;
 	a->blocks++;
 	a->reserved += size;
-	if (offset > kheap.size || size > kheap.size - offset) {
+	if (offset > w->d->size || size > w->d->size - offset) {
 		audit_note(a, "block at +0x%zx (%zu bytes) runs past the heap", offset, size);
 		return;
 	}
 	if (IS_ENABLED(CONFIG_DEBUG_HEAP))
-		audit_debug_block(a, start, start + size);
+		audit_debug_block(w->d, a, start, start + size);
 }
 
-unsigned __heap_validate(char *first, size_t len)
+unsigned heap_debug_validate(const struct heap_debug *d, unsigned long live, size_t used,
+			     char *first, size_t len)
 {
 	struct audit a = { .first = first, .len = len };
-	unsigned n = kheap.algo->validate(kheap.inst);
+	struct audit_walk w = { .d = d, .a = &a };
+	unsigned n = d->algo->validate(d->inst);
 	struct heap_algo_space space;
 
 	if (first && len)
 		first[0] = '\0';
 	if (n) {
-		audit_note(&a, "%s: validate() found %u problems", kheap.algo->name, n);
+		audit_note(&a, "%s: validate() found %u problems", d->algo->name, n);
 		return n;	/* the walk cannot be trusted */
 	}
-	kheap.algo->walk(kheap.inst, block_audit, &a);
-	if (a.blocks != kheap.allocs - kheap.frees)
-		audit_note(&a, "%lu live blocks, counters say %lu", a.blocks,
-			   kheap.allocs - kheap.frees);
-	if (IS_ENABLED(CONFIG_DEBUG_HEAP) && a.usable != kheap.used)
+	d->algo->walk(d->inst, block_audit, &w);
+	if (a.blocks != live)
+		audit_note(&a, "%lu live blocks, counters say %lu", a.blocks, live);
+	if (IS_ENABLED(CONFIG_DEBUG_HEAP) && a.usable != used)
 		audit_note(&a, "live blocks add up to %zu usable bytes, the counter says %zu",
-			   a.usable, kheap.used);
-	kheap.algo->space(kheap.inst, &space);
-	if (a.reserved != kheap.size - space.meta - space.free)
+			   a.usable, used);
+	d->algo->space(d->inst, &space);
+	if (a.reserved != d->size - space.meta - space.free)
 		audit_note(&a, "used blocks span %zu bytes, space() leaves %zu", a.reserved,
-			   kheap.size - space.meta - space.free);
+			   d->size - space.meta - space.free);
 	return a.problems;
-}
-
-void __heap_check_debug(const char *who)
-{
-	char first[120];
-	unsigned n;
-
-	n = __heap_validate(first, sizeof(first));
-	if (n)
-		panic("%s: heap_validate() found %u problems, first: %s", who, n, first);
 }

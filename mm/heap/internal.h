@@ -1,45 +1,60 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Internals of the kernel heap front end, shared by mm/heap/kmalloc.c (the API and
- * the plain block paths) and mm/heap/debug.c (the CONFIG_DEBUG_HEAP block
- * layout with header and guards, and validation). Functions named __name
- * expect the caller to hold kheap.lock.
+ * Internals of the kernel heap, shared by the front end (mm/heap/kmalloc.c:
+ * the API, the lock, the counters and every panic) and mm/heap/debug.c (the
+ * CONFIG_DEBUG_HEAP block layout around the algorithm, and validation).
+ *
+ * The calls point one way: kmalloc.c calls debug.c, and debug.c calls only
+ * the algorithm, through the instance it is handed. debug.c never panics
+ * on a caller's pointer and reads no global: it answers with a refusal
+ * (enum heap_refusal) that the front end turns into the panic message.
  */
 #ifndef MM_HEAP_INTERNAL_H
 #define MM_HEAP_INTERNAL_H
 
 #include <mm/heap.h>
-#include <mmlab/spinlock.h>
 
-/* The global heap: the algorithm instance, its lock and the counters. */
-struct kheap {
-	struct spinlock lock;
+/* One algorithm instance and the region it manages. */
+struct heap_debug {
 	const struct heap_algo *algo;
 	void *inst;			/* algorithm instance over [base, base + size) */
-	unsigned char *base;
+	uintptr_t base;
 	size_t size;
-	size_t used, peak_used;		/* usable bytes of live blocks */
-	unsigned long allocs, frees, failures;
 };
 
-extern struct kheap kheap;
-
-/* Panic for @p, which @who was given and which the algorithm refused with @r. */
-__noreturn void heap_refuse(const char *who, const void *p, enum heap_free_result r);
+/*
+ * Why a pointer was refused: the algorithm's free() results, and what only
+ * the debug layout can see. HEAP_REFUSED_NONE means the pointer was fine.
+ */
+enum heap_refusal {
+	HEAP_REFUSED_NONE = HEAP_FREE_OK,
+	HEAP_REFUSED_FOREIGN = HEAP_FREE_FOREIGN,
+	HEAP_REFUSED_NOT_BLOCK = HEAP_FREE_NOT_BLOCK,
+	HEAP_REFUSED_DOUBLE = HEAP_FREE_DOUBLE,
+	HEAP_REFUSED_UNKNOWN,		/* free() took what usable_size() did not know */
+	HEAP_REFUSED_HDR_CORRUPT,	/* a live header with impossible fields */
+	HEAP_REFUSED_HDR_OVERWRITTEN,	/* a live block whose header is gone */
+	HEAP_REFUSED_OVERRUN_BEFORE,	/* the front guard was written */
+	HEAP_REFUSED_OVERRUN_AFTER,	/* the tail guard was written */
+};
 
 /*
  * CONFIG_DEBUG_HEAP block layout (mm/heap/debug.c). The payload handed out
- * sits after a header and a front guard, and a tail guard follows it.
+ * sits after a header and a front guard, and a tail guard follows the bytes
+ * asked for, so the caller may use exactly those (ksize() says so).
  *
- * __debug_alloc - a payload of @size bytes at @align, or NULL; *@usable
- *	gets the payload's usable bytes.
- * __debug_usable - usable bytes of the live payload @p; panics naming @who
- *	when @p is not one (wrong header, overwritten guards).
- * __debug_resize - make the live payload @p (usable for at least @size
- *	bytes) a block of @size bytes: header and tail guard follow.
- * __debug_release - check the header and guards of the live payload @p
- *	(panics as __debug_usable does), store its usable bytes in *@usable,
- *	mark it freed and return the block start to give back to the algorithm.
+ * heap_debug_alloc - a payload of @size bytes (<= the region size) at
+ *	@align, or NULL; *@usable gets @size.
+ * heap_debug_check - HEAP_REFUSED_NONE when @p is a live payload with its
+ *	header and guards intact, and then *@usable gets the bytes it was
+ *	asked for; otherwise the refusal, with nothing changed.
+ * heap_debug_capacity - bytes the live, checked payload @p could hold in
+ *	place (its block minus the layout).
+ * heap_debug_resize - make the live, checked payload @p (capacity at least
+ *	@size) a payload of @size bytes: header and tail guard follow.
+ * heap_debug_requested - bytes the header of the live payload @p records.
+ * heap_debug_free - heap_debug_check(), then mark @p freed and give its
+ *	block back to the algorithm; the refusal or HEAP_REFUSED_NONE.
  */
 #define DEBUG_HDR_SIZE		16UL
 #define DEBUG_GUARD_SIZE	16UL
@@ -47,31 +62,21 @@ __noreturn void heap_refuse(const char *who, const void *p, enum heap_free_resul
 /* Bytes the debug layout adds to a block (0 in plain builds). */
 #define HEAP_DEBUG_OVERHEAD	(IS_ENABLED(CONFIG_DEBUG_HEAP) ? DEBUG_PREFIX + DEBUG_GUARD_SIZE : 0UL)
 
-void *__debug_alloc(size_t size, size_t align, size_t *usable);
-size_t __debug_usable(const void *p, const char *who);
-void __debug_resize(void *p, size_t size);
-void *__debug_release(void *p, const char *who, size_t *usable);
+void *heap_debug_alloc(const struct heap_debug *d, size_t size, size_t align, size_t *usable);
+enum heap_refusal heap_debug_check(const struct heap_debug *d, const void *p, size_t *usable);
+size_t heap_debug_capacity(const struct heap_debug *d, const void *p);
+void heap_debug_resize(const struct heap_debug *d, void *p, size_t size);
+size_t heap_debug_requested(const struct heap_debug *d, const void *p);
+enum heap_refusal heap_debug_free(const struct heap_debug *d, void *p, size_t *usable);
 
 /*
- * __heap_validate - the check behind heap_validate(): the algorithm's own
- * validate(), then (debug layout) every live header and guard, and the
- * counters against what the algorithm reports. Returns the problem count
- * and, when @first is not NULL, describes the first problem in it.
+ * heap_debug_validate - the check behind heap_validate(): the algorithm's
+ * own validate(), then a walk of its blocks against @live live blocks
+ * holding @used usable bytes (and, with CONFIG_DEBUG_HEAP, every header
+ * and guard). Returns the problem count and, when @first is not NULL,
+ * describes the first problem in it.
  */
-unsigned __heap_validate(char *first, size_t len);
-
-/* __heap_check_debug - validate; panic with the count and the first problem. */
-void __heap_check_debug(const char *who);
-
-/*
- * __heap_check - with CONFIG_DEBUG_HEAP, validate after an operation of
- * @who and panic with the count and the first problem; otherwise nothing
- * (and no call at all).
- */
-static inline void __heap_check(const char *who)
-{
-	if (IS_ENABLED(CONFIG_DEBUG_HEAP))
-		__heap_check_debug(who);
-}
+unsigned heap_debug_validate(const struct heap_debug *d, unsigned long live, size_t used,
+			     char *first, size_t len);
 
 #endif /* MM_HEAP_INTERNAL_H */

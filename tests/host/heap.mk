@@ -11,6 +11,15 @@ heap-algo-srcs := $(call algo-srcs,mm/heap,heap-algo)
 host-progs += heap_test
 heap_test-srcs := tests/host/heap_test.c $(heap-shared-srcs) lib/bitmap.c $(heap-algo-srcs)
 
+# heap_grain_test: the cases whose outcome depends on the block size, again
+# with the other extreme of each Kconfig grain (heap_test builds the defaults:
+# 16-byte bitmap blocks, 16-byte smallest buddy block). 8-byte bitmap blocks
+# are smaller than the alignment kmalloc() asks for.
+host-progs += heap_grain_test
+heap_grain_test-srcs := $(heap_test-srcs)
+heap_grain_test-cflags := -DCONFIG_HEAP_BITMAP_BLOCK_SIZE=8 -DCONFIG_HEAP_BUDDY_MIN_BLOCK=128 \
+	-DHOST_TEST_DEFAULT_FILTER='"heap_largest_free,heap_stress_odd,heap_stress_poisoned,heap_bad_free,heap_poison,heap_walk"'
+
 host-fuzzers += fuzz_heap
 fuzz_heap-srcs := tests/host/fuzz_heap.c mm/heap/poison.c lib/bitmap.c $(heap-algo-srcs)
 fuzz_heap-runs := 15000

@@ -4,8 +4,8 @@
  * the guest can count instructions itself:
  *
  *   make -f tests/host/Makefile objtree=build heap-bench
- *   valgrind --tool=callgrind --toggle-collect='buddy_*' build/host/heap_bench churn buddy
- *   valgrind --tool=callgrind --toggle-collect='buddy_*' --combine-dumps=yes \
+ *   valgrind --tool=callgrind --toggle-collect='heap_buddy_*' build/host/heap_bench churn buddy
+ *   valgrind --tool=callgrind --toggle-collect='heap_buddy_*' --combine-dumps=yes \
  *            --callgrind-out-file=per-op.out build/host/heap_bench churn buddy 20000 dump
  *
  * The first gives the instructions spent inside the algorithm (the "summary"

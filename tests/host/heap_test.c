@@ -547,6 +547,128 @@ HOST_TEST(heap_walk_tiles_region)
 }
 
 /* ------------------------------------------------------------------ */
+/* space(): largest_free is exactly the largest allocation               */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The contract of largest_free in the state @heap is in now: an allocation
+ * of that many bytes succeeds at alignment 1 and HEAP_ALGO_SPACE_ALIGN (and
+ * giving it back restores the figures), one byte more fails at
+ * HEAP_ALGO_SPACE_ALIGN and changes nothing. @state names the state.
+ */
+static void largest_free_check(const struct heap_algo *a, void *heap, const char *state)
+{
+	struct heap_algo_space sp, now;
+	size_t aligns[] = { 1, HEAP_ALGO_SPACE_ALIGN };
+	unsigned i;
+	void *p;
+
+	a->space(heap, &sp);
+	for (i = 0; sp.largest_free && i < ARRAY_SIZE(aligns); i++) {
+		p = a->alloc(heap, sp.largest_free, aligns[i], NULL);
+		if (!p) {
+			algo_problem(a, "%s: alloc(largest_free %zu, align %zu) failed", state,
+				     sp.largest_free, aligns[i]);
+			continue;
+		}
+		ALGO_CHECK(a, ((uintptr_t)p & (aligns[i] - 1)) == 0);
+		ALGO_CHECK(a, a->free(heap, p, NULL) == HEAP_FREE_OK);
+		a->space(heap, &now);
+		if (memcmp(&sp, &now, sizeof(sp)) != 0)
+			algo_problem(a, "%s: taking and giving back largest_free changed space()",
+				     state);
+	}
+	p = a->alloc(heap, sp.largest_free + 1, HEAP_ALGO_SPACE_ALIGN, NULL);
+	if (p) {
+		algo_problem(a, "%s: alloc(largest_free + 1 = %zu) succeeded", state,
+			     sp.largest_free + 1);
+		a->free(heap, p, NULL);
+	}
+	a->space(heap, &now);
+	if (memcmp(&sp, &now, sizeof(sp)) != 0)
+		algo_problem(a, "%s: a failed alloc(largest_free + 1) changed space()", state);
+	ALGO_CHECK(a, a->validate(heap) == 0);
+}
+
+/*
+ * Fragment a fresh heap over [region, region + size) with random blocks of
+ * 1..@max_size bytes at random alignments, freeing a random share, and check
+ * largest_free when empty, after every round, when full and emptied again.
+ */
+static void largest_free_run(const struct heap_algo *a, unsigned char *region, size_t size,
+			     size_t max_size, uint64_t seed)
+{
+	void *heap = a->init(region, size, 0);
+	size_t cap = size / 16, n = 0, i;
+	void **live = calloc(cap, sizeof(*live));
+	struct rand_state rng;
+	char state[80];
+	unsigned round;
+
+	ALGO_CHECK(a, heap != NULL && live != NULL);
+	if (!heap || !live) {
+		free(live);
+		return;
+	}
+	rand_seed(&rng, seed);
+	largest_free_check(a, heap, "empty");
+	for (round = 0; round < 8; round++) {
+		/* allocate until a failure, then free about 2 in 5 */
+		while (n < cap) {
+			size_t sz = rand_range(&rng, 1, max_size);
+			size_t align = (size_t)1 << rand_range(&rng, 0, 6);
+
+			live[n] = a->alloc(heap, sz, align, NULL);
+			if (!live[n])
+				break;
+			n++;
+		}
+		snprintf(state, sizeof(state), "seed %llu round %u full (%zu blocks)",
+			 (unsigned long long)seed, round, n);
+		largest_free_check(a, heap, state);
+		for (i = 0; i < n; ) {
+			if (rand_range(&rng, 0, 4) < 2) {
+				ALGO_CHECK(a, a->free(heap, live[i], NULL) == HEAP_FREE_OK);
+				live[i] = live[--n];
+			} else {
+				i++;
+			}
+		}
+		snprintf(state, sizeof(state), "seed %llu round %u fragmented (%zu blocks)",
+			 (unsigned long long)seed, round, n);
+		largest_free_check(a, heap, state);
+	}
+	while (n)
+		ALGO_CHECK(a, a->free(heap, live[--n], NULL) == HEAP_FREE_OK);
+	largest_free_check(a, heap, "emptied");
+	free(live);
+}
+
+HOST_TEST(heap_largest_free_exact)
+{
+	static const struct { size_t size, skew, max_size; } regions[] = {
+		{ 64 * KiB, 0, 600 },
+		{ 64 * KiB, 16, 5000 },
+		{ 300 * KiB + 48, 2048 + 16, 3000 },
+	};
+	const struct heap_algo *a;
+	uint64_t seed;
+	unsigned i;
+
+	for_each_algo(a) {
+		for (i = 0; i < ARRAY_SIZE(regions); i++) {
+			unsigned char *region = region_alloc(regions[i].size, regions[i].skew);
+
+			for (seed = 1; seed <= 4; seed++)
+				largest_free_run(a, region, regions[i].size, regions[i].max_size,
+						 seed);
+			region_free(region, regions[i].skew);
+		}
+	}
+	algos_verdict();
+}
+
+/* ------------------------------------------------------------------ */
 /* Fill utilisation                                                    */
 /* ------------------------------------------------------------------ */
 

@@ -6,6 +6,11 @@
 
 extern const struct host_test __start_host_tests[], __stop_host_tests[];
 
+/* A program built with -DHOST_TEST_DEFAULT_FILTER='"a,b"' runs only those cases by default. */
+#ifndef HOST_TEST_DEFAULT_FILTER
+#define HOST_TEST_DEFAULT_FILTER NULL
+#endif
+
 jmp_buf *host_panic_jmp;
 char host_panic_msg[512];
 
@@ -54,19 +59,41 @@ static bool case_run(const struct host_test *t)
 	return false;
 }
 
+/* True when @filter is NULL or one of its comma-separated words is part of @name. */
+static bool name_selected(const char *name, const char *filter)
+{
+	char word[64];
+	size_t len;
+
+	if (!filter)
+		return true;
+	for (;;) {
+		len = strcspn(filter, ",");
+		if (len < sizeof(word)) {
+			memcpy(word, filter, len);
+			word[len] = '\0';
+			if (strstr(name, word))
+				return true;
+		}
+		if (!filter[len])
+			return false;
+		filter += len + 1;
+	}
+}
+
 int host_test_main(int argc, char **argv)
 {
-	const char *filter = argc > 1 ? argv[1] : NULL;
+	const char *filter = argc > 1 ? argv[1] : HOST_TEST_DEFAULT_FILTER;
 	const struct host_test *t;
 	unsigned passed = 0, failed = 0, n = 0;
 
 	for (t = __start_host_tests; t < __stop_host_tests; t++)
-		if (!filter || strstr(t->name, filter))
+		if (name_selected(t->name, filter))
 			n++;
 	printf("KTAP version 1\n1..%u\n", n);
 	n = 0;
 	for (t = __start_host_tests; t < __stop_host_tests; t++) {
-		if (filter && !strstr(t->name, filter))
+		if (!name_selected(t->name, filter))
 			continue;
 		n++;
 		if (case_run(t)) {

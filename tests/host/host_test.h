@@ -6,7 +6,8 @@
  *   HOST_TEST(name) { CHECK(x == 1); CHECK_EQ(a, b); }
  *
  * Cases register themselves in the "host_tests" section; host_test_main()
- * runs them all (or those whose name contains argv[1]), prints one KTAP-style
+ * runs them all (or those whose name contains one of the comma-separated
+ * words of argv[1], or of HOST_TEST_DEFAULT_FILTER), prints one KTAP-style
  * line per case and ends with "N passed, N failed". A failed CHECK reports
  * file:line with the values and ends the case. EXPECT_PANIC(stmt, "text")
  * runs @stmt and passes only if it calls panic() with a message containing

@@ -20,6 +20,10 @@ $(hostdir)/.string_test.stamp: $(srctree)/lib/string.c
 	@mkdir -p $(@D)
 	@touch $@
 
+# glob_test checks the wildcard matcher against a brute-force oracle.
+host-progs += glob_test
+glob_test-srcs := tests/host/glob_test.c lib/glob.c
+
 # fdt_test reads device-tree blobs compiled here from tests/host/data/*.dts
 # into $(hostdir)/fdt-data/. They are prerequisites of the program (not
 # sources: the compile step keeps only *.c), and the program finds them at

@@ -220,6 +220,53 @@ HOST_TEST(build_kernel_past_ram_end)
 	CHECK_STR(memmap_strerror(MEMMAP_EKERNEL), "kernel image outside RAM");
 }
 
+/* Build the map from fixture @name with a small kernel; Return: the status. */
+static int build_from_fixture(const char *name)
+{
+	static struct fdt fdt;
+	static void *blob;
+	struct memmap_boot boot = {
+		.kernel = PR(0x80200000, 0x80300000),
+		.dtb = PR(0x83f00000, 0x83f01000),
+	};
+	size_t size;
+
+	free(blob);
+	blob = fixture_read(name, &size);
+	CHECK_EQ(fdt_init(&fdt, blob, size), 0);
+	boot.fdt = &fdt;
+	return memmap_build(&map, &boot);
+}
+
+HOST_TEST(build_leaves_out_unreadable_and_excess_ram)
+{
+	CHECK_EQ(build_from_fixture("damaged.dtb"), MEMMAP_OK);
+	/*
+	 * [0x80000000, 0x85000800) from the first and third nodes, merged;
+	 * the ragged node is refused whole (its length is checked first);
+	 * seven of the nine small ranges fill the other slots, two are left out.
+	 */
+	CHECK_EQ(map.nr_ram, MEMMAP_MAX_RAM);
+	CHECK_EQ(pa_val(map.ram[0].start), 0x80000000);
+	CHECK_EQ(pa_val(map.ram[0].end), 0x85000800);
+	CHECK_EQ(map.nr_skipped, 3);
+	CHECK_STR(map.skipped[0].node, "memory@84000000");
+	CHECK_EQ(map.skipped[0].err, MEMMAP_EFDT);
+	CHECK_STR(map.skipped[1].node, "memory@a0000000");
+	CHECK_EQ(map.skipped[1].err, MEMMAP_EFULL);
+	CHECK_EQ(map.fatal.node, NULL);
+	/* Whole pages only: the unaligned tail is not RAM the kernel uses. */
+	CHECK_EQ(memmap_ram_frames(&map), 0x5000000 / PAGE_SIZE + 7 * 0x100);
+}
+
+HOST_TEST(build_refuses_unreadable_reservation)
+{
+	CHECK_EQ(build_from_fixture("bad-reserved.dtb"), MEMMAP_EFDT);
+	CHECK_STR(map.fatal.node, "firmware@80000000");
+	CHECK_EQ(map.fatal.err, MEMMAP_EFDT);
+	CHECK_EQ(map.nr_free, 0);
+}
+
 int main(int argc, char **argv)
 {
 	return host_test_main(argc, argv);

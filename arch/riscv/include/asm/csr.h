@@ -23,6 +23,8 @@
 #define EXC_STORE_PAGE_FAULT	15
 
 #ifndef __ASSEMBLY__
+#include <stdbool.h>
+
 #define csr_read(csr) ({						\
 	unsigned long __v;						\
 	__asm__ volatile("csrr %0, " #csr : "=r"(__v) :: "memory");	\
@@ -45,6 +47,19 @@ static inline unsigned long rdinstret(void)
 
 	__asm__ volatile("rdinstret %0" : "=r"(v));
 	return v;
+}
+
+/*
+ * rdinstret_exact - true when rdinstret counts guest instructions exactly
+ * (QEMU -icount shift=0): back-to-back reads then differ by one, every time.
+ * Without -icount the counter follows host ticks, which never advance by
+ * exactly one between two reads.
+ */
+static inline bool rdinstret_exact(void)
+{
+	unsigned long a = rdinstret(), b = rdinstret(), c = rdinstret();
+
+	return b - a == 1 && c - b == 1;
 }
 
 static inline unsigned long rdcycle(void)

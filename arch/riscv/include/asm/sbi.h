@@ -6,18 +6,19 @@
 #ifndef ASM_SBI_H
 #define ASM_SBI_H
 
+#define SBI_EXT_LEGACY_PUTCHAR	0x01
+#define SBI_EXT_BASE		0x10
+#define SBI_EXT_TIME		0x54494d45	/* "TIME" */
+#define SBI_EXT_SRST		0x53525354	/* "SRST" */
+#define SBI_EXT_DBCN		0x4442434e	/* "DBCN" */
+
+#ifndef __ASSEMBLY__
 #include <mmlab/compiler.h>
 
 struct sbiret {
 	long error;
 	long value;
 };
-
-#define SBI_EXT_LEGACY_PUTCHAR	0x01
-#define SBI_EXT_BASE		0x10
-#define SBI_EXT_TIME		0x54494d45	/* "TIME" */
-#define SBI_EXT_SRST		0x53525354	/* "SRST" */
-#define SBI_EXT_DBCN		0x4442434e	/* "DBCN" */
 
 /* sbi_init - probe the optional extensions once at boot. */
 void sbi_init(void);
@@ -36,5 +37,6 @@ long sbi_spec_version(void);
 
 /* sbi_has_dbcn - whether the debug-console extension is in use. */
 bool sbi_has_dbcn(void);
+#endif /* !__ASSEMBLY__ */
 
 #endif /* ASM_SBI_H */
