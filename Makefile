@@ -341,7 +341,8 @@ PHONY += bench bench-compare fit
 bench:
 	$(Q)$(PYTHON) $(srctree)/scripts/bench.py --srctree $(srctree) --out $(bench-out) \
 		--current $(abspath $(KCONFIG_CONFIG)) $(if $(NAME),--name $(NAME)) \
-		$(if $(CONFIGS),--configs $(CONFIGS)) $(if $(TRACE),--trace $(TRACE))
+		$(if $(CONFIGS),--configs $(CONFIGS)) $(if $(TRACE),--trace $(TRACE)) \
+		$(if $(HEAP_SIZES),--heap-sizes $(HEAP_SIZES))
 
 bench-compare:
 	$(Q)$(PYTHON) $(srctree)/scripts/bench-compare --out $(bench-out) $(or $(A),$(error \
