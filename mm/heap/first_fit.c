@@ -38,18 +38,26 @@
  * the offset of its first block. Free blocks are never adjacent, so a
  * segment holds at most 32 of them.
  *
- * Finding the lowest fit. 64 segments form a group (64 KiB). Per group a
+ * Finding the lowest fit. 256 segments form a group (256 KiB). Per group a
  * max-tree of 16-bit entries over its segments holds each segment's largest
- * free block (saturating at 0xffff units, 1 MiB); over the groups an exact
- * 32-bit max-tree holds each group's largest free block. Two blocks of 1 MiB
- * or more cannot start within one 64 KiB group, so a saturated group entry
- * stands for exactly one block, whose size is its group's exact figure. An
- * allocation walks down the group tree to the lowest group with a block big
- * enough, down that group's tree to its lowest such segment, and along the
- * segment's list to the first block that fits: the block a scan of the whole
- * heap in address order would have found. Nothing is rebalanced, ever: the
- * trees are arrays, and a change updates a leaf and the entries above it
- * until one stays the same.
+ * free block (saturating at 0x7fff units, 512 KiB); over the groups an exact
+ * 32-bit max-tree holds each group's largest free block. Two blocks of
+ * 512 KiB or more cannot start within one 256 KiB group, so a saturated
+ * group entry stands for exactly one block, whose size is its group's exact
+ * figure. An allocation walks down the group tree to the lowest group with a
+ * block big enough, down that group's tree to its lowest such segment, and
+ * along the segment's list to the first block that fits: the block a scan of
+ * the whole heap in address order would have found. Nothing is rebalanced,
+ * ever: the trees are arrays, and a change updates a leaf and the entries
+ * above it until one stays the same. The group tree is entered at the lowest
+ * node whose groups hold every listed block (all lie below the top block),
+ * so while the heap grows from its bottom the walks are no longer than the
+ * part in use needs.
+ *
+ * Remembering the walk. A walk along a segment's list to a block also keeps
+ * the largest size among the blocks it passed, so when the block that goes
+ * (or shrinks) was its segment's largest, the new largest is that figure
+ * and a scan of the rest of the list: every block is read once per call.
  *
  * The top block. The free block that ends at the end of the heap is kept off
  * the lists, in the instance. It is the highest free block, so trying it
@@ -66,15 +74,15 @@
  *
  * Why every call is bounded. A call walks at most a few segment lists, each
  * at most 32 blocks long, and otherwise does a constant number of start map
- * look-ups (O(log64 units)) and tree walks (6 levels in a group tree plus
- * log2(groups) in the group tree, 7 for 8 MiB, 10 for 64 MiB). So the worst
+ * look-ups (O(log64 units)) and tree walks (8 levels in a group tree plus
+ * log2(groups) in the group tree, 5 for 8 MiB, 8 for 64 MiB). So the worst
  * call is a constant (the segment size) plus a term that grows with log2 of
  * the heap size, whatever the heap went through; the constants are in
  * docs/heap.md with the measured worst calls.
  *
  * Space. The start map takes one bit per unit plus 1/64 of that; the trees
- * and list heads 4.03 bytes per segment (106,856 bytes of metadata for
- * 8 MiB, 1.3%). The smallest block is one unit, so any pad or remainder is a
+ * and list heads about 5 bytes per segment (about 1.3% of the heap in all).
+ * The smallest block is one unit, so any pad or remainder is a
  * valid free block of its own.
  */
 #include <lib/bitops.h>
