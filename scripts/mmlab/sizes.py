@@ -23,7 +23,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from mmlab import bench, benchrun, plots, results  # noqa: E402
 
 # The workloads of the table, in order: (workload, column title).
-WORKLOADS = [("heap_churn", "churn"), ("heap_logu", "logu"), ("heap_align", "align"),
+WORKLOADS = [("heap_lab", "lab"), ("heap_churn", "churn"), ("heap_logu", "logu"), ("heap_align", "align"),
              ("heap_fill", "fill 16-256"), ("heap_fill_logu", "fill logu"),
              ("heap_worst", "worst case")]
 UNITS = {"": 1, "K": 1024, "M": 1024 * 1024}
