@@ -6,6 +6,7 @@ only parse their arguments and call in here. Arrows point one way, from
 the top of this list to the bottom; no module imports one above it.
 
     checks/     the stages of `make check` (one module per group of stages)
+    sizes       `make bench HEAP_SIZES=...`: heap workloads at each heap size
     benchrun    `make bench`: every configuration, tables, plots, maps
     plots       benchmark plots (matplotlib)
     results     benchmark records -> headline figures, markdown, CSV
