@@ -1440,8 +1440,8 @@ static unsigned maps_check(const struct heap_bitmap *h)
 		bad += (last & ~used) != 0;
 		bad += (run_ends & ~last) != 0;
 	}
-	bad += !bitmap_range_set(h->used, h->nblocks, nbits - h->nblocks);
-	bad += !bitmap_range_set(h->used, 0, h->meta_blocks);
+	bad += !bitmap_range_all_set(h->used, h->nblocks, nbits - h->nblocks);
+	bad += !bitmap_range_all_set(h->used, 0, h->meta_blocks);
 	bad += bitmap_next_set(h->last, 0, h->nblocks) != h->meta_blocks - 1;
 	bad += bitmap_next_set(h->last, h->nblocks, nbits) != nbits;
 	return bad;
