@@ -364,14 +364,16 @@ check: $(KCONFIG_CONFIG)
 # (or TRACE="file ..."): results, table and plots in build/bench/runs/NAME
 # (NAME=, default a timestamp; build/bench/latest is the last), or under
 # $(O)/bench with O=. make bench-compare A=run B=run compares two runs (B:
-# latest by default); make fit TRACE=file sizes a heap for a trace. See
+# latest by default); make fit TRACE=file sizes a heap for a trace;
+# HEAP_SIZES=64K,1M,8M,64M runs the heap workloads at each heap size. See
 # docs/performance.md.
 bench-out := $(abspath $(if $(filter 1,$(mmlab_in_objtree)),bench,build/bench))
 PHONY += bench bench-compare fit
 bench:
 	$(Q)$(PYTHON) $(srctree)/scripts/bench.py --srctree $(srctree) --out $(bench-out) \
 		--current $(abspath $(KCONFIG_CONFIG)) $(if $(NAME),--name $(NAME)) \
-		$(if $(CONFIGS),--configs $(CONFIGS)) $(if $(TRACE),--trace $(TRACE))
+		$(if $(CONFIGS),--configs $(CONFIGS)) $(if $(TRACE),--trace $(TRACE)) \
+		$(if $(HEAP_SIZES),--heap-sizes $(HEAP_SIZES))
 
 bench-compare:
 	$(Q)$(PYTHON) $(srctree)/scripts/bench-compare --out $(bench-out) $(or $(A),$(error \

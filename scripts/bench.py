@@ -10,14 +10,18 @@ write results.json, results.csv, table.md and plots into OUT/runs/NAME
     scripts/bench.py --configs current --current .config --name mine
     scripts/bench.py --trace tests/traces/churn-20k.trace my.trace
     scripts/bench.py --determinism defconfig      # used by make check
+    scripts/bench.py --heap-sizes 64K,1M,8M,64M --configs bitmap_stack_defconfig
 
 Each configuration is built in OUT/<name>/ and booted twice: with -m 128M
 and "bench=all" (every benchmark), and with -m 2G and "bench=frames" (how
 frame costs grow with RAM). Instruction counts under -icount shift=0 are
 exact, so two runs give the same numbers. The "trace" benchmark replays
 every tests/traces/real/*.trace, or the --trace files instead; --determinism checks exactly that
-on one configuration and one heap workload. See docs/performance.md. The
-work is done in scripts/mmlab/ (benchrun, bench, results, plots, maps).
+on one configuration and one heap workload; --heap-sizes builds each
+configuration once per heap size and runs only the heap workloads (a table
+and a plot per algorithm of cost against heap size). See
+docs/performance.md. The work is done in scripts/mmlab/ (benchrun, bench,
+sizes, results, plots, maps).
 """
 import argparse
 import os
@@ -25,7 +29,7 @@ import sys
 
 sys.dont_write_bytecode = True      # leave no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mmlab import bench, benchrun  # noqa: E402
+from mmlab import bench, benchrun, sizes  # noqa: E402
 
 
 def find_trace(path, srctree):
@@ -50,6 +54,8 @@ def main():
     p.add_argument("--determinism", metavar="NAME",
                    help="build NAME, run %s twice, fail on any difference"
                    % benchrun.DETERMINISM_WORKLOAD)
+    p.add_argument("--heap-sizes", metavar="LIST",
+                   help="heap sizes such as 64K,1M,8M,64M: the heap workloads at each size")
     p.add_argument("--timeout", type=float, default=600, help="seconds per boot")
     args = p.parse_args()
     srctree, out = os.path.abspath(args.srctree), os.path.abspath(args.out)
@@ -60,6 +66,12 @@ def main():
         configs = bench.config_list(srctree, args.configs, args.current)
     except ValueError as e:
         sys.exit("bench: %s" % e)
+    if args.heap_sizes:
+        try:
+            heap_sizes = sizes.parse_sizes(args.heap_sizes)
+        except ValueError as e:
+            sys.exit("bench: %s" % e)
+        return sizes.run_sizes(srctree, out, configs, heap_sizes, args.timeout, args.name)
     traces = ([find_trace(t, srctree) for t in args.trace] if args.trace
               else bench.default_traces(srctree))
     return benchrun.run_all(srctree, out, configs, traces, args.timeout, args.name,

@@ -10,7 +10,7 @@ Stages (each can be run alone with --only STAGE, several times):
   badinput    damaged device trees and CPUs: one line, a real status, no hang
   habits      setconfig, guiconfig, W=1, KCFLAGS, compile_commands, tags, GDB_PORT, reports
   matrix      every configs/*_defconfig: build, boot, self-tests, panic cases
-  ram         RAM sizes 64M/512M/2G/4G: frame counts match the RAM
+  ram         RAM sizes 16M to 16G: frame counts match the RAM
   randconfig  random configurations: the fixed seeds, then 12 from the commit id
   extremes    allnoconfig and allyesconfig build and boot
   bench       one benchmark run twice gives identical instruction counts

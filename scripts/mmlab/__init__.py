@@ -9,6 +9,7 @@ module imports one above it.
     checks/     the stages of `make check` (one module per group of stages)
     grade       `make grade`: the lab kit's gate and score (docs/lab.md)
     scaffold    `make new-heap` / `make new-frames`: a new algorithm from templates
+    sizes       `make bench HEAP_SIZES=...`: heap workloads at each heap size
     benchrun    `make bench`: every configuration, tables, plots, maps
     plots       benchmark plots (matplotlib)
     results     benchmark records -> headline figures, markdown, CSV

@@ -27,16 +27,17 @@ def default_traces(srctree):
 CURRENT = "current"
 
 
-def build_image(srctree, out_dir, config_goal, traces=(), current=None):
-    """Configure @out_dir with @config_goal, CONFIG_BENCH=y forced, and build
-    (embedding the allocation trace files @traces). @config_goal CURRENT
-    builds a copy of the .config file @current. Return: (ok, log)."""
+def build_image(srctree, out_dir, config_goal, traces=(), current=None, extra=()):
+    """Configure @out_dir with @config_goal, CONFIG_BENCH=y and the
+    "CONFIG_X=value" lines @extra forced, and build (embedding the
+    allocation trace files @traces). @config_goal CURRENT builds a copy of
+    the .config file @current. Return: (ok, log)."""
     variables = ["TRACE=" + " ".join(traces)] if traces else []
     if config_goal == CURRENT:
         os.makedirs(out_dir, exist_ok=True)
         shutil.copyfile(current, os.path.join(out_dir, ".config"))
         config_goal = "olddefconfig"
-    return build.build_config(srctree, out_dir, config_goal, force=[BENCH_ON],
+    return build.build_config(srctree, out_dir, config_goal, force=[BENCH_ON] + list(extra),
                               variables=variables)
 
 

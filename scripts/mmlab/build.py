@@ -48,8 +48,8 @@ def seed_build_dir(out_dir, start_from):
     (fixdep's per-symbol dependencies). Logs are not copied. Nothing
     happens when @out_dir already has a .config or @start_from has no image.
     """
-    if (os.path.exists(os.path.join(out_dir, ".config"))
-            or not os.path.exists(os.path.join(start_from or "", "mmlab.elf"))):
+    if (not start_from or os.path.exists(os.path.join(out_dir, ".config"))
+            or not os.path.exists(os.path.join(start_from, "mmlab.elf"))):
         return
     shutil.copytree(start_from, out_dir, symlinks=True, dirs_exist_ok=True,
                     ignore=shutil.ignore_patterns("*.log", "*.xml", "*.json"))

@@ -14,6 +14,13 @@ and for the kernel's C (not tests/host):
   - no #ifdef/#ifndef CONFIG_ inside a function body (IS_ENABLED() reads
     better there).
 
+and for every algorithm a family Makefile lists (heap-algo-$(CONFIG_...)
+in mm/heap/Makefile, frame-algo- in mm/frame/Makefile):
+  - each op in its registration is named <family>_<algo>_<op>, so one
+    file reads like the others (heap_tlsf_alloc, frame_buddy_free);
+  - no static helper takes a name of lib's (bitmap_*, fdt_*, glob_*), which
+    would shadow or be mistaken for the shared one.
+
 problems(srctree, paths) returns one "file:line: rule" string per problem.
 """
 import os
@@ -107,10 +114,50 @@ def kernel_c_problems(rel, lines, documented):
     return out
 
 
-def problems(srctree, paths):
-    """Every style problem of @paths (relative to @srctree), one line each."""
-    documented = documented_in_headers(srctree)
+FAMILIES = (("mm/heap", "heap", "heap-algo"), ("mm/frame", "frame", "frame-algo"))
+LIB_PREFIXES = ("bitmap_", "fdt_", "glob_")
+OP_RE = re.compile(r"^\s*\.(\w+)\s*=\s*(\w+),")
+STATIC_FN_RE = re.compile(r"^static\b[^(=;]*?\b(\w+)\(")
+
+
+def family_algorithms(srctree):
+    """(file relative to @srctree, family, algorithm) of every algorithm the
+    family Makefiles list."""
     out = []
+    for folder, family, listvar in FAMILIES:
+        path = os.path.join(srctree, folder, "Makefile")
+        if not os.path.exists(path):
+            continue
+        with open(path) as f:
+            for name in re.findall(r"^%s-\$\(CONFIG_\w+\) \+= (\w+)\.o$" % listvar,
+                                   f.read(), re.M):
+                out.append(("%s/%s.c" % (folder, name), family, name))
+    return out
+
+
+def family_problems(srctree):
+    """The family rules of every algorithm file (see the module comment)."""
+    out = []
+    for rel, family, algo in family_algorithms(srctree):
+        with open(os.path.join(srctree, rel), encoding="utf-8", errors="replace") as f:
+            lines = f.read().split("\n")
+        prefix = "%s_%s_" % (family, algo)
+        for n, line in enumerate(lines, 1):
+            m = OP_RE.match(line)
+            if m and m.group(1) != "name" and not m.group(2).startswith(prefix):
+                out.append("%s:%d: op %s is %s, not %s%s (the family's names)"
+                           % (rel, n, m.group(1), m.group(2), prefix, m.group(1)))
+            m = STATIC_FN_RE.match(line)
+            if m and m.group(1).startswith(LIB_PREFIXES):
+                out.append("%s:%d: static %s() takes a name of lib's" % (rel, n, m.group(1)))
+    return out
+
+
+def problems(srctree, paths):
+    """Every style problem of @paths (relative to @srctree), one line each,
+    then the family rules of the algorithm files."""
+    documented = documented_in_headers(srctree)
+    out = family_problems(srctree)
     for rel in paths:
         with open(os.path.join(srctree, rel), encoding="utf-8", errors="replace") as f:
             lines = f.read().split("\n")

@@ -48,7 +48,12 @@ STYLE_SAMPLE = (
     "int no_contract(void)\n{\n#ifdef CONFIG_X\n        return 1; \n#endif\n"
     "\treturn " + "1 + " * 30 + "0;\n}\n")
 STYLE_RULES = ("no SPDX", "no contract comment", "#if on CONFIG_", "indented with spaces",
-               "trailing white space", "columns")
+               "trailing white space", "columns", "op alloc is", "takes a name of lib's")
+# An algorithm of the sample's heap family that breaks the family rules.
+STYLE_SAMPLE_ALGO = ("// SPDX-License-Identifier: MIT\n"
+                     "static int bitmap_thing(void)\n{\n\treturn 0;\n}\n\n"
+                     "HEAP_ALGO_REGISTER(sample, {\n\t.name = \"sample\",\n"
+                     "\t.alloc = sample_alloc,\n});\n")
 
 
 def lint_style(ctx):
@@ -58,6 +63,11 @@ def lint_style(ctx):
     os.makedirs(os.path.join(sample_dir, "mm"), exist_ok=True)
     with open(os.path.join(sample_dir, "mm", "sample.c"), "w") as f:
         f.write(STYLE_SAMPLE)
+    os.makedirs(os.path.join(sample_dir, "mm", "heap"), exist_ok=True)
+    with open(os.path.join(sample_dir, "mm", "heap", "Makefile"), "w") as f:
+        f.write("heap-algo-$(CONFIG_HEAP_SAMPLE) += sample.o\n")
+    with open(os.path.join(sample_dir, "mm", "heap", "sample.c"), "w") as f:
+        f.write(STYLE_SAMPLE_ALGO)
     found = "\n".join(style.problems(sample_dir, ["mm/sample.c"]))
     silent = [rule for rule in STYLE_RULES if rule not in found]
     ctx.tally.verdict(silent and "lint: style check misses in its sample: %s" % ", ".join(silent),
