@@ -134,7 +134,8 @@ kconfig-file := $(srctree)/Kconfig
 config-targets := menuconfig guiconfig xconfig gconfig nconfig setconfig \
 	defconfig savedefconfig olddefconfig oldconfig alldefconfig allnoconfig allyesconfig listnewconfig randconfig %_defconfig
 no-config-targets := help clean mrproper distclean host-check host-fuzz tags cscope \
-	install-deps randcheck check-tools docs bench bench-compare fit fresh-check $(config-targets)
+	install-deps randcheck check-tools docs bench bench-compare fit fresh-check \
+	new-heap new-frames grade $(config-targets)
 
 .DEFAULT_GOAL := all
 PHONY := all
@@ -382,6 +383,23 @@ fit:
 	$(Q)$(MAKE) -f $(srctree)/tests/host/Makefile srctree=$(srctree) objtree=$(abspath build) mmtrace
 	$(Q)$(abspath build)/host/mmtrace --fit $(or $(TRACE),$(error fit: name a trace, \
 		e.g. make fit TRACE=tests/traces/real/sqlite3.trace))
+
+# The allocator lab kit (docs/lab.md). make new-heap NAME=best_fit (or
+# new-frames) writes a new algorithm whose ops are stubs, with its Kconfig
+# entry, Makefile line and defconfig. make grade ALGO=best_fit runs the
+# correctness gate, then scores it against the shipped algorithms of its
+# family (and the real traces, with TRACES=dir every .trace file in dir too): report in
+# build/grade/ALGO, or $(O)/grade/ALGO with O=.
+PHONY += new-heap new-frames grade
+new-heap new-frames:
+	$(Q)$(PYTHON) $(srctree)/scripts/labkit/new.py --srctree $(srctree) \
+		$(if $(filter new-heap,$@),heap,frame) $(NAME)
+
+grade-out := $(abspath $(if $(filter 1,$(mmlab_in_objtree)),grade,build/grade))
+grade:
+	$(Q)$(PYTHON) $(srctree)/scripts/labkit/grade.py --srctree $(srctree) --out $(grade-out) \
+		$(if $(KIND),--kind $(KIND)) $(if $(TRACES),--traces $(TRACES)) \
+		$(if $(WEIGHTS),--weights $(WEIGHTS)) $(ALGO)
 
 # Many random configurations, fresh seeds: make randcheck N=200. One seed
 # again (with its panic cases): make randcheck KCONFIG_SEED=0x2a

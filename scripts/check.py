@@ -15,6 +15,7 @@ Stages (each can be run alone with --only STAGE, several times):
   extremes    allnoconfig and allyesconfig build and boot
   bench       one benchmark run twice gives identical instruction counts
   docs        every command README.md and docs/*.md show runs as written
+  labkit      the lab kit: scaffolded stubs build and grade 0; a shipped heap grades the same twice
   objtree     make O=DIR check and randcheck leave the source tree byte-identical
 
 Each build goes to its own directory under --out (default build/), so the
@@ -28,7 +29,7 @@ import time
 sys.dont_write_bytecode = True      # leave no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mmlab.checks import (badinput, benchmark, boots, docs, errors, habits,  # noqa: E402
-                          host, lint, objtree)
+                          host, labkit, lint, objtree)
 from mmlab.checks.tally import Context, Tally  # noqa: E402
 from mmlab import report  # noqa: E402
 
@@ -45,6 +46,7 @@ STAGES = {
     "extremes": boots.stage_extremes,
     "bench": benchmark.stage_bench,
     "docs": docs.stage_docs,
+    "labkit": labkit.stage_labkit,
     "objtree": objtree.stage_objtree,
 }
 

@@ -47,6 +47,11 @@ TARGETS = [
         ("check-tools", "Check the tools every goal needs (every goal does this first; as root, installs)"),
         ("docs", "Regenerate the diagrams in docs/images from their Graphviz sources"),
     ]),
+    ("Allocator lab (docs/lab.md)", [
+        ("new-heap NAME=x", "Scaffold heap algorithm x: mm/heap/x.c with stub ops, Kconfig, Makefile, defconfig"),
+        ("new-frames NAME=x", "Scaffold frame algorithm x the same way, in mm/frame/"),
+        ("grade ALGO=x", "Gate (host, fuzz, kernel tests), then score x against the shipped ones: build/grade/x"),
+    ]),
 ]
 
 VARIABLES = [
@@ -65,7 +70,10 @@ VARIABLES = [
     ("MMLAB_AUTO_INSTALL=0", "As root, do not install missing packages: say what is missing"),
     ("CONFIGS=\"a b\"", "Defconfigs (or current) for make bench (default: all, and current)"),
     ("TRACE=FILE", "Traces make bench replays (default: tests/traces/real/*.trace)"),
-    ("NAME=run", "Name of a make bench run (default: a timestamp)"),
+    ("NAME=run", "Name of a make bench run (default: a timestamp); with new-heap/new-frames, the algorithm's"),
+    ("ALGO=x KIND=heap|frame", "Algorithm make grade grades (KIND only when x names both a heap and a frame one)"),
+    ("TRACES=DIR", "make grade replays every DIR/*.trace besides tests/traces/real (hidden traces)"),
+    ("WEIGHTS=util=W,mean=W,worst=W", "make grade's weights (default util=0.4,mean=0.4,worst=0.2)"),
 ]
 
 
