@@ -83,7 +83,8 @@ srctree ?= $(patsubst %/,%,$(dir $(this-makefile)))
 # "make defconfig all", "make -j2 clean all": configuration and cleaning
 # goals mixed with others run one by one, each in its own make, so the build
 # sees the new configuration and nothing is deleted while it is being built.
-serial-goals := $(filter menuconfig defconfig savedefconfig olddefconfig \
+serial-goals := $(filter menuconfig guiconfig xconfig gconfig nconfig setconfig \
+	defconfig savedefconfig olddefconfig \
 	oldconfig alldefconfig allnoconfig allyesconfig listnewconfig \
 	randconfig %_defconfig clean mrproper distclean,$(MAKECMDGOALS))
 ifneq ($(serial-goals),)
@@ -130,10 +131,11 @@ kconfig-file := $(srctree)/Kconfig
 # Target classes: configuration targets never need an existing .config;
 # build targets read include/config/auto.conf (made from .config).
 
-config-targets := menuconfig defconfig savedefconfig olddefconfig oldconfig \
-	alldefconfig allnoconfig allyesconfig listnewconfig randconfig %_defconfig
-no-config-targets := help clean mrproper distclean host-check host-fuzz \
-	install-deps randcheck check-tools docs bench fresh-check $(config-targets)
+config-targets := menuconfig guiconfig xconfig gconfig nconfig setconfig \
+	defconfig savedefconfig olddefconfig oldconfig alldefconfig allnoconfig allyesconfig listnewconfig randconfig %_defconfig
+no-config-targets := help clean mrproper distclean host-check host-fuzz tags cscope \
+	install-deps randcheck check-tools docs bench bench-compare fit fresh-check \
+	new-heap new-frames grade $(config-targets)
 
 .DEFAULT_GOAL := all
 PHONY := all
@@ -148,6 +150,24 @@ PHONY += menuconfig olddefconfig oldconfig alldefconfig allnoconfig \
 
 menuconfig oldconfig:
 	$(Q)$(kconfig) $@ $(kconfig-file)
+
+# kconfiglib has no ncurses "nconfig": its menuconfig is the terminal one.
+nconfig:
+	@echo "  nconfig: kconfiglib's terminal interface is menuconfig; starting it"
+	$(Q)$(kconfig) menuconfig $(kconfig-file)
+
+# The graphical interface (kconfiglib's guiconfig, Tk) for all three names.
+PHONY += guiconfig xconfig gconfig nconfig setconfig
+guiconfig xconfig gconfig:
+	$(Q)$(if $(DISPLAY)$(WAYLAND_DISPLAY),,echo "$@: no display (DISPLAY is not set); \
+		use make menuconfig in a terminal" >&2; exit 1)
+	$(Q)$(kconfig) guiconfig $(kconfig-file)
+
+# One or more symbols from the shell, checked: make setconfig SET="HEAP_SIZE=1048576"
+setconfig: $(KCONFIG_CONFIG)
+	$(Q)srctree=$(srctree) MMLAB_VERSION=$(MMLAB_VERSION) $(PYTHON) \
+		$(srctree)/scripts/kconfig/setconfig.py $(kconfig-file) \
+		$(or $(SET),$(error setconfig: say what to set, e.g. make setconfig SET="HEAP_SIZE=1048576"))
 
 alldefconfig allnoconfig allyesconfig listnewconfig:
 	$(Q)$(kconfig) $@ $(kconfig-file)
@@ -223,6 +243,14 @@ KBUILD_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror \
 	-ffreestanding -fno-pie -fno-common -fno-stack-protector \
 	-fno-omit-frame-pointer -fno-optimize-sibling-calls \
 	-fno-asynchronous-unwind-tables $(if $(CONFIG_DEBUG_INFO),-g)
+# W=1: the extra warnings Linux's W=1 adds that apply to this tree (errors,
+# as every warning here). KCFLAGS=: more flags from the command line.
+ifeq ($(W),1)
+KBUILD_CFLAGS += -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
+	-Wmissing-declarations -Wold-style-definition -Wnested-externs \
+	-Wpointer-arith -Wundef -Wformat=2 -Wmissing-include-dirs -Wunused-macros
+endif
+KBUILD_CFLAGS += $(KCFLAGS)
 KBUILD_AFLAGS := -D__ASSEMBLY__ -march=$(ARCH_ISA) -mabi=lp64 \
 	$(if $(CONFIG_DEBUG_INFO),-g)
 KBUILD_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none \
@@ -316,12 +344,14 @@ run: all
 	@echo "  QEMU    mmlab.elf (quit: Ctrl-A X)"
 	$(Q)$(QEMU) $(QEMU_ARGS)
 
+# GDB_PORT=N lets two make debug run at once (each its own port).
+GDB_PORT ?= 1234
 debug: all
 	$(Q)$(fit-check)
-	@echo "  QEMU    mmlab.elf, halted, gdb stub on tcp::1234"
+	@echo "  QEMU    mmlab.elf, halted, gdb stub on tcp::$(GDB_PORT)"
 	@echo "  In another terminal run:"
-	@echo "    $(GDB) $(abspath mmlab.elf) -ex 'target remote :1234'"
-	$(Q)$(QEMU) $(QEMU_ARGS) -s -S
+	@echo "    $(GDB) $(abspath mmlab.elf) -ex 'target remote :$(GDB_PORT)'"
+	$(Q)$(QEMU) $(QEMU_ARGS) -gdb tcp::$(GDB_PORT) -S
 
 host-check:
 	$(Q)$(MAKE) -f $(srctree)/tests/host/Makefile objtree=$(abspath build) run
@@ -335,17 +365,50 @@ check: $(KCONFIG_CONFIG)
 	$(Q)$(PYTHON) $(srctree)/scripts/check.py --srctree $(srctree) --out $(abspath build) \
 		$(addprefix --only ,$(STAGES))
 
-# Benchmarks of every defconfig (or CONFIGS="a_defconfig b_defconfig"), with
-# TRACE=file replayed too: results, table and plots in build/bench, or in
-# $(O)/bench with O=. See docs/performance.md. SMP=1,2,4,8 instead runs the
-# scaling benchmark (frame pairs and heap churn on that many harts, with and
-# without the per-hart caches): scaling.md and scaling.png, see docs/smp.md.
+# Benchmarks of every defconfig and the current .config when it matches none
+# (or CONFIGS="a_defconfig current"), replaying tests/traces/real/*.trace
+# (or TRACE="file ..."): results, table and plots in build/bench/runs/NAME
+# (NAME=, default a timestamp; build/bench/latest is the last), or under
+# $(O)/bench with O=. make bench-compare A=run B=run compares two runs (B:
+# latest by default); make fit TRACE=file sizes a heap for a trace;
+# HEAP_SIZES=64K,1M,8M,64M runs the heap workloads at each heap size. See
+# docs/performance.md.
+# SMP=1,2,4,8 instead runs the scaling benchmark (frame pairs and heap churn
+# on that many harts, with and without the per-hart caches): scaling.md and
+# scaling.png, see docs/smp.md.
 bench-out := $(abspath $(if $(filter 1,$(mmlab_in_objtree)),bench,build/bench))
-PHONY += bench
+PHONY += bench bench-compare fit
 bench:
 	$(Q)$(PYTHON) $(srctree)/scripts/bench.py --srctree $(srctree) --out $(bench-out) \
+		--current $(abspath $(KCONFIG_CONFIG)) $(if $(NAME),--name $(NAME)) \
 		$(if $(CONFIGS),--configs $(CONFIGS)) $(if $(TRACE),--trace $(TRACE)) \
-		$(if $(SMP),--smp $(SMP))
+		$(if $(HEAP_SIZES),--heap-sizes $(HEAP_SIZES)) $(if $(SMP),--smp $(SMP))
+
+bench-compare:
+	$(Q)$(PYTHON) $(srctree)/scripts/bench-compare --out $(bench-out) $(or $(A),$(error \
+		bench-compare: say which runs, e.g. make bench-compare A=base B=new)) $(or $(B),latest)
+
+fit:
+	$(Q)$(MAKE) -f $(srctree)/tests/host/Makefile srctree=$(srctree) objtree=$(abspath build) mmtrace
+	$(Q)$(abspath build)/host/mmtrace --fit $(or $(TRACE),$(error fit: name a trace, \
+		e.g. make fit TRACE=tests/traces/real/sqlite3.trace))
+
+# The allocator lab kit (docs/lab.md). make new-heap NAME=best_fit (or
+# new-frames) writes a new algorithm whose ops are stubs, with its Kconfig
+# entry, Makefile line and defconfig. make grade ALGO=best_fit runs the
+# correctness gate, then scores it against the shipped algorithms of its
+# family (and the real traces, with TRACES=dir every .trace file in dir too): report in
+# build/grade/ALGO, or $(O)/grade/ALGO with O=.
+PHONY += new-heap new-frames grade
+new-heap new-frames:
+	$(Q)$(PYTHON) $(srctree)/scripts/labkit/new.py --srctree $(srctree) \
+		$(if $(filter new-heap,$@),heap,frame) $(NAME)
+
+grade-out := $(abspath $(if $(filter 1,$(mmlab_in_objtree)),grade,build/grade))
+grade:
+	$(Q)$(PYTHON) $(srctree)/scripts/labkit/grade.py --srctree $(srctree) --out $(grade-out) \
+		$(if $(KIND),--kind $(KIND)) $(if $(TRACES),--traces $(TRACES)) \
+		$(if $(WEIGHTS),--weights $(WEIGHTS)) $(ALGO)
 
 # Many random configurations, fresh seeds: make randcheck N=200. One seed
 # again (with its panic cases): make randcheck KCONFIG_SEED=0x2a
@@ -392,7 +455,7 @@ clean:
 mrproper: clean
 	@echo "  CLEAN   configuration and generated files"
 	$(Q)rm -rf include/generated include/config build .config .config.old \
-		compile_commands.json
+		compile_commands.json tags cscope.files cscope.out cscope.in.out cscope.po.out
 
 distclean: mrproper
 	$(Q)find . \( -name '*~' -o -name '*.orig' -o -name '*.rej' \) \
@@ -401,6 +464,21 @@ distclean: mrproper
 compile_commands.json: all
 	@echo "  GEN     $@"
 	$(Q)$(PYTHON) $(srctree)/scripts/gen_compile_commands.py . > $@
+
+# Editor indexes of the kernel's sources (Universal Ctags, cscope), written
+# in the output directory (the source tree without O=).
+PHONY += tags cscope
+index-sources = find $(addprefix $(srctree)/,arch init kernel mm bench lib include) \
+	-name '*.[chS]' | sort
+tags:
+	@command -v ctags >/dev/null || { echo "tags: ctags is missing; install universal-ctags" >&2; exit 1; }
+	@echo "  GEN     tags"
+	$(Q)$(index-sources) | ctags -L - -f tags
+
+cscope:
+	@command -v cscope >/dev/null || { echo "cscope: cscope is missing; install cscope" >&2; exit 1; }
+	@echo "  GEN     cscope.out"
+	$(Q)$(index-sources) > cscope.files && cscope -b -q -k -i cscope.files
 
 help:
 	@$(PYTHON) $(srctree)/scripts/help.py $(srctree)

@@ -77,50 +77,111 @@ static bool field_number(const struct field *f, uint64_t *v)
 	return true;
 }
 
+/*
+ * A version line "# mmtrace vN": Return: false when @line is one naming a
+ * version newer than MMTRACE_VERSION (any other comment is fine).
+ */
+static bool version_supported(const char *line, size_t len)
+{
+	static const char tag[] = "# mmtrace v";
+	struct field f = { line + sizeof(tag) - 1, len - (sizeof(tag) - 1) };
+	uint64_t v;
+
+	if (len < sizeof(tag) || memcmp(line, tag, sizeof(tag) - 1))
+		return true;
+	while (f.len && char_is_blank(f.start[f.len - 1]))
+		f.len--;
+	return !field_number(&f, &v) || v <= MMTRACE_VERSION;
+}
+
+/* The fields each operation takes after its letter: usage and count. */
+struct op_syntax {
+	char letter;
+	enum mmtrace_kind kind;
+	size_t min, max;	/* fields, the letter included */
+	const char *usage;
+};
+
+static const struct op_syntax op_syntaxes[] = {
+	{ 'a', MMTRACE_ALLOC, 3, 4, "too many fields (a ID SIZE [ALIGN])" },
+	{ 'c', MMTRACE_CALLOC, 4, 4, "a calloc takes ID N SIZE" },
+	{ 'r', MMTRACE_REALLOC, 4, 4, "a realloc takes ID NEWID NEWSIZE" },
+	{ 'f', MMTRACE_FREE, 2, 2, "a free takes only an ID" },
+};
+
+/* Parse the fields after the ID of a line of @syn's kind into *@op. */
+static int op_fields_parse(const struct op_syntax *syn, const struct field *f,
+			   struct mmtrace_op *op, const char **why)
+{
+	const struct field *size = &f[2];
+
+	if (syn->kind == MMTRACE_CALLOC) {
+		if (!field_number(&f[2], &op->count) || op->count == 0) {
+			*why = "N is not a decimal number of at least 1";
+			return -1;
+		}
+		size = &f[3];
+	} else if (syn->kind == MMTRACE_REALLOC && !field_number(&f[2], &op->new_id)) {
+		*why = "NEWID is not a decimal number";
+		return -1;
+	}
+	if (syn->kind == MMTRACE_REALLOC)
+		size = &f[3];
+	if (!field_number(size, &op->size) || op->size == 0) {
+		*why = "SIZE is not a decimal number of at least 1";
+		return -1;
+	}
+	if (syn->kind == MMTRACE_CALLOC && op->size > UINT64_MAX / op->count) {
+		*why = "N * SIZE overflows";
+		return -1;
+	}
+	op->size *= syn->kind == MMTRACE_CALLOC ? op->count : 1;
+	return 0;
+}
+
 int mmtrace_parse_line(const char *line, size_t len, struct mmtrace_op *op,
 		       const char **why)
 {
+	const struct op_syntax *syn = NULL;
 	struct field f[4];
-	size_t n;
+	size_t n, i;
 
 	*op = (struct mmtrace_op){ .kind = MMTRACE_SKIP };
 	if (len > MMTRACE_LINE_MAX) {
 		*why = "line too long";
 		return -1;
 	}
+	if (!version_supported(line, len)) {
+		*why = "trace format newer than this replay (it reads up to v2)";
+		return -1;
+	}
 	n = line_split(line, len, f, ARRAY_SIZE(f));
 	if (n == 0)
 		return 0;
-	if (f[0].len != 1 || (f[0].start[0] != 'a' && f[0].start[0] != 'f')) {
-		*why = "unknown operation (expected 'a' or 'f')";
+	for (i = 0; f[0].len == 1 && i < ARRAY_SIZE(op_syntaxes); i++)
+		if (f[0].start[0] == op_syntaxes[i].letter)
+			syn = &op_syntaxes[i];
+	if (!syn) {
+		*why = "unknown operation (expected 'a', 'c', 'r' or 'f')";
 		return -1;
 	}
 	if (n < 2 || !field_number(&f[1], &op->id)) {
 		*why = n < 2 ? "missing ID" : "ID is not a decimal number";
 		return -1;
 	}
-	if (f[0].start[0] == 'f') {
-		if (n != 2) {
-			*why = "a free takes only an ID";
-			return -1;
-		}
-		op->kind = MMTRACE_FREE;
-		return 0;
-	}
-	if (n < 3 || n > 4) {
-		*why = n < 3 ? "missing SIZE" : "too many fields (a ID SIZE [ALIGN])";
+	if (n < syn->min || n > syn->max) {
+		*why = n < syn->min && syn->kind == MMTRACE_ALLOC ? "missing SIZE" : syn->usage;
 		return -1;
 	}
-	if (!field_number(&f[2], &op->size) || op->size == 0) {
-		*why = "SIZE is not a decimal number of at least 1";
+	if (syn->kind != MMTRACE_FREE && op_fields_parse(syn, f, op, why))
 		return -1;
-	}
-	if (n == 4 && (!field_number(&f[3], &op->align) || !IS_POWER_OF_2(op->align) ||
-		       op->align > MMTRACE_ALIGN_MAX)) {
+	if (n == 4 && syn->kind == MMTRACE_ALLOC &&
+	    (!field_number(&f[3], &op->align) || !IS_POWER_OF_2(op->align) ||
+	     op->align > MMTRACE_ALIGN_MAX)) {
 		*why = "ALIGN is not a power of two from 1 to 4096";
 		return -1;
 	}
-	op->kind = MMTRACE_ALLOC;
+	op->kind = syn->kind;
 	return 0;
 }
 
@@ -164,7 +225,7 @@ int mmtrace_scan(const char *buf, size_t len, struct mmtrace_scan *out)
 			out->bad_line = c.lineno;
 			return -1;
 		}
-		if (op.kind == MMTRACE_ALLOC) {
+		if (op.kind == MMTRACE_ALLOC || op.kind == MMTRACE_CALLOC) {
 			live++;
 			out->max_live = MAX(out->max_live, live);
 		} else if (op.kind == MMTRACE_FREE && live) {
@@ -277,11 +338,54 @@ void mmtrace_replay_init(struct mmtrace_replay *r, const struct mmtrace_ops *ops
 	memset(slots, 0, cap * sizeof(*slots));
 }
 
+/* Count a block of @size bytes at @ptr (NULL: the request failed) on line @lineno. */
+static void stats_count_block(struct mmtrace_replay *r, uint64_t size, const void *ptr,
+			      unsigned long lineno)
+{
+	struct mmtrace_stats *st = &r->st;
+
+	if (ptr) {
+		st->live_bytes += size;
+		st->peak_live_bytes = MAX(st->peak_live_bytes, st->live_bytes);
+		return;
+	}
+	st->failures++;
+	if (!st->first_failure_line) {
+		st->first_failure_line = lineno;
+		st->failure_size = size;
+		st->failure_live_bytes = st->live_bytes;
+		st->failure_largest_free = r->ops->largest_free(r->ctx);
+	}
+}
+
+/* A zero-filled block of @op's N * SIZE bytes, through calloc or alloc + memset. */
+static void *block_calloc(struct mmtrace_replay *r, const struct mmtrace_op *op)
+{
+	void *p;
+
+	if (r->ops->calloc)
+		return r->ops->calloc(r->ctx, (size_t)op->count, (size_t)(op->size / op->count));
+	p = r->ops->alloc(r->ctx, (size_t)op->size, 0);
+	if (p)
+		memset(p, 0, (size_t)op->size);
+	return p;
+}
+
+/* Return: true when the @len bytes at @p are all zero. */
+static bool bytes_are_zero(const unsigned char *p, size_t len)
+{
+	while (len && !*p) {
+		p++;
+		len--;
+	}
+	return len == 0;
+}
+
 static int replay_alloc(struct mmtrace_replay *r, const struct mmtrace_op *op,
 			unsigned long lineno, const char **why)
 {
 	struct mmtrace_slot s = { .id = op->id, .size = op->size, .used = 1 };
-	struct mmtrace_stats *st = &r->st;
+	bool zeroed = op->kind == MMTRACE_CALLOC;
 
 	if (slot_find(r, op->id)) {
 		*why = "ID is already live (IDs are never reused)";
@@ -291,22 +395,72 @@ static int replay_alloc(struct mmtrace_replay *r, const struct mmtrace_op *op,
 		*why = "live table full";
 		return -1;
 	}
-	s.ptr = op->size <= SIZE_MAX ? r->ops->alloc(r->ctx, op->size, op->align) : NULL;
+	if (op->size <= SIZE_MAX)
+		s.ptr = zeroed ? block_calloc(r, op) : r->ops->alloc(r->ctx, op->size, op->align);
+	stats_count_block(r, op->size, s.ptr, lineno);
 	if (s.ptr) {
-		st->allocs++;
-		st->live_blocks++;
-		st->live_bytes += op->size;
-		st->peak_live_bytes = MAX(st->peak_live_bytes, st->live_bytes);
-	} else {
-		st->failures++;
-		if (!st->first_failure_line) {
-			st->first_failure_line = lineno;
-			st->failure_size = op->size;
-			st->failure_live_bytes = st->live_bytes;
-			st->failure_largest_free = r->ops->largest_free(r->ctx);
-		}
+		r->st.allocs++;
+		r->st.callocs += zeroed;
+		r->st.live_blocks++;
 	}
 	slot_place(r, &s);
+	r->count++;
+	if (zeroed && s.ptr && !bytes_are_zero(s.ptr, (size_t)op->size)) {
+		*why = "calloc returned a block that is not zero-filled";
+		return -1;
+	}
+	return 0;
+}
+
+/* Resize @ptr (@old bytes) to @size: the callback, or alloc + copy + free. */
+static void *block_realloc(struct mmtrace_replay *r, void *ptr, size_t old, size_t size)
+{
+	void *q;
+
+	if (r->ops->realloc)
+		return r->ops->realloc(r->ctx, ptr, old, size);
+	q = r->ops->alloc(r->ctx, size, 0);
+	if (q) {
+		memcpy(q, ptr, MIN(old, size));
+		r->ops->free(r->ctx, ptr);
+	}
+	return q;
+}
+
+static int replay_realloc(struct mmtrace_replay *r, const struct mmtrace_op *op,
+			  unsigned long lineno, const char **why)
+{
+	struct mmtrace_slot *s = slot_find(r, op->id), moved;
+	void *q = NULL;
+
+	if (!s) {
+		*why = "realloc of an ID that is not live";
+		return -1;
+	}
+	if (op->new_id == op->id || slot_find(r, op->new_id)) {
+		*why = "NEWID is already live (IDs are never reused)";
+		return -1;
+	}
+	moved = *s;
+	if (op->size <= SIZE_MAX)
+		q = s->ptr ? block_realloc(r, s->ptr, s->size, (size_t)op->size) :
+			     r->ops->alloc(r->ctx, (size_t)op->size, 0);
+	if (q && s->ptr) {
+		r->st.reallocs++;
+		r->st.realloc_moves += q != s->ptr;
+		r->st.live_bytes -= s->size;
+	} else if (q) {
+		r->st.allocs++;
+		r->st.live_blocks++;
+	}
+	stats_count_block(r, op->size, q, lineno);
+	if (q) {
+		moved.ptr = q;
+		moved.size = op->size;
+	}
+	moved.id = op->new_id;
+	slot_remove(r, s);
+	slot_place(r, &moved);
 	r->count++;
 	return 0;
 }
@@ -332,13 +486,31 @@ static int replay_free(struct mmtrace_replay *r, const struct mmtrace_op *op,
 	return 0;
 }
 
+/* Apply @op (not a skip). Return: 0, or -1 with *@why set. */
+static int replay_apply(struct mmtrace_replay *r, const struct mmtrace_op *op,
+			unsigned long lineno, const char **why)
+{
+	switch (op->kind) {
+	case MMTRACE_ALLOC:
+	case MMTRACE_CALLOC:
+		return replay_alloc(r, op, lineno, why);
+	case MMTRACE_REALLOC:
+		return replay_realloc(r, op, lineno, why);
+	default:
+		return replay_free(r, op, why);
+	}
+}
+
 int mmtrace_replay_op(struct mmtrace_replay *r, const struct mmtrace_op *op,
 		      unsigned long lineno, const char **why)
 {
-	if (op->kind == MMTRACE_ALLOC)
-		return replay_alloc(r, op, lineno, why);
-	if (op->kind == MMTRACE_FREE)
-		return replay_free(r, op, why);
+	if (op->kind == MMTRACE_SKIP)
+		return 0;
+	if (replay_apply(r, op, lineno, why))
+		return -1;
+	r->ops_done++;
+	if (r->sample_every && r->ops->sample && r->ops_done % r->sample_every == 0)
+		r->ops->sample(r->ctx, r);
 	return 0;
 }
 
@@ -381,10 +553,11 @@ void mmtrace_stats_print(const struct mmtrace_stats *s, uint64_t heap_size,
 	unsigned long whole, frac;
 
 	mmtrace_ratio_split(s->failure_live_bytes, heap_size, &whole, &frac);
-	out(arg, "{\"lines\":%lu,\"allocs\":%lu,\"frees\":%lu,\"failures\":%lu,"
+	out(arg, "{\"lines\":%lu,\"allocs\":%lu,\"callocs\":%lu,\"reallocs\":%lu,"
+	    "\"realloc_moves\":%lu,\"frees\":%lu,\"failures\":%lu,"
 	    "\"failed_frees\":%lu,\"peak_live_bytes\":%llu,",
-	    s->lines, s->allocs, s->frees, s->failures, s->failed_frees,
-	    (unsigned long long)s->peak_live_bytes);
+	    s->lines, s->allocs, s->callocs, s->reallocs, s->realloc_moves, s->frees,
+	    s->failures, s->failed_frees, (unsigned long long)s->peak_live_bytes);
 	out(arg, "\"first_failure_line\":%lu,\"failure_size\":%llu,"
 	    "\"live_bytes_at_failure\":%llu,\"util_at_failure\":%lu.%06lu,"
 	    "\"largest_free_at_failure\":%llu,",

@@ -7,11 +7,12 @@
  *
  * Samples are 32-bit instruction counts kept in full (no histogram), so
  * mean, median, p99 and max are exact: the buffer is sorted in place with
- * heapsort (no extra memory, same work on every run) when the series is
- * reported. Percentiles use the nearest-rank rule: p99 is the smallest
+ * lib's sort() (heapsort: no extra memory, same work on every run) when the
+ * series is reported. Percentiles use the nearest-rank rule: p99 is the smallest
  * sample with at least 99% of the samples at or below it; the median is the
  * lower middle sample.
  */
+#include <lib/sort.h>
 #include <lib/string.h>
 #include <mm/frame.h>
 #include <bench/bench.h>
@@ -115,40 +116,12 @@ void bench_series_release(struct bench_series *s)
 	s->count = s->cap = 0;
 }
 
-/* Restore the max-heap property below @i in the first @n samples. */
-static void samples_sift(uint32_t *a, size_t i, size_t n)
+/* sort() order of two samples: ascending. */
+static int sample_cmp(const void *a, const void *b)
 {
-	for (;;) {
-		size_t big = i, l = 2 * i + 1, r = l + 1;
-		uint32_t t;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 
-		if (l < n && a[l] > a[big])
-			big = l;
-		if (r < n && a[r] > a[big])
-			big = r;
-		if (big == i)
-			return;
-		t = a[i];
-		a[i] = a[big];
-		a[big] = t;
-		i = big;
-	}
-}
-
-/* Sort @n samples in place, ascending (heapsort: O(n log n), no memory). */
-static void samples_sort(uint32_t *a, size_t n)
-{
-	size_t i;
-
-	for (i = n / 2; i-- > 0;)
-		samples_sift(a, i, n);
-	while (n > 1) {
-		uint32_t t = a[0];
-
-		a[0] = a[--n];
-		a[n] = t;
-		samples_sift(a, 0, n);
-	}
+	return (x > y) - (x < y);
 }
 
 /* The nearest-rank @pct percentile of @n sorted samples (n >= 1). */
@@ -165,13 +138,14 @@ void bench_series_report(struct bench_series *s)
 	uint64_t hundredths;
 
 	if (n) {
-		samples_sort(s->samples, n);
+		sort(s->samples, n, sizeof(*s->samples), sample_cmp, NULL);
 		hundredths = (s->sum * 100 + n / 2) / n;
 		printk("bench: {\"workload\":\"%s\",\"op\":\"%s\",\"count\":%zu,\"failures\":%lu,"
 		       "\"sum\":%llu,\"mean\":%llu.%02llu,\"median\":%u,\"p99\":%u,\"max\":%u,"
 		       "\"min\":%u}\n",
 		       s->workload, s->op, n, s->failures, (unsigned long long)s->sum,
-		       (unsigned long long)(hundredths / 100), (unsigned long long)(hundredths % 100),
+		       (unsigned long long)(hundredths / 100),
+		       (unsigned long long)(hundredths % 100),
 		       s->samples[(n - 1) / 2], samples_percentile(s->samples, n, 99),
 		       s->samples[n - 1], s->samples[0]);
 	}

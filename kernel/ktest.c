@@ -26,6 +26,7 @@ struct ktest_totals {
 	unsigned passed, failed, skipped;
 };
 
+/* Mark @t failed and print the diagnostic @fmt at @file:@line (KTAP "# "). */
 void ktest_fail(struct ktest *t, const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;

@@ -20,6 +20,7 @@ static void printk_sink(void *arg, char c)
 	console_putc(c);
 }
 
+/* printk() with a va_list; returns the characters printed. */
 int vprintk(const char *fmt, va_list ap)
 {
 	return vformat(printk_sink, NULL, fmt, ap);

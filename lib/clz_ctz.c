@@ -32,6 +32,7 @@ int __ctzdi2(unsigned long x)
 	return n;
 }
 
+/* Trailing zeros of a non-zero 32-bit value. */
 int __ctzsi2(unsigned int x)
 {
 	return __ctzdi2(x);
@@ -51,6 +52,7 @@ int __clzdi2(unsigned long x)
 	return n;
 }
 
+/* Leading zeros of a non-zero 32-bit value. */
 int __clzsi2(unsigned int x)
 {
 	return __clzdi2(x) - 32;

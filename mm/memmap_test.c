@@ -10,6 +10,7 @@
 #include <lib/fdt.h>
 #include <lib/string.h>
 #include <mm/frame.h>
+#include "frame/internal.h"
 #include <mm/memmap.h>
 #include <mmlab/kernel.h>
 #include <mmlab/ktest.h>

@@ -8,12 +8,14 @@ Stages (each can be run alone with --only STAGE, several times):
   fuzz        host fuzzers, fixed seed, a few seconds each
   errors      bad make targets and bad .config values get clear messages
   badinput    damaged device trees and CPUs: one line, a real status, no hang
+  habits      setconfig, guiconfig, W=1, KCFLAGS, compile_commands, tags, GDB_PORT, reports
   matrix      every configs/*_defconfig: build, boot, self-tests, panic cases
-  ram         RAM sizes 64M/512M/2G/4G: frame counts match the RAM
+  ram         RAM sizes 16M to 16G: frame counts match the RAM
   randconfig  random configurations: the fixed seeds, then 12 from the commit id
   extremes    allnoconfig and allyesconfig build and boot
   bench       one benchmark run twice gives identical instruction counts
   docs        every command README.md and docs/*.md show runs as written
+  labkit      the lab kit: scaffolded stubs build and grade 0; a shipped heap grades the same twice
   objtree     make O=DIR check and randcheck leave the source tree byte-identical
 
 Each build goes to its own directory under --out (default build/), so the
@@ -26,8 +28,10 @@ import time
 
 sys.dont_write_bytecode = True      # leave no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mmlab.checks import badinput, benchmark, boots, docs, errors, host, lint, objtree  # noqa: E402
+from mmlab.checks import (badinput, benchmark, boots, docs, errors, habits,  # noqa: E402
+                          host, labkit, lint, objtree)
 from mmlab.checks.tally import Context, Tally  # noqa: E402
+from mmlab import report  # noqa: E402
 
 STAGES = {
     "lint": lint.stage_lint,
@@ -35,12 +39,14 @@ STAGES = {
     "fuzz": host.stage_fuzz,
     "errors": errors.stage_errors,
     "badinput": badinput.stage_badinput,
+    "habits": habits.stage_habits,
     "matrix": boots.stage_matrix,
     "ram": boots.stage_ram,
     "randconfig": boots.stage_randconfig,
     "extremes": boots.stage_extremes,
     "bench": benchmark.stage_bench,
     "docs": docs.stage_docs,
+    "labkit": labkit.stage_labkit,
     "objtree": objtree.stage_objtree,
 }
 
@@ -56,7 +62,8 @@ def randconfig_seeds(args):
         return args.seeds
     if args.rand:
         seeds = boots.fresh_seeds(args.rand)
-        print("  randconfig: %d fresh seeds: %s" % (len(seeds), " ".join("0x%x" % s for s in seeds)))
+        print("  randconfig: %d fresh seeds: %s"
+              % (len(seeds), " ".join("0x%x" % s for s in seeds)))
         return seeds
     return boots.RANDCONFIG_SEEDS + boots.commit_seeds(args.srctree, args.commit_seeds)
 
@@ -92,13 +99,19 @@ def main():
     ctx = Context(srctree=args.srctree, out=os.path.abspath(args.out), tally=tally,
                   stage_names=list(STAGES), configs=args.configs)
     start = time.time()
-    for stage in args.only or STAGES:
+    stages = args.only or list(STAGES)
+    for stage in stages:
         print("== %s" % stage, flush=True)
+        tally.group = stage
         t0 = time.time()
         if stage == "randconfig":
             ctx.seeds = randconfig_seeds(args)
         STAGES[stage](ctx)
         print("   (%s: %.0fs)" % (stage, time.time() - t0), flush=True)
+    os.makedirs(ctx.out, exist_ok=True)
+    paths = [os.path.join(ctx.out, n) for n in (report.JUNIT_NAME, report.SUMMARY_NAME)]
+    report.write(tally, time.time() - start, stages, *paths)
+    print("\nreports: %s" % " ".join(paths))
     print_summary(tally, start)
     return 1 if tally.failed else 0
 

@@ -43,7 +43,8 @@ def main():
     args = p.parse_args()
     if args.boot:
         out = os.path.abspath(args.out)
-        path, why = maps.build_and_boot(os.path.abspath(args.boot), os.path.abspath(args.srctree), out)
+        path, why = maps.build_and_boot(os.path.abspath(args.boot),
+                                        os.path.abspath(args.srctree), out)
         if why:
             sys.exit("mapviz: " + why)
         print("  QEMU    map=all -> %s" % path)

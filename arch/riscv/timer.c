@@ -28,6 +28,7 @@ void timer_handle(void)
 	sbi_set_timer(rdtime() + tick_interval);
 }
 
+/* Timer interrupts counted since timer_init() (0 before it). */
 unsigned long timer_ticks(void)
 {
 	return __atomic_load_n(&ticks, __ATOMIC_RELAXED);

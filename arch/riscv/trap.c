@@ -84,8 +84,6 @@ static unsigned long insn_length(unsigned long pc)
 	return (*(const uint16_t *)pc & 3) == 3 ? 4 : 2;
 }
 
-void timer_handle(void);
-
 bool trap_probe_read(unsigned long addr)
 {
 	probe_faulted = false;

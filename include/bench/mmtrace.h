@@ -6,22 +6,32 @@
  * through kmalloc/kfree) and into the host tool scripts/mmtrace, which
  * replays a trace file on any heap algorithm. Both print the same summary.
  *
- * Format: one operation per line, fields separated by blanks.
+ * Format (version 2): one operation per line, fields separated by blanks.
  *
+ *	# mmtrace v2		the version line (optional; a trace without one
+ *				is read as version 1, a subset of version 2)
  *	a ID SIZE [ALIGN]	allocate SIZE bytes (>= 1) at ALIGN (a power of
  *				two, 1..4096; default: the allocator's own)
+ *	c ID N SIZE		allocate N elements of SIZE bytes (both >= 1),
+ *				zero-filled (calloc); the replay checks the zeros
+ *	r ID NEWID NEWSIZE	resize the block ID to NEWSIZE bytes (>= 1); it
+ *				is called NEWID from then on (realloc: in place
+ *				or moved, as the allocator decides)
  *	f ID			free the block allocated as ID
  *	# text			a comment; '#' may also end a line
  *
- * ID, SIZE and ALIGN are decimal. An ID names one allocation and is never
- * reused, so a replay only needs to remember the IDs that are live: memory
- * use is the live table, whatever the length of the trace. A failed
- * allocation stays in the table (without a block) so that its later free
- * is still a valid line; the free then counts as a free of a failed
- * allocation and calls nothing.
+ * ID, SIZE, N and ALIGN are decimal. An ID names one allocation and is
+ * never reused (a resize retires ID and makes NEWID live), so a replay only
+ * needs to remember the IDs that are live: memory use is the live table,
+ * whatever the length of the trace. A failed allocation stays in the table
+ * (without a block) so that its later free is still a valid line; the free
+ * then counts as a free of a failed allocation and calls nothing. A failed
+ * resize keeps the old block, now under NEWID (as realloc() leaves the old
+ * block to its caller); a resize of a failed allocation is an allocation.
  *
- * Errors in a line (malformed fields, an ID already live, a free of an ID
- * that is not live) are returned with a static reason string; the caller
+ * Errors in a line (malformed fields, a version line newer than 2, an ID
+ * already live, a free or resize of an ID that is not live, a calloc block
+ * that is not zero) are returned with a static reason string; the caller
  * adds "file:LINE: " and stops.
  */
 #ifndef MM_MMTRACE_H
@@ -31,18 +41,24 @@
 
 #define MMTRACE_LINE_MAX	256	/* longest line, newline excluded */
 #define MMTRACE_ALIGN_MAX	4096	/* largest ALIGN a line may give */
+#define MMTRACE_VERSION		2	/* the newest format this code reads */
+#define MMTRACE_VERSION_LINE	"# mmtrace v2"
 
 enum mmtrace_kind {
 	MMTRACE_SKIP,		/* blank line or comment */
 	MMTRACE_ALLOC,
 	MMTRACE_FREE,
+	MMTRACE_CALLOC,		/* size = N * SIZE, count = N */
+	MMTRACE_REALLOC,	/* id -> new_id, size = NEWSIZE */
 };
 
 /* One parsed line. */
 struct mmtrace_op {
 	enum mmtrace_kind kind;
 	uint64_t id;
-	uint64_t size;		/* MMTRACE_ALLOC only */
+	uint64_t new_id;	/* MMTRACE_REALLOC only */
+	uint64_t size;		/* bytes: ALLOC, CALLOC (N * SIZE), REALLOC */
+	uint64_t count;		/* MMTRACE_CALLOC only: N */
 	uint64_t align;		/* MMTRACE_ALLOC only; 0 = not given */
 };
 
@@ -70,12 +86,26 @@ void mmtrace_cursor_init(struct mmtrace_cursor *c, const char *buf, size_t len);
  */
 bool mmtrace_cursor_next(struct mmtrace_cursor *c, const char **line, size_t *len);
 
+struct mmtrace_replay;
+
 /* What the replay calls. @ctx is the pointer given to mmtrace_replay_init(). */
 struct mmtrace_ops {
 	/* alloc - a block of @size bytes at @align (0: default); NULL on failure. */
 	void *(*alloc)(void *ctx, size_t size, size_t align);
 	/* free - release a block alloc returned. */
 	void (*free)(void *ctx, void *ptr);
+	/*
+	 * calloc - a zero-filled block of @n * @size bytes (the product does
+	 * not overflow); NULL on failure. NULL here: alloc, then zeroed by
+	 * the replay.
+	 */
+	void *(*calloc)(void *ctx, size_t n, size_t size);
+	/*
+	 * realloc - resize the live block @ptr (@old_size bytes asked for) to
+	 * @size bytes, keeping min(@old_size, @size) bytes; the new block, or
+	 * NULL with @ptr untouched and still live.
+	 */
+	void *(*realloc)(void *ctx, void *ptr, size_t old_size, size_t size);
 	/* largest_free - the largest allocation that would succeed now. */
 	size_t (*largest_free)(void *ctx);
 	/*
@@ -85,6 +115,11 @@ struct mmtrace_ops {
 	 */
 	void *(*table_alloc)(void *ctx, size_t bytes);
 	void (*table_free)(void *ctx, void *mem, size_t bytes);
+	/*
+	 * sample - called after every replay->sample_every-th operation (a
+	 * fragmentation timeline); may be NULL.
+	 */
+	void (*sample)(void *ctx, const struct mmtrace_replay *r);
 };
 
 /* An entry of the live table: open addressing, linear probing. */
@@ -98,9 +133,12 @@ struct mmtrace_slot {
 /* Counters of one replay; the caller fills the "end" fields before printing. */
 struct mmtrace_stats {
 	unsigned long lines;		/* lines read, comments included */
-	unsigned long allocs;		/* successful allocations */
+	unsigned long allocs;		/* successful allocations (calloc too) */
+	unsigned long callocs;		/* of which zero-filled */
+	unsigned long reallocs;		/* successful resizes */
+	unsigned long realloc_moves;	/* of which moved the block */
 	unsigned long frees;		/* frees of live blocks */
-	unsigned long failures;		/* allocations answered with NULL */
+	unsigned long failures;		/* allocations and resizes answered with NULL */
 	unsigned long failed_frees;	/* frees of IDs whose allocation failed */
 	uint64_t live_bytes;		/* requested bytes of live blocks */
 	uint64_t live_blocks;
@@ -119,6 +157,8 @@ struct mmtrace_replay {
 	struct mmtrace_slot *slots;
 	size_t cap;			/* slots, a power of two */
 	size_t count;			/* IDs in the table */
+	unsigned long ops_done;		/* operations applied */
+	unsigned long sample_every;	/* 0: ops->sample is never called */
 	struct mmtrace_stats st;
 };
 
@@ -150,7 +190,7 @@ uint64_t mmtrace_replay_drain(struct mmtrace_replay *r);
 /* What mmtrace_scan() learns from a whole trace held in memory. */
 struct mmtrace_scan {
 	unsigned long lines;
-	unsigned long ops;		/* allocations and frees */
+	unsigned long ops;		/* allocations, resizes and frees */
 	uint64_t max_live;		/* most IDs live at once */
 	unsigned long bad_line;		/* first malformed line, 0: none */
 	const char *why;		/* its reason */

@@ -72,9 +72,9 @@ void bitmap_set_range(unsigned long *map, size_t start, size_t n);
 /* Clear bits [start, start + n) of @map. */
 void bitmap_clear_range(unsigned long *map, size_t start, size_t n);
 /* True when every bit of [start, start + n) is clear. */
-bool bitmap_range_clear(const unsigned long *map, size_t start, size_t n);
+bool bitmap_range_all_clear(const unsigned long *map, size_t start, size_t n);
 /* True when every bit of [start, start + n) is set. */
-bool bitmap_range_set(const unsigned long *map, size_t start, size_t n);
+bool bitmap_range_all_set(const unsigned long *map, size_t start, size_t n);
 /*
  * First set bit at or after @start and before @end; returns @end when none.
  * Scans a word at a time.
@@ -82,6 +82,17 @@ bool bitmap_range_set(const unsigned long *map, size_t start, size_t n);
 size_t bitmap_next_set(const unsigned long *map, size_t start, size_t end);
 /* First clear bit at or after @start and before @end; returns @end when none. */
 size_t bitmap_next_clear(const unsigned long *map, size_t start, size_t end);
+/*
+ * bitmap_find_run - the lowest s with bits [s, s + n) of the @nbits-bit map
+ * all set and s + @phase a multiple of @align (a power of two). Returns
+ * @nbits when there is none (or n == 0, n > nbits, @align not a power of
+ * two). One pass a word at a time: runs inside a word are found with
+ * log2(n) shift-and steps, runs across words from the set bits carried
+ * over; a word with no set bit costs one test. No step depends on how the
+ * set bits came to be.
+ */
+size_t bitmap_find_run(const unsigned long *map, size_t nbits, size_t n, size_t align,
+		       size_t phase);
 
 /*
  * Inline variants for short ranges (allocator hot paths): a range within

@@ -3,16 +3,24 @@
  * Physical frames: the kernel's front end to the frame algorithm.
  *
  * One global allocator manages the RAM the memory map left free, using the
- * single algorithm the configuration built in (FRAME_ALLOC_STACK or
- * FRAME_ALLOC_BITMAP; this interface never names one). Its metadata is
- * carved from RAM at boot, never from the kernel heap. One spinlock, in the
- * allocator's struct, serialises every call.
+ * single algorithm the configuration built in (FRAME_ALLOC_STACK,
+ * FRAME_ALLOC_BITMAP or FRAME_ALLOC_BUDDY; this interface never names one).
+ * Its metadata is carved from RAM at boot, never from the kernel heap. One
+ * spinlock, in the allocator's struct, serialises every call.
  *
  * Handles. struct frame and struct frame_run are handles to frames the
  * caller owns. Only the allocator (mm/frame/frame.c) makes them: code outside it
  * never builds one from a number, so a handle always names frames that were
- * handed out. Freeing through a handle gives the frames back; freeing one
- * twice, or a frame the allocator does not manage, panics naming the frame.
+ * handed out. Freeing through a handle gives the frames back.
+ *
+ * What a free checks, in every build and with every algorithm: a frame that
+ * is free already (the same handle, or a copy of it, freed twice before the
+ * frame was handed out again) panics "frame_free: double free of frame
+ * 0x..."; a frame the allocator does not manage (the kernel image, firmware,
+ * the allocator's metadata, beyond RAM) panics "... outside managed memory".
+ * What no allocator can see: a stale copy freed after the frame was handed
+ * out again frees the new owner's frame. CONFIG_DEBUG_FRAMES adds poison:
+ * a write into a frame while it was free panics when it is handed out again.
  *
  *	struct frame f;
  *	if (frame_alloc(&f))
@@ -110,7 +118,8 @@ int frame_alloc(struct frame *out);
 
 /*
  * frame_free - give back the frame @f names. Panics ("frame_free: ...
- * frame 0x...") on a double free or a frame outside managed memory.
+ * frame 0x...") on a double free or a frame outside managed memory (see
+ * the top of this file for exactly what is caught).
  */
 void frame_free(struct frame f);
 
@@ -141,8 +150,15 @@ bool frame_managed(ppn_t pn);
  */
 struct ppn_range frame_meta_pages(void);
 
-/* frame_algo_name - Return: the algorithm's name ("stack", "bitmap"). */
+/* frame_algo_name - Return: the algorithm's name ("stack", "bitmap", "buddy"). */
 const char *frame_algo_name(void);
+
+/*
+ * frame_algo_active - the algorithm behind frame_alloc(), so benchmarks can
+ * run a private instance of it (over page numbers they never touch) and
+ * show what the front end adds. Return: its ops table.
+ */
+const struct frame_algo *frame_algo_active(void);
 
 /*
  * frame_walk - call @fn for each maximal run of free and allocated frames
@@ -168,31 +184,5 @@ static inline struct frame frame_take(struct frame *f)
 
 /* FRAME_SCOPED(name) - declare a handle freed automatically at end of scope. */
 #define FRAME_SCOPED(name)	struct frame name __cleanup(frame_put) = FRAME_NONE
-
-/* ------------------------------------------------------------------------ */
-/* Self-test hooks (CONFIG_KTEST only; they break the rules on purpose)      */
-/* ------------------------------------------------------------------------ */
-
-/* frame_forge_for_test - a handle for @pn that the allocator did not hand out. */
-struct frame frame_forge_for_test(ppn_t pn);
-
-/*
- * frame_lock_for_test / frame_unlock_for_test - hold / drop the lock
- * frame_free() takes first: the frame lock, or with CONFIG_FRAME_PCP the
- * calling hart's cache lock ("frame_lock.pcp").
- */
-void frame_lock_for_test(void);
-void frame_unlock_for_test(void);
-
-/*
- * frame_test_fill - allocate up to @limit frames (UINT64_MAX: all that are
- * free), calling @visit (if not NULL) on each; each frame's first words hold
- * the handle of the one before, so no heap is needed to remember them.
- * Return: the frames allocated by this call. frame_test_release() frees
- * every frame the fills since the last release took and returns the count.
- * (mm/frame/frame_test.c)
- */
-uint64_t frame_test_fill(uint64_t limit, void (*visit)(ppn_t pn, void *arg), void *arg);
-uint64_t frame_test_release(void);
 
 #endif /* MM_FRAME_H */

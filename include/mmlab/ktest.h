@@ -106,13 +106,15 @@ void ktest_skip(struct ktest *t, const char *reason);
 } while (0)
 #define KTEST_EXPECT_NULL(t, p) do {					\
 	if ((p) != NULL)						\
-		ktest_fail(t, __FILE__, __LINE__, "expected %s to be NULL, got %p", #p, (void *)(p)); \
+		ktest_fail(t, __FILE__, __LINE__, "expected %s to be NULL, got %p", \
+			   #p, (void *)(p));					\
 } while (0)
 
 /* ktest_printf - a "# " diagnostic line inside the current suite. */
 __printf(1, 2) void ktest_printf(const char *fmt, ...);
 
-/* ktest_run_all - run every suite (or one panic case, per the command line); returns the exit status. */
+/* ktest_run_all - run every suite (or one panic case, per the command
+ * line); returns the exit status. */
 int ktest_run_all(void);
 
 #endif /* MMLAB_KTEST_H */

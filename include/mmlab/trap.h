@@ -52,6 +52,9 @@ bool trap_probe_read(unsigned long addr);
 /* Timer: start ticking at the configured rate; tick count since timer_init(). */
 void timer_init(unsigned long timebase_hz);
 unsigned long timer_ticks(void);
+/* timer_handle - count one supervisor timer interrupt and arm the next one;
+ * called by the trap handler only. */
+void timer_handle(void);
 #endif
 
 #define TRAP_FRAME_SIZE		(35 * 8)

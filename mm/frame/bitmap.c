@@ -14,19 +14,19 @@
  *              bit each time (so the lowest free frame wins), clears the
  *              frame's bit and clears summary bits upwards for as long as a
  *              word becomes empty;
- *   free       range-checks the frame, refuses it when its bit is set
- *              (double free: always detected), sets it and sets summary bits
- *              upwards for as long as a word was empty before.
+ *   free       refuses a frame outside the span or never handed over (a
+ *              second bitmap, `managed`, has a bit per frame add_free()
+ *              gave), and one whose bit is set (a double free: always
+ *              detected), sets it and sets summary bits upwards for as long
+ *              as a word was empty before.
  *
- * Contiguous runs (alloc_run) search level 0 a word at a time, using the
- * summary levels to jump over words with no free frame: find the next free
- * frame, round it up to the alignment, measure the free run there and retry
- * past the first allocated frame if it is too short. The lowest fitting run
- * wins. Range updates rewrite only the summary bits of the words they touch,
+ * Contiguous runs (alloc_run) are searched in level 0 a word at a time by
+ * lib's bitmap_find_run, from the first free frame (the summaries find it):
+ * the lowest fitting run wins. Range updates rewrite only the summary bits of the words they touch,
  * so the summary is exact after every call (validate() checks it is).
  *
  * Size: 4 levels of 64 cover 2^24 frames (64 GiB); 1M frames (4 GiB) take
- * 16384 + 256 + 4 + 1 words, about 129 KiB of metadata.
+ * 16384 + 256 + 4 + 1 words and 16384 for `managed`, about 257 KiB.
  */
 #include <mm/frame_algo.h>
 #include <lib/bitops.h>
@@ -49,6 +49,7 @@ struct frame_bitmap {
 	uint64_t free;				/* set bits in level 0 */
 	unsigned long *level[BITMAP_LEVELS];	/* [0]: frames; [k]: words of [k - 1] */
 	size_t words[BITMAP_LEVELS];		/* length of each level in words */
+	unsigned long *managed;			/* bit per frame: handed over by add_free */
 };
 
 BUILD_BUG_ON(sizeof(struct frame_bitmap) % sizeof(unsigned long) != 0);
@@ -82,36 +83,24 @@ static inline unsigned long bit_of(uint64_t i)
 /* Summary maintenance                                                      */
 /* ------------------------------------------------------------------------ */
 
-/* Clear frame @off's bit, then summary bits upwards while words empty. */
-static inline void bitmap_take(struct frame_bitmap *b, uint64_t off)
+/*
+ * Frame @off's bit was just set in a level-0 word that was empty: set the
+ * summary bits above it, upwards for as long as a word was empty before.
+ */
+static inline void summary_mark(struct frame_bitmap *b, uint64_t off)
 {
 	unsigned k;
 
 #pragma GCC unroll 8
-	for (k = 0; k < BITMAP_LEVELS; k++) {
-		unsigned long *w = level_word(b, k, off);
+	for (k = 1; k < BITMAP_LEVELS; k++) {
+		unsigned long *w, old;
 
-		*w &= ~bit_of(off);
-		if (*w)
-			return;
 		off >>= WORD_SHIFT;
-	}
-}
-
-/* Set frame @off's bit, then summary bits upwards while words were empty. */
-static inline void bitmap_give(struct frame_bitmap *b, uint64_t off)
-{
-	unsigned k;
-
-#pragma GCC unroll 8
-	for (k = 0; k < BITMAP_LEVELS; k++) {
-		unsigned long *w = level_word(b, k, off);
-		unsigned long old = *w;
-
+		w = level_word(b, k, off);
+		old = *w;
 		*w = old | bit_of(off);
 		if (old)
 			return;
-		off >>= WORD_SHIFT;
 	}
 }
 
@@ -119,7 +108,7 @@ static inline void bitmap_give(struct frame_bitmap *b, uint64_t off)
  * Recompute the summary bits above level-0 words [lo, hi] after a range
  * update: each level's bit follows whether its word below is non-empty.
  */
-static void bitmap_refresh(struct frame_bitmap *b, uint64_t lo, uint64_t hi)
+static void summary_refresh(struct frame_bitmap *b, uint64_t lo, uint64_t hi)
 {
 	unsigned k;
 	uint64_t i;
@@ -141,7 +130,7 @@ static void bitmap_refresh(struct frame_bitmap *b, uint64_t lo, uint64_t hi)
 /* ------------------------------------------------------------------------ */
 
 /* From bit @i of level @k (set), follow the lowest set bits down to a frame. */
-static uint64_t bitmap_descend(const struct frame_bitmap *b, unsigned k, uint64_t i)
+static uint64_t level_descend(const struct frame_bitmap *b, unsigned k, uint64_t i)
 {
 	while (k--)
 		i = (i << WORD_SHIFT) + word_ffs(b->level[k][i]);
@@ -152,7 +141,7 @@ static uint64_t bitmap_descend(const struct frame_bitmap *b, unsigned k, uint64_
  * Lowest free frame at or after offset @pos, or b->count when there is none.
  * Climbs while the rest of the current word is empty, then descends.
  */
-static uint64_t bitmap_next_free(const struct frame_bitmap *b, uint64_t pos)
+static uint64_t map_next_free(const struct frame_bitmap *b, uint64_t pos)
 {
 	uint64_t i = pos;
 	unsigned k;
@@ -164,7 +153,8 @@ static uint64_t bitmap_next_free(const struct frame_bitmap *b, uint64_t pos)
 			break;
 		w = b->level[k][i >> WORD_SHIFT] & (~0UL << (i % BITS_PER_LONG));
 		if (w)
-			return bitmap_descend(b, k, (i & ~(uint64_t)(BITS_PER_LONG - 1)) + word_ffs(w));
+			return level_descend(b, k,
+					     (i & ~(uint64_t)(BITS_PER_LONG - 1)) + word_ffs(w));
 		i = (i >> WORD_SHIFT) + 1;
 	}
 	return b->count;
@@ -174,17 +164,15 @@ static uint64_t bitmap_next_free(const struct frame_bitmap *b, uint64_t pos)
 /* Range updates                                                            */
 /* ------------------------------------------------------------------------ */
 
-/* Check a run about to be freed and free it; nothing changes on error. */
-static int bitmap_give_back(struct frame_bitmap *b, uint64_t first, uint64_t n)
+/* Check a run about to be freed (added, with @add) and free it; nothing changes on error. */
+static int map_give_back(struct frame_bitmap *b, uint64_t first, uint64_t n, bool add)
 {
 	uint64_t off = first - b->base;
+	int st = frame_free_mark_run(b->level[0], b->managed, b->base, b->count, first, n, add);
 
-	if (!frame_run_in_span(b->base, b->count, first, n))
-		return FRAME_ERANGE;
-	if (!bitmap_range_clear(b->level[0], off, n))
-		return FRAME_EDOUBLE;
-	bitmap_set_range(b->level[0], off, n);
-	bitmap_refresh(b, off >> WORD_SHIFT, (off + n - 1) >> WORD_SHIFT);
+	if (st != FRAME_OK)
+		return st;
+	summary_refresh(b, off >> WORD_SHIFT, (off + n - 1) >> WORD_SHIFT);
 	b->free += n;
 	return FRAME_OK;
 }
@@ -193,27 +181,26 @@ static int bitmap_give_back(struct frame_bitmap *b, uint64_t first, uint64_t n)
 /* Operations                                                               */
 /* ------------------------------------------------------------------------ */
 
-static size_t bitmap_meta_size(uint64_t count, unsigned flags)
+static size_t frame_bitmap_meta_size(uint64_t count)
 {
 	size_t size = sizeof(struct frame_bitmap);
 	unsigned k;
 
-	(void)flags;	/* double frees are always caught: no extra state */
 	if (count == 0 || count > BITMAP_MAX_FRAMES)
 		return 0;
 	for (k = 0; k < BITMAP_LEVELS; k++)
 		size += BITS_TO_LONGS(level_bits(count, k)) * sizeof(unsigned long);
-	return size;
+	return size + BITS_TO_LONGS(count) * sizeof(unsigned long);	/* managed */
 }
 
-static void *bitmap_init(void *meta, struct ppn_range span, unsigned flags)
+static void *frame_bitmap_init(void *meta, struct ppn_range span)
 {
 	struct frame_bitmap *b = meta;
 	uint64_t count = ppn_range_len(span);
 	unsigned long *next = (unsigned long *)(b + 1);
 	unsigned k;
 
-	if (!bitmap_meta_size(count, flags))
+	if (!frame_bitmap_meta_size(count))
 		return NULL;
 	b->base = ppn_val(span.start);
 	b->count = count;
@@ -223,91 +210,105 @@ static void *bitmap_init(void *meta, struct ppn_range span, unsigned flags)
 		b->level[k] = next;
 		next += b->words[k];
 	}
+	b->managed = next;
+	next += b->words[0];
 	memset(b + 1, 0, (size_t)((char *)next - (char *)(b + 1)));
 	return b;
 }
 
-static int bitmap_add_free(void *inst, struct ppn_range r)
+static int frame_bitmap_add_free(void *inst, struct ppn_range r)
 {
 	if (ppn_range_is_empty(r))
 		return FRAME_OK;
-	return bitmap_give_back(inst, ppn_val(r.start), ppn_range_len(r));
+	return map_give_back(inst, ppn_val(r.start), ppn_range_len(r), true);
 }
 
-static int bitmap_alloc(void *inst, ppn_t *out)
+/*
+ * Descend from the top taking the lowest set bit of each level's word, then
+ * clear the frame's bit and, while a word becomes empty, its summary bit in
+ * the level above. Every bit cleared is the lowest of its word (the descent
+ * took it), so w & (w - 1) clears it, on the words the descent loaded.
+ */
+static int frame_bitmap_alloc(void *inst, ppn_t *out)
 {
 	struct frame_bitmap *b = inst;
+	unsigned long *word[BITMAP_LEVELS], val[BITMAP_LEVELS];
 	uint64_t i = 0;
 	int k;
 
 	if (unlikely(b->level[BITMAP_TOP][0] == 0))
 		return FRAME_ENOMEM;
 #pragma GCC unroll 8
-	for (k = BITMAP_TOP; k >= 0; k--)
-		i = (i << WORD_SHIFT) + word_ffs(b->level[k][i]);
-	bitmap_take(b, i);
+	for (k = BITMAP_TOP; k >= 0; k--) {
+		word[k] = &b->level[k][i];
+		val[k] = *word[k];
+		i = (i << WORD_SHIFT) + word_ffs(val[k]);
+	}
+#pragma GCC unroll 8
+	for (k = 0; k < BITMAP_LEVELS; k++) {
+		*word[k] = val[k] & (val[k] - 1);
+		if (*word[k])
+			break;
+	}
 	b->free--;
 	*out = PPN(b->base + i);
 	return FRAME_OK;
 }
 
-static int bitmap_free(void *inst, ppn_t pn)
+static int frame_bitmap_free(void *inst, ppn_t pn)
 {
 	struct frame_bitmap *b = inst;
 	uint64_t off = ppn_val(pn) - b->base;
+	unsigned long *w, old;
 
-	if (unlikely(off >= b->count))
+	if (unlikely(off >= b->count || !(b->managed[off >> WORD_SHIFT] & bit_of(off))))
 		return FRAME_ERANGE;
-	if (unlikely(*level_word(b, 0, off) & bit_of(off)))
+	w = level_word(b, 0, off);
+	old = *w;
+	if (unlikely(old & bit_of(off)))
 		return FRAME_EDOUBLE;
-	bitmap_give(b, off);
+	*w = old | bit_of(off);
+	if (!old)
+		summary_mark(b, off);
 	b->free++;
 	return FRAME_OK;
 }
 
-static int bitmap_alloc_run(void *inst, uint64_t n, uint64_t align, ppn_t *out)
+static int frame_bitmap_alloc_run(void *inst, uint64_t n, uint64_t align, ppn_t *out)
 {
 	struct frame_bitmap *b = inst;
-	uint64_t pos = 0, start;
+	uint64_t word, start;
 
 	if (!frame_run_args_valid(n, align))
 		return FRAME_EINVAL;
 	if (n == 1 && align == 1)
-		return bitmap_alloc(inst, out);
+		return frame_bitmap_alloc(inst, out);
 	if (n > b->free)
 		return FRAME_ENOMEM;
-	for (;;) {
-		uint64_t end, abs;
-
-		start = bitmap_next_free(b, pos);
-		if (start >= b->count)
-			return FRAME_ENOMEM;
-		abs = ALIGN_UP(b->base + start, align);
-		if (abs < b->base + start)
-			return FRAME_ENOMEM;	/* alignment ran past 2^64 */
-		start = abs - b->base;
-		if (start > b->count || n > b->count - start)
-			return FRAME_ENOMEM;
-		end = bitmap_next_clear(b->level[0], start, start + n);
-		if (end == start + n)
-			break;
-		pos = end + 1;	/* @end is allocated: no run can contain it */
-	}
+	/* The summaries skip the allocated words before the first free frame. */
+	word = map_next_free(b, 0) >> WORD_SHIFT;
+	start = bitmap_find_run(&b->level[0][word], b->count - (word << WORD_SHIFT), n, align,
+				(b->base + (word << WORD_SHIFT)) & (align - 1));
+	if (start >= b->count - (word << WORD_SHIFT))
+		return FRAME_ENOMEM;
+	start += word << WORD_SHIFT;
 	bitmap_clear_range(b->level[0], start, n);
-	bitmap_refresh(b, start >> WORD_SHIFT, (start + n - 1) >> WORD_SHIFT);
+	summary_refresh(b, start >> WORD_SHIFT, (start + n - 1) >> WORD_SHIFT);
 	b->free -= n;
 	*out = PPN(b->base + start);
 	return FRAME_OK;
 }
 
-static int bitmap_free_run(void *inst, ppn_t first, uint64_t n)
+static int frame_bitmap_free_run(void *inst, ppn_t first, uint64_t n)
 {
 	if (n == 0)
 		return FRAME_EINVAL;
-	return bitmap_give_back(inst, ppn_val(first), n);
+	if (n == 1)
+		return frame_bitmap_free(inst, first);
+	return map_give_back(inst, ppn_val(first), n, false);
 }
 
-static uint64_t bitmap_free_count(void *inst)
+static uint64_t frame_bitmap_free_count(void *inst)
 {
 	const struct frame_bitmap *b = inst;
 
@@ -334,11 +335,12 @@ static unsigned long summary_expected(const struct frame_bitmap *b, unsigned k, 
 }
 
 /*
- * Problems counted: each level-0 bit set past the end of the span, a free
- * count that differs from the set bits of level 0, and each summary bit that
- * disagrees with its word below (or is set past the end of its level).
+ * Problems counted: each level-0 bit set past the end of the span or on a
+ * frame not managed, a free count that differs from the set bits of level
+ * 0, and each summary bit that disagrees with its word below (or is set
+ * past the end of its level).
  */
-static unsigned bitmap_validate(void *inst)
+static unsigned frame_bitmap_validate(void *inst)
 {
 	const struct frame_bitmap *b = inst;
 	uint64_t set = 0, j;
@@ -349,6 +351,7 @@ static unsigned bitmap_validate(void *inst)
 		uint64_t first = j * BITS_PER_LONG;
 
 		set += word_popcount(w);
+		problems += word_popcount(w & ~b->managed[j]);
 		if (first + BITS_PER_LONG > b->count)
 			problems += word_popcount(w & ~word_mask(0, (unsigned)(b->count - first)));
 	}
@@ -359,33 +362,23 @@ static unsigned bitmap_validate(void *inst)
 	return problems;
 }
 
-static void bitmap_walk(void *inst, frame_walk_fn fn, void *arg)
+static void frame_bitmap_walk(void *inst, frame_walk_fn fn, void *arg)
 {
-	struct frame_bitmap *b = inst;
-	uint64_t pos = 0;
+	const struct frame_bitmap *b = inst;
 
-	while (pos < b->count) {
-		uint64_t start = bitmap_next_free(b, pos);
-		uint64_t end = bitmap_next_clear(b->level[0], start, b->count);
-
-		if (start > pos)
-			fn(arg, false, ppn_range_make(PPN(b->base + pos), PPN(b->base + start)));
-		if (end > start)
-			fn(arg, true, ppn_range_make(PPN(b->base + start), PPN(b->base + end)));
-		pos = end;
-	}
+	frame_freemap_walk(b->level[0], b->base, b->count, fn, arg);
 }
 
 FRAME_ALGO_REGISTER(bitmap, {
 	.name = "bitmap",
-	.meta_size = bitmap_meta_size,
-	.init = bitmap_init,
-	.add_free = bitmap_add_free,
-	.alloc = bitmap_alloc,
-	.free = bitmap_free,
-	.alloc_run = bitmap_alloc_run,
-	.free_run = bitmap_free_run,
-	.free_count = bitmap_free_count,
-	.validate = bitmap_validate,
-	.walk = bitmap_walk,
+	.meta_size = frame_bitmap_meta_size,
+	.init = frame_bitmap_init,
+	.add_free = frame_bitmap_add_free,
+	.alloc = frame_bitmap_alloc,
+	.free = frame_bitmap_free,
+	.alloc_run = frame_bitmap_alloc_run,
+	.free_run = frame_bitmap_free_run,
+	.free_count = frame_bitmap_free_count,
+	.validate = frame_bitmap_validate,
+	.walk = frame_bitmap_walk,
 });

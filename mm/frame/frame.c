@@ -1,43 +1,69 @@
 // SPDX-License-Identifier: MIT
 /*
  * The frame front end (see <mm/frame.h>): one global instance of the frame
- * algorithm the configuration linked in, guarded by one spinlock.
+ * algorithm the configuration chose, guarded by one spinlock.
  *
- * Design. frame_init() takes the only entry of the "frame_algos" section
- * (it never names an algorithm), sizes the metadata from the span of RAM
- * pages with meta_size(), and carves it from the start of the first free
- * range that can hold it, so 4 GiB of RAM needs no kernel heap at all. The
- * rest of the free ranges become the "managed" ranges, handed to the
- * algorithm and remembered here: they never change after boot, so checking
- * that a frame is managed needs no lock.
+ * Design. The kernel builds exactly one algorithm, and builds it into this
+ * file: mm/frame/Makefile passes the chosen file's name as
+ * FRAME_ALGO_SOURCE and it is included below with FRAME_ALGO_BUILT_IN
+ * defined, so its FRAME_ALGO_REGISTER() defines the static table
+ * frame_algo_built_in (this file never names an algorithm). Calls through
+ * that constant table are direct calls the compiler can inline, and the two
+ * hot entry points are flattened: frame_alloc() and frame_free() are the
+ * lock, the algorithm's own code and one test of its status, with no ops
+ * table load, indirect jump or second prologue. What the front end still
+ * adds to a pair is the lock (31 instructions), the two prologues (16) and
+ * the call (7): docs/frames.md counts them.
  *
- * The lock is held only around the algorithm call and the poison bit; the
- * checks that can panic, and the poison fill and check (4 KiB each), run
- * outside it. Status codes from the algorithm become panics naming the
+ * frame_init() sizes the metadata from the span of RAM pages with
+ * meta_size(), and carves it from the start of the first free range that
+ * can hold it, so 4 GiB of RAM needs no kernel heap at all. The rest of the
+ * free ranges become the "managed" ranges, handed to the algorithm with
+ * add_free() and remembered here, largest first, for frame_managed(): they
+ * never change after boot, so that needs no lock.
+ *
+ * Every check of a free is the algorithm's, in O(1) for one frame: it
+ * refuses frames outside its span or never handed over (FRAME_ERANGE) and
+ * frames that are free (FRAME_EDOUBLE), in every build. The lock is held
+ * only around the algorithm call and the poison bit; the poison fill and
+ * check (4 KiB each) run outside it. Status codes become panics naming the
  * frame; only FRAME_ENOMEM (and FRAME_EINVAL for a bad run shape) reach the
  * caller.
  *
- * CONFIG_DEBUG_FRAMES: the algorithm runs with FRAME_ALGO_CHECK (so the
- * stack catches double frees too); freed frames are filled with
- * FRAME_POISON and marked in a poison map (a bit per frame, carved with the
- * metadata); an allocation that gets a marked frame checks the fill and
- * panics if anything wrote to the frame while it was free. A free of a
- * frame already marked is a double free, caught before anything is
- * written (so also while the frame sits in a per-hart cache).
+ * CONFIG_DEBUG_FRAMES: freed frames are filled with FRAME_POISON and marked
+ * in a poison map (a bit per frame, carved with the metadata); an
+ * allocation that gets a marked frame checks the fill and panics if
+ * anything wrote to the frame while it was free. The fill happens before
+ * the free, while the caller still owns the frame: after it another hart
+ * may be handed the frame at once. A free of a frame already marked is a
+ * double free, caught before anything is written (so also while the frame
+ * sits in a per-hart cache).
  *
  * CONFIG_FRAME_PCP: single frames go through the per-hart caches of
  * pcp.c, which refill from and drain to the algorithm in batches; a cached
- * frame counts as free. Runs and everything else go to the algorithm; a
- * refused run, and frame_walk(), first empty every cache.
+ * frame counts as free, and a frame freed into a cache is not seen by the
+ * algorithm, so only DEBUG_FRAMES catches its double free. Runs and
+ * everything else go to the algorithm; a refused run, and frame_walk(),
+ * first empty every cache.
  */
+#define FRAME_ALGO_BUILT_IN	/* before <mm/frame_algo.h>: see above */
 #include <mm/frame.h>
 #include <mm/memmap.h>
 #include <lib/bitops.h>
+#include <lib/sort.h>
 #include <lib/string.h>
 #include <mmlab/panic.h>
 #include <mmlab/printk.h>
 #include <mmlab/spinlock.h>
 #include "internal.h"
+
+#ifndef FRAME_ALGO_SOURCE
+#error "FRAME_ALGO_SOURCE names the frame algorithm's file (set by mm/frame/Makefile)"
+#endif
+#include FRAME_ALGO_SOURCE
+
+/* The one algorithm, as a constant: direct calls, inlined where they pay. */
+#define ALGO	(&frame_algo_built_in)
 
 #define FRAME_POISON	0xf4eef4eef4eef4eeUL	/* fills every word of a freed frame */
 
@@ -51,52 +77,43 @@ struct frame_allocator {
 	uint64_t total;			/* frames of RAM */
 };
 
-static struct frame_allocator frames = { .src.lock = SPINLOCK_INIT(frame_lock) };
+static struct frame_allocator frames = {
+	.src = { .lock = SPINLOCK_INIT(frame_lock), .algo = ALGO },
+};
 LOCK_STAT_REGISTER(frame_lock, &frames.src.lock);
 
 /* ------------------------------------------------------------------------ */
-/* Checks and poison (no lock needed)                                       */
+/* Managed ranges, statuses and poison                                      */
 /* ------------------------------------------------------------------------ */
 
-static unsigned algo_flags(void)
-{
-	return IS_ENABLED(CONFIG_DEBUG_FRAMES) ? FRAME_ALGO_CHECK : 0;
-}
-
-/*
- * True when a managed range holds every page of @r. frame_init() sorts the
- * ranges largest first, so the usual frame is found at the first compare.
- */
-static inline bool managed_holds(struct ppn_range r)
+/* True when a managed range holds frame @pn (frame_managed; no lock needed). */
+static bool managed_has(ppn_t pn)
 {
 	unsigned i;
 
 	for (i = 0; i < frames.nr_managed; i++)
-		if (ppn_range_covers(frames.managed[i], r))
+		if (ppn_range_contains(frames.managed[i], pn))
 			return true;
 	return false;
 }
 
-/* Panic unless @r is inside managed memory; @fn names the caller. */
-static inline void managed_check(const char *fn, struct ppn_range r)
+/* Panic naming @fn and frame @pn for the algorithm's error status @st. */
+static __noreturn void status_panic(const char *fn, int st, ppn_t pn)
 {
-	if (unlikely(ppn_range_is_empty(r) || !managed_holds(r)))
-		panic("%s: frame " PA_FMT " outside managed memory", fn,
-		      PA_ARG(ppn_to_pa(r.start)));
-}
-
-/* Turn an algorithm status for frame @pn into a panic (FRAME_OK returns). */
-static inline void status_check(const char *fn, int st, ppn_t pn)
-{
-	if (likely(st == FRAME_OK))
-		return;
 	if (st == FRAME_EDOUBLE)
 		panic("%s: double free of frame " PA_FMT, fn, PA_ARG(ppn_to_pa(pn)));
 	if (st == FRAME_ERANGE)
 		panic("%s: frame " PA_FMT " outside managed memory", fn,
 		      PA_ARG(ppn_to_pa(pn)));
 	panic("%s: algorithm %s failed with %d at frame " PA_FMT, fn,
-	      frames.src.algo->name, st, PA_ARG(ppn_to_pa(pn)));
+	      ALGO->name, st, PA_ARG(ppn_to_pa(pn)));
+}
+
+/* Return unless @st is an error status, which panics (see status_panic). */
+static inline void status_check(const char *fn, int st, ppn_t pn)
+{
+	if (unlikely(st != FRAME_OK))
+		status_panic(fn, st, pn);
 }
 
 /* The words of frame @pn (identity-mapped, see frame_ptr). */
@@ -131,12 +148,6 @@ static void page_poison_check(ppn_t pn)
 			      "(word %zu is 0x%lx)", PA_ARG(ppn_to_pa(pn)), i, w[i]);
 }
 
-/* True when frame @pn is marked poisoned (freed and not handed out since). */
-static bool page_poisoned(ppn_t pn)
-{
-	return bitmap_test(frames.poisoned, ppn_diff(pn, frames.span.start));
-}
-
 /* Mark the frames of @r as poisoned (@on) or not; takes the lock. */
 static void poison_mark(struct ppn_range r, bool on)
 {
@@ -154,12 +165,16 @@ static void poison_mark(struct ppn_range r, bool on)
 	spin_unlock(&frames.src.lock);
 }
 
+/* True when frame @pn is marked poisoned (freed and not handed out since). */
+static bool page_poisoned(ppn_t pn)
+{
+	return bitmap_test(frames.poisoned, ppn_diff(pn, frames.span.start));
+}
+
 /*
- * Before a free by @fn: panic on a frame of @r already marked (a double
- * free), then fill the frames and mark them poisoned, while the caller
- * still owns them. After the free another hart may be handed them at once,
- * so filling them then would write over its data (frames_smp found
- * exactly that).
+ * DEBUG_FRAMES, before a free by @fn: panic on a frame of @r that is not
+ * managed (it must not be written) or already marked (a double free), then
+ * fill the frames and mark them poisoned while the caller still owns them.
  */
 static void pages_bury(const char *fn, struct ppn_range r)
 {
@@ -167,9 +182,12 @@ static void pages_bury(const char *fn, struct ppn_range r)
 
 	if (!IS_ENABLED(CONFIG_DEBUG_FRAMES))
 		return;
-	page_range_for_each(pn, r)
+	page_range_for_each(pn, r) {
+		if (unlikely(!managed_has(pn)))
+			status_panic(fn, FRAME_ERANGE, pn);
 		if (unlikely(page_poisoned(pn)))
-			status_check(fn, FRAME_EDOUBLE, pn);
+			status_panic(fn, FRAME_EDOUBLE, pn);
+	}
 	pages_poison(r);
 	poison_mark(r, true);
 }
@@ -195,34 +213,24 @@ static void pages_exhume(struct ppn_range r)
 /* Boot                                                                     */
 /* ------------------------------------------------------------------------ */
 
-/* The single algorithm linked in; panics unless there is exactly one. */
-static const struct frame_algo *algo_pick(void)
-{
-	long n = __stop_frame_algos - __start_frame_algos;
-
-	if (n != 1)
-		panic("frame_init: %ld frame algorithms linked in, need exactly one", n);
-	return __start_frame_algos;
-}
-
 /* Where the poison map starts: after the algorithm's metadata, word aligned. */
-static size_t poison_map_offset(const struct frame_algo *algo, uint64_t count)
+static size_t poison_map_offset(uint64_t count)
 {
-	size_t algo_bytes = algo->meta_size(count, algo_flags());
+	size_t algo_bytes = ALGO->meta_size(count);
 
 	if (algo_bytes == 0)
 		panic("frame_init: algorithm %s cannot manage %lu frames",
-		      algo->name, (unsigned long)count);
+		      ALGO->name, (unsigned long)count);
 	return ALIGN_UP(algo_bytes, sizeof(long));
 }
 
 /* Bytes of metadata: the algorithm's plus, with DEBUG_FRAMES, the poison map. */
-static size_t meta_bytes(const struct frame_algo *algo, uint64_t count)
+static size_t meta_bytes(uint64_t count)
 {
 	size_t poison = IS_ENABLED(CONFIG_DEBUG_FRAMES) ?
 			BITS_TO_LONGS(count) * sizeof(long) : 0;
 
-	return poison_map_offset(algo, count) + poison;
+	return poison_map_offset(count) + poison;
 }
 
 /*
@@ -250,95 +258,55 @@ static struct ppn_range meta_carve(const struct memmap *map, uint64_t pages)
 	return meta;
 }
 
-/* Order frames.managed by length, largest first (a handful of entries). */
-static void managed_sort_largest_first(void)
+/* sort() order of managed ranges: longer first. */
+static int range_longer_first(const void *a, const void *b)
 {
-	unsigned i, j;
+	uint64_t la = ppn_range_len(*(const struct ppn_range *)a);
+	uint64_t lb = ppn_range_len(*(const struct ppn_range *)b);
 
-	for (i = 1; i < frames.nr_managed; i++) {
-		struct ppn_range r = frames.managed[i];
-
-		for (j = i; j > 0 && ppn_range_len(frames.managed[j - 1]) < ppn_range_len(r); j--)
-			frames.managed[j] = frames.managed[j - 1];
-		frames.managed[j] = r;
-	}
+	return (la < lb) - (la > lb);
 }
 
 void frame_init(const struct memmap *map)
 {
-	const struct frame_algo *algo = algo_pick();
 	struct ppn_range span = memmap_span(map);
-	size_t bytes = meta_bytes(algo, ppn_range_len(span));
+	size_t bytes = meta_bytes(ppn_range_len(span));
 	void *meta;
 	unsigned i;
 
 	if (ppn_range_is_empty(span) || ppn_val(span.start) == 0)
 		panic("frame_init: unusable page span " PPN_RANGE_FMT, PPN_RANGE_ARG(span));
-	frames.src.algo = algo;
 	frames.span = span;
 	frames.total = memmap_ram_frames(map);
 	frames.meta = meta_carve(map, (bytes + PAGE_SIZE - 1) / PAGE_SIZE);
 	meta = frame_words(frames.meta.start);
-	frames.src.inst = algo->init(meta, span, algo_flags());
+	frames.src.inst = ALGO->init(meta, span);
 	if (!frames.src.inst)
-		panic("frame_init: %s refused span " PPN_RANGE_FMT, algo->name,
+		panic("frame_init: %s refused span " PPN_RANGE_FMT, ALGO->name,
 		      PPN_RANGE_ARG(span));
 	if (IS_ENABLED(CONFIG_DEBUG_FRAMES)) {
 		frames.poisoned = (unsigned long *)((char *)meta +
-			poison_map_offset(algo, ppn_range_len(span)));
+			poison_map_offset(ppn_range_len(span)));
 		memset(frames.poisoned, 0,
 		       BITS_TO_LONGS(ppn_range_len(span)) * sizeof(long));
 	}
 	for (i = 0; i < frames.nr_managed; i++)
-		status_check("frame_init", algo->add_free(frames.src.inst, frames.managed[i]),
+		status_check("frame_init", ALGO->add_free(frames.src.inst, frames.managed[i]),
 			     frames.managed[i].start);
-	managed_sort_largest_first();
+	sort(frames.managed, frames.nr_managed, sizeof(frames.managed[0]),
+	     range_longer_first, NULL);
 	if (IS_ENABLED(CONFIG_FRAME_PCP))
 		frame_pcp_init(&frames.src);
 	pr_info("mm: frame metadata " PA_RANGE_FMT " (%lu KiB)\n",
 		PA_RANGE_ARG(ppn_range_to_pa(frames.meta)),
 		(unsigned long)(ppn_range_len(frames.meta) * PAGE_SIZE / KiB));
 	printk("mm: frames total=%lu free=%lu algo=%s\n", (unsigned long)frames.total,
-	       (unsigned long)frame_free_count(), algo->name);
+	       (unsigned long)frame_free_count(), ALGO->name);
 }
 
 /* ------------------------------------------------------------------------ */
 /* Public API                                                               */
 /* ------------------------------------------------------------------------ */
-
-/* One frame from the algorithm, under the global lock. */
-static int algo_alloc(ppn_t *pn)
-{
-	int st;
-
-	spin_lock(&frames.src.lock);
-	st = frames.src.algo->alloc(frames.src.inst, pn);
-	spin_unlock(&frames.src.lock);
-	return st;
-}
-
-/* Give frame @pn to the algorithm, under the global lock; @bad as for frame_pcp_free(). */
-static int algo_free(ppn_t pn, ppn_t *bad)
-{
-	int st;
-
-	spin_lock(&frames.src.lock);
-	st = frames.src.algo->free(frames.src.inst, pn);
-	spin_unlock(&frames.src.lock);
-	*bad = pn;
-	return st;
-}
-
-/* A run of @n frames at @align from the algorithm, under the global lock. */
-static int algo_alloc_run(uint64_t n, uint64_t align, ppn_t *first)
-{
-	int st;
-
-	spin_lock(&frames.src.lock);
-	st = frames.src.algo->alloc_run(frames.src.inst, n, align, first);
-	spin_unlock(&frames.src.lock);
-	return st;
-}
 
 /* With CONFIG_FRAME_PCP, give every cached frame back (a refusal panics, naming @fn). */
 static void caches_empty(const char *fn)
@@ -349,29 +317,58 @@ static void caches_empty(const char *fn)
 		status_check(fn, frame_pcp_drain_all(&bad), bad);
 }
 
-int frame_alloc(struct frame *out)
+/* A run of @n frames at @align from the algorithm, under the global lock. */
+static int algo_alloc_run(uint64_t n, uint64_t align, ppn_t *first)
 {
-	ppn_t pn;
 	int st;
 
-	st = IS_ENABLED(CONFIG_FRAME_PCP) ? frame_pcp_alloc(&pn) : algo_alloc(&pn);
-	if (st == FRAME_ENOMEM)
-		return st;
-	status_check("frame_alloc", st, pn);
-	pages_exhume(ppn_range_sized(pn, 1));
-	out->pn = pn;
+	spin_lock(&frames.src.lock);
+	st = ALGO->alloc_run(frames.src.inst, n, align, first);
+	spin_unlock(&frames.src.lock);
+	return st;
+}
+
+/*
+ * The two hot entry points are flattened: spin_lock, the algorithm's op and
+ * the checks are all compiled into one body (see the design note above).
+ * With CONFIG_FRAME_PCP single frames go through the hart's cache instead.
+ */
+__attribute__((flatten)) int frame_alloc(struct frame *out)
+{
+	int st;
+
+	if (IS_ENABLED(CONFIG_FRAME_PCP)) {
+		st = frame_pcp_alloc(&out->pn);
+	} else {
+		spin_lock(&frames.src.lock);
+		st = ALGO->alloc(frames.src.inst, &out->pn);
+		spin_unlock(&frames.src.lock);
+	}
+	if (unlikely(st != FRAME_OK)) {
+		if (st == FRAME_ENOMEM)
+			return st;
+		status_panic("frame_alloc", st, out->pn);
+	}
+	pages_exhume(ppn_range_sized(out->pn, 1));
 	return FRAME_OK;
 }
 
-void frame_free(struct frame f)
+__attribute__((flatten)) void frame_free(struct frame f)
 {
-	struct ppn_range r = ppn_range_sized(f.pn, 1);
-	ppn_t bad;
+	ppn_t bad = f.pn;
 	int st;
 
-	managed_check("frame_free", r);
-	pages_bury("frame_free", r);
-	st = IS_ENABLED(CONFIG_FRAME_PCP) ? frame_pcp_free(f.pn, &bad) : algo_free(f.pn, &bad);
+	pages_bury("frame_free", ppn_range_sized(f.pn, 1));
+	if (IS_ENABLED(CONFIG_FRAME_PCP)) {
+		/* a cache takes a frame without asking the algorithm */
+		if (unlikely(!managed_has(f.pn)))
+			status_panic("frame_free", FRAME_ERANGE, f.pn);
+		st = frame_pcp_free(f.pn, &bad);
+	} else {
+		spin_lock(&frames.src.lock);
+		st = ALGO->free(frames.src.inst, f.pn);
+		spin_unlock(&frames.src.lock);
+	}
 	status_check("frame_free", st, bad);
 }
 
@@ -399,10 +396,9 @@ void frame_free_run(struct frame_run run)
 	struct ppn_range r = frame_run_pages(run);
 	int st;
 
-	managed_check("frame_free_run", r);
 	pages_bury("frame_free_run", r);
 	spin_lock(&frames.src.lock);
-	st = frames.src.algo->free_run(frames.src.inst, run.first, run.count);
+	st = ALGO->free_run(frames.src.inst, run.first, run.count);
 	spin_unlock(&frames.src.lock);
 	status_check("frame_free_run", st, run.first);
 }
@@ -423,7 +419,7 @@ uint64_t frame_free_count(void)
 	uint64_t n;
 
 	spin_lock(&frames.src.lock);	/* no batch is between a cache and the algorithm */
-	n = frames.src.algo->free_count(frames.src.inst);
+	n = ALGO->free_count(frames.src.inst);
 	if (IS_ENABLED(CONFIG_FRAME_PCP))
 		n += frame_pcp_count();
 	spin_unlock(&frames.src.lock);
@@ -432,7 +428,7 @@ uint64_t frame_free_count(void)
 
 bool frame_managed(ppn_t pn)
 {
-	return managed_holds(ppn_range_sized(pn, 1));
+	return managed_has(pn);
 }
 
 struct ppn_range frame_meta_pages(void)
@@ -442,14 +438,19 @@ struct ppn_range frame_meta_pages(void)
 
 const char *frame_algo_name(void)
 {
-	return algo_pick()->name;
+	return ALGO->name;
+}
+
+const struct frame_algo *frame_algo_active(void)
+{
+	return ALGO;
 }
 
 void frame_walk(frame_walk_fn fn, void *arg)
 {
 	caches_empty("frame_walk");	/* so that cached frames show as free */
 	spin_lock(&frames.src.lock);
-	frames.src.algo->walk(frames.src.inst, fn, arg);
+	ALGO->walk(frames.src.inst, fn, arg);
 	spin_unlock(&frames.src.lock);
 }
 
@@ -458,7 +459,7 @@ unsigned frame_validate(void)
 	unsigned problems;
 
 	spin_lock(&frames.src.lock);
-	problems = frames.src.algo->validate(frames.src.inst);
+	problems = ALGO->validate(frames.src.inst);
 	spin_unlock(&frames.src.lock);
 	if (IS_ENABLED(CONFIG_FRAME_PCP))
 		problems += frame_pcp_validate(frame_managed);
@@ -466,14 +467,10 @@ unsigned frame_validate(void)
 }
 
 /* ------------------------------------------------------------------------ */
-/* Self-test hooks                                                          */
+/* Self-test hooks (mm/frame/internal.h; CONFIG_KTEST only)                 */
 /* ------------------------------------------------------------------------ */
 
-struct frame frame_forge_for_test(ppn_t pn)
-{
-	return (struct frame){ .pn = pn };
-}
-
+#if IS_ENABLED(CONFIG_KTEST)
 void frame_lock_for_test(void)
 {
 	if (IS_ENABLED(CONFIG_FRAME_PCP))
@@ -489,3 +486,4 @@ void frame_unlock_for_test(void)
 	else
 		spin_unlock(&frames.src.lock);
 }
+#endif

@@ -212,11 +212,13 @@ unsigned frame_pcp_validate(bool (*managed)(ppn_t pn))
 	return problems;
 }
 
+/* Hold the calling hart's cache lock (the one frame_free() takes first). */
 void frame_pcp_lock_for_test(void)
 {
 	spin_lock(&pcp_mine()->lock);
 }
 
+/* Drop the lock frame_pcp_lock_for_test() took. */
 void frame_pcp_unlock_for_test(void)
 {
 	spin_unlock(&pcp_mine()->lock);

@@ -16,6 +16,7 @@
 #include <mm/frame.h>
 #include <mmlab/ktest.h>
 #include <mmlab/smp.h>
+#include "internal.h"
 
 #define STORM_ROUNDS	150
 #define STORM_BATCH	12		/* single frames held at once per hart */

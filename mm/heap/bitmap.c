@@ -1,65 +1,89 @@
 // SPDX-License-Identifier: MIT
 /*
- * Bitmap heap: one bit per fixed-size block over the whole region.
+ * Bitmap heap: one bit per fixed-size block, with segregated indexes of the
+ * free runs kept beside the bitmap, so that every call is bounded.
  *
- * The region is cut into blocks of BM_BLOCK bytes (CONFIG_HEAP_BITMAP_BLOCK_SIZE,
- * default 16), counted from the region base rounded up to a block boundary.
- * Everything below lives, with the instance struct, at the start of the
- * region and is sized from its length:
+ * The idea. The region is cut into blocks of BM_BLOCK bytes
+ * (CONFIG_HEAP_BITMAP_BLOCK_SIZE, default 16), counted from the region base
+ * rounded up to a block boundary. "used" has a bit per block (set: the block
+ * belongs to an allocation or to the metadata) and "last" marks the last
+ * block of each allocation, so free() finds a block's size from the next
+ * "last" bit and there is no in-band header: a 16-byte request takes one
+ * 16-byte block. Free space is only the stretches of clear bits ("runs"), so
+ * an empty heap is one run again and nothing is ever written into free
+ * memory: an overrun or a write after free cannot damage the allocator.
+ * Everything lives, with the instance struct, at the start of the region.
  *
- *   used       bit i set when block i belongs to an allocation or to the
- *              metadata; the bits past the last block are set too.
- *   last       bit i set when block i is the last block of an allocation (or
- *              of the metadata). free() finds the size of a block from the
- *              next "last" bit, so there is no in-band header: a 16-byte
- *              request takes exactly one 16-byte block.
- *   run_max    one byte per word of "used": the length of the longest free
- *              run that starts in that word, capped at RUN_CAP (64) blocks.
- *              A run belongs to the word holding its first block only, so
- *              a long run counts once, and its capped length needs at most
- *              the next word to compute. Always exact.
- *   class_map  per size class, one bit per word of "used": set when the
- *              word's run_max falls in that class. A word is in at most
- *              one class (none when no free run starts in it). Exact.
- *   class_top  per size class, one bit per word of class_map: set when
- *              that word is non-zero, and maybe also after it emptied.
- *   class_mask bit c set when size class c holds any word, and maybe also
- *              after it emptied. These two are hints kept cheap: moving a
- *              word between classes sets them but never clears them; the
- *              search clears each stale bit it meets (once per bit).
+ * The indexes. A run belongs to the word of "used" (64 blocks) that holds its
+ * first block. Its key is the number of blocks usable from its first 16-byte
+ * boundary (its length, unless blocks are 8 bytes and it starts between two
+ * boundaries), so a request for n blocks at 16-byte alignment fits any run
+ * whose key is at least n.
  *
- * Size classes split run lengths 1..64 TLSF-style: exact below 8, then four
- * per power of two ([8,10), [10,12), ... [56,64)), and 64 alone: NCLASS = 20.
+ *   short runs  (under 64 blocks, so within two words): run_max holds, per
+ *               word, the largest key of a short run starting in it (a
+ *               byte, 0 when none). Words are grouped by eight, one word of
+ *               run_max; for each key 1..63 a tier (below) holds the groups
+ *               where some word has that run_max. short_mask: the keys that
+ *               occur. Exact classes: no near misses.
+ *   long runs   (64 blocks or more): at most one starts in a word. Classes
+ *               are TLSF's two levels over the key: an octave (fl: keys in
+ *               [64 << fl, 128 << fl)) cut into SL_COUNT equal slices (sl).
+ *               A run of octave fl is at least 64 << fl blocks long, so at
+ *               most one starts in any 1 << fl consecutive words: each class
+ *               is a tier over those groups of words, found by bit position
+ *               alone. fl_mask and sl_mask[] say which classes are non-empty.
+ *   busy        a tier over the words of "used" that hold a used block, but
+ *               for the words inside a far allocation (below): the nearest
+ *               used block before or after a long run, so its start and end,
+ *               are found from it a word per level.
+ *   far         a tier over the words of "last", holding the end word of
+ *               every allocation that ends two or more words after the word
+ *               it starts in: free() finds a long allocation's end with it.
+ *   lazy        three levels of bits, a bit of level l for 64^l words of
+ *               "used": the words inside a far allocation, two words or more
+ *               from its ends, are all ones and left 0 in "used" (lazy), so
+ *               that marking an allocation of any size writes a few words.
  *
- * A pointer is the start of a live block when its block is used and the block
- * before it is either free or the last block of another allocation. Free runs
- * are only stretches of clear bits, so freeing merges them implicitly and an
- * empty heap is one free run again.
+ * A tier is a set of at most 2^18 integers in three levels of bits (a top
+ * word, a bit per non-zero mid word; mid words, a bit per non-zero low word;
+ * low words, a bit per member). Every summary bit is exact, never a hint, so
+ * adding, removing, finding the lowest member or the nearest member above or
+ * below a point costs one word operation per level.
  *
- * Allocation is segregated good fit over words, not first fit. A request of
- * n blocks at an alignment worth a blocks needs a run of n + a - 1 blocks to
- * fit whatever the run's start; the smallest non-empty class whose every run
- * is that long is found with one count-trailing-zeros on class_mask, then
- * its lowest word with two more (class_top, class_map; class_top is scanned
- * a word at a time, one word per 4096 words of "used", 4 MiB of heap at
- * 16-byte blocks), and the first run in that word that fits is taken. When
- * no such class exists (longer requests, big alignments, or only runs a
- * little shorter than the rounded-up class), an exact address-ordered first
- * fit runs over every word whose run_max could hold the request, so an
- * allocation fails only when no free run can hold it at all.
+ * Allocation is good fit. A request for n blocks at an alignment worth a
+ * blocks beyond the 16-byte grain needs a key of n + a: from a run that long
+ * it fits wherever the run starts. Under 64 that is the smallest non-empty
+ * key class at or above it (one count-trailing-zeros on short_mask), the
+ * lowest group in its tier (three more), the word in the group with that
+ * run_max (one word compare, byte-parallel), and in that word the lowest run
+ * that fits. Otherwise, or when no short run is long enough, the smallest
+ * non-empty long class whose every run is long enough (two
+ * count-trailing-zeros on the masks) gives the run at its lowest group. When
+ * there is none, the only runs that may still fit are in the request's own
+ * class, which is then the largest non-empty one: its lowest run is tried.
+ * So a request fails only when nothing fits, except that within the top long
+ * class (keys within 1/SL_COUNT of each other) only the lowest run is
+ * considered; space() reports largest_free by the same rule, so a request up
+ * to largest_free always succeeds.
  *
- * An allocation or a free changes the runs starting in at most two words;
- * their run_max bytes are updated from the run just split or merged, and a
- * word is rescanned only when the run that changed was its longest. So a
- * free and a good-fit allocation take constant time (the search amortised,
- * for the stale hints): a few word operations plus moving a word between two
- * classes; only the first-fit fallback walks the summary. free() and
- * usable_size() find the end of an allocation with count-trailing-zeros on
- * "last" in its first two words, falling back to a scan beyond that.
+ * Why each call is bounded. Taking or giving back blocks changes at most
+ * three runs: the one cut (or the two merged) and the pieces left. Each
+ * change is one tier update (three levels) for a long run, or one byte of
+ * run_max plus two tier updates for a word whose largest key changed (the
+ * word is rescanned only when the run that changed may have been its
+ * largest: a loop over the at most 32 runs inside one word). Finding a long
+ * run's ends walks "busy" up and down (six words at most); the search is a
+ * fixed number of word operations; marking or clearing an allocation of any
+ * size writes its first and last two words of "used" and at most 2 * 63
+ * lazy bits a level (masks on one or two words each, in practice). So a
+ * call costs O(log64 of the heap size) word operations whatever the sizes,
+ * the alignments or the heap's history: three levels cover 2^24 blocks.
+ * Only debug builds poison, which is proportional to the block.
  *
- * The common calls (up to RUN_CAP blocks at block alignment, an end mark
- * within two words, no poisoning) run without calling anything; everything
- * else goes through out-of-line *_general() paths with the same effect.
+ * The common calls (a short run that fits, a free whose merged run stays
+ * short, no poisoning) run without calling anything; everything else goes
+ * through out-of-line *_general() and *_far() paths.
  */
 #include <lib/bitops.h>
 #include <lib/string.h>
@@ -70,90 +94,223 @@
 /* Keep rare paths out of line, so the common ones need no stack frame. */
 #define bm_noinline	__attribute__((noinline))
 
+/* ------------------------------------------------------------------------ */
+/* Constants                                                                 */
+/* ------------------------------------------------------------------------ */
+
 #ifdef CONFIG_HEAP_BITMAP_BLOCK_SIZE
 #define BM_BLOCK	((size_t)CONFIG_HEAP_BITMAP_BLOCK_SIZE)
 #else
 #define BM_BLOCK	((size_t)16)
 #endif
 
-/* Longest run length run_max records; the class math below assumes 64. */
-#define RUN_CAP		((size_t)BITS_PER_LONG)
-#define NCLASS		20u
-#define NO_CLASS	NCLASS
-#define NO_WORD		SIZE_MAX
+#define WORD_BITS	((size_t)BITS_PER_LONG)
+/* A run this long or longer is long: at most one starts in a word. */
+#define RUN_LONG	WORD_BITS
+/* Keys count blocks from a GRAIN_BYTES boundary (the alignment largest_free is for). */
+#define GRAIN_BYTES	MAX(BM_BLOCK, (size_t)HEAP_ALGO_SPACE_ALIGN)
+#define GRAIN		(GRAIN_BYTES / BM_BLOCK)
+/* Words of "used" per group of the short index: run_max bytes in a word. */
+#define GROUP_WORDS	((size_t)sizeof(unsigned long))
+/* Levels of lazy bits (a bit of level l: 64^l words of "used"). */
+#define LAZY_LEVELS	3u
+/* Long classes: FL_COUNT octaves of SL_COUNT slices each. */
+#define SL_SHIFT	4u
+#define SL_COUNT	(1u << SL_SHIFT)
+#define FL_COUNT	18u
+/* The largest grid: the keys stay below 64 << FL_COUNT, the tiers in 2^18. */
+#define TIER_CAP	((size_t)1 << 18)
+#define MAX_BLOCKS	(TIER_CAP * WORD_BITS - WORD_BITS)
+#define NONE		SIZE_MAX
+
+#define BYTES_LOW	0x0101010101010101UL
+#define BYTES_HIGH	0x8080808080808080UL
 
 BUILD_BUG_ON(!IS_POWER_OF_2(BM_BLOCK));
 BUILD_BUG_ON(BM_BLOCK < 8);
-BUILD_BUG_ON(RUN_CAP != 64);
-BUILD_BUG_ON(NCLASS > BITS_PER_LONG);
+BUILD_BUG_ON(WORD_BITS != 64 || GROUP_WORDS != 8);
+BUILD_BUG_ON(SL_SHIFT > 6);
+BUILD_BUG_ON(MAX_BLOCKS >= (RUN_LONG << FL_COUNT));
+
+/*
+ * A tier is a set of integers below its cap (at most TIER_CAP) in three
+ * levels of bits: one top word (bit m: mid word m is non-zero), the mid
+ * words (bit j: low word j is non-zero) and the low words (bit i: i is a
+ * member). Tiers of one kind (the 64 key tiers, the SL_COUNT class tiers of
+ * an octave) are interleaved, word j of tier t at low[t + j * stride], so
+ * that picking a tier is an addition.
+ */
+struct tier {
+	unsigned long *top, *mid, *low;
+	size_t stride;			/* words between two words of one level */
+};
 
 struct heap_bitmap {
+	/* layout: a function of the region, set by init and checked by validate */
 	uintptr_t base;			/* region start, == (uintptr_t)this */
 	size_t size;			/* region bytes */
 	uintptr_t origin;		/* address of block 0 */
+	size_t phase;			/* block 0's place in its GRAIN_BYTES grain, in blocks */
 	size_t nblocks;			/* blocks in the grid, metadata included */
 	size_t meta_blocks;		/* blocks [0, meta_blocks) hold the metadata */
-	size_t nwords;			/* words in "used" and "last", bytes in run_max */
-	size_t nmap;			/* words of class_map per class */
-	size_t ntop;			/* words of class_top per class */
+	size_t nwords;			/* words in "used" and "last" (>= 1 bit of padding) */
+	size_t fl_count;		/* octaves of long classes in use */
+	struct tier busy;		/* words holding used blocks, but inside far allocations */
+	struct tier far;		/* end words of far allocations */
+	struct tier keys;		/* key k's tier over groups: keys + k (0 unused) */
+	struct tier octaves[FL_COUNT];	/* class (fl, sl)'s tier over groups: octaves[fl] + sl */
 	unsigned long *used;
 	unsigned long *last;
-	unsigned long *class_map;	/* NCLASS * nmap words, class-major */
-	unsigned long *class_top;	/* NCLASS * ntop words, class-major */
-	unsigned char *run_max;		/* nwords bytes */
-	unsigned long class_mask;	/* bit c: class c holds a word */
-	unsigned long flags;		/* HEAP_ALGO_* */
+	unsigned long *run_max;		/* a byte per word of "used", 8 per word */
+	unsigned long *lazy[LAZY_LEVELS];	/* lazy words of "used", 64^l a bit */
+	/* state */
+	unsigned long flags;		/* HEAP_ALGO_*: first field after the layout */
+	unsigned long short_mask;	/* bit k: some word has run_max k */
+	unsigned long fl_mask;		/* bit fl: octave fl holds a long run */
+	unsigned long sl_mask[FL_COUNT];	/* bit sl: class (fl, sl) does */
 };
 
 BUILD_BUG_ON(sizeof(struct heap_bitmap) % sizeof(unsigned long) != 0);
 
-/* Where init puts everything for a given region; validate recomputes it. */
-struct bm_layout {
-	uintptr_t origin;
-	size_t nblocks;
-	size_t nwords;
-	size_t nmap;
-	size_t ntop;
-	size_t meta_blocks;
-	unsigned long *used;
-	unsigned long *last;
-	unsigned long *class_map;
-	unsigned long *class_top;
-	unsigned char *run_max;
+/* Where the free run a request goes into is, and where in it the request goes. */
+struct bm_fit {
+	size_t at;		/* first block of the allocation */
+	size_t run;		/* first block of the free run */
+	size_t len;		/* that run's length in blocks, exact */
+	size_t cls;		/* a long run's class (long_find() sets it) */
 };
 
 /* ------------------------------------------------------------------------ */
-/* Size classes                                                              */
+/* Word bits                                                                 */
 /* ------------------------------------------------------------------------ */
 
-/* Class of a run of @m blocks, 1 <= m <= RUN_CAP. */
-#define CLASS_OF(m)							\
-	((m) < 8 ? (m) - 1 :						\
-	 (m) < 16 ? 7 + (((m) >> 1) & 3) :				\
-	 (m) < 32 ? 11 + (((m) >> 2) & 3) :				\
-	 (m) < 64 ? 15 + (((m) >> 3) & 3) : 19)
-/* Lowest class all of whose runs are at least @n blocks, 1 <= n <= RUN_CAP. */
-#define CLASS_AT_LEAST(n)						\
-	((n) <= 8 ? (n) - 1 :						\
-	 (n) <= 16 ? 7 + (((n) - 7) >> 1) :				\
-	 (n) <= 32 ? 11 + (((n) - 13) >> 2) : 15 + (((n) - 25) >> 3))
+/* Bits b..63, 0..b (inclusive), 0..b-1 and b+1..63 of a word; b < 64. */
+static inline unsigned long bits_from(size_t b)
+{
+	return ~0UL << b;
+}
 
-#define CLASS_ROW4(f, m)	f(m), f((m) + 1), f((m) + 2), f((m) + 3)
-#define CLASS_ROW16(f, m)	CLASS_ROW4(f, m), CLASS_ROW4(f, (m) + 4),	\
-				CLASS_ROW4(f, (m) + 8), CLASS_ROW4(f, (m) + 12)
-#define CLASS_TABLE(f)		{ NO_CLASS, CLASS_ROW16(f, 1), CLASS_ROW16(f, 17),	\
-				  CLASS_ROW16(f, 33), CLASS_ROW16(f, 49) }
+static inline unsigned long bits_upto(size_t b)
+{
+	return ~0UL >> (WORD_BITS - 1 - b);
+}
 
-/* Class of a word by its longest run, 0..RUN_CAP blocks (0: NO_CLASS). */
-static const unsigned char class_of_max[RUN_CAP + 1] = CLASS_TABLE(CLASS_OF);
-/* Lowest class that guarantees a run of n blocks, 1..RUN_CAP. */
-static const unsigned char class_at_least[RUN_CAP + 1] = CLASS_TABLE(CLASS_AT_LEAST);
+static inline unsigned long bits_below(size_t b)
+{
+	return BIT(b) - 1;
+}
 
-BUILD_BUG_ON(CLASS_OF(RUN_CAP) != NCLASS - 1 || CLASS_AT_LEAST(RUN_CAP) != NCLASS - 1);
-BUILD_BUG_ON(CLASS_AT_LEAST(9) != CLASS_OF(10) || CLASS_AT_LEAST(33) != CLASS_OF(40));
+static inline unsigned long bits_above(size_t b)
+{
+	return (~0UL << b) << 1;
+}
 
 /* ------------------------------------------------------------------------ */
-/* Block and run helpers                                                     */
+/* Tiers: sets of up to TIER_CAP integers in three levels of bits             */
+/* ------------------------------------------------------------------------ */
+
+static inline size_t tier_nlow(size_t cap)
+{
+	return BITS_TO_LONGS(cap);
+}
+
+static inline size_t tier_nmid(size_t cap)
+{
+	return BITS_TO_LONGS(tier_nlow(cap));
+}
+
+/* Tier @k of a kind whose tier 0 is @t and whose tiers are @count (a constant) interleaved. */
+static __always_inline struct tier tier_of(struct tier t, size_t k, size_t count)
+{
+	return (struct tier){ t.top + k, t.mid + k, t.low + k, count };
+}
+
+/* Add member @i; true when the tier was empty. */
+static __always_inline bool tier_add(struct tier t, size_t i)
+{
+	size_t j = i / WORD_BITS, m = j / WORD_BITS;
+	unsigned long *low = t.low + j * t.stride, *mid = t.mid + m * t.stride, old = *low;
+
+	*low = old | BIT(i % WORD_BITS);
+	if (old)
+		return false;
+	old = *mid;
+	*mid = old | BIT(j % WORD_BITS);
+	if (old)
+		return false;
+	old = *t.top;
+	*t.top = old | BIT(m);
+	return !old;
+}
+
+/* Remove member @i; true when the tier is empty now. */
+static __always_inline bool tier_remove(struct tier t, size_t i)
+{
+	size_t j = i / WORD_BITS, m = j / WORD_BITS;
+	unsigned long *low = t.low + j * t.stride, *mid = t.mid + m * t.stride;
+
+	if ((*low &= ~BIT(i % WORD_BITS)))
+		return false;
+	if ((*mid &= ~BIT(j % WORD_BITS)))
+		return false;
+	return !(*t.top &= ~BIT(m));
+}
+
+static inline bool tier_has(struct tier t, size_t i)
+{
+	return t.low[i / WORD_BITS * t.stride] >> (i % WORD_BITS) & 1;
+}
+
+/* The lowest member of a non-empty tier. */
+static __always_inline size_t tier_first(struct tier t)
+{
+	size_t m = word_ffs(*t.top), j = m * WORD_BITS + word_ffs(t.mid[m * t.stride]);
+
+	return j * WORD_BITS + word_ffs(t.low[j * t.stride]);
+}
+
+/* The lowest member >= @i (< the tier's cap), or NONE. */
+static __always_inline size_t tier_next(struct tier t, size_t i)
+{
+	size_t j = i / WORD_BITS, m = j / WORD_BITS;
+	unsigned long bits = t.low[j * t.stride] & bits_from(i % WORD_BITS);
+
+	if (bits)
+		return j * WORD_BITS + word_ffs(bits);
+	bits = t.mid[m * t.stride] & bits_above(j % WORD_BITS);
+	if (!bits) {
+		bits = *t.top & bits_above(m);
+		if (!bits)
+			return NONE;
+		m = word_ffs(bits);
+		bits = t.mid[m * t.stride];
+	}
+	j = m * WORD_BITS + word_ffs(bits);
+	return j * WORD_BITS + word_ffs(t.low[j * t.stride]);
+}
+
+/* The highest member <= @i (< the tier's cap), or NONE. */
+static __always_inline size_t tier_prev(struct tier t, size_t i)
+{
+	size_t j = i / WORD_BITS, m = j / WORD_BITS;
+	unsigned long bits = t.low[j * t.stride] & bits_upto(i % WORD_BITS);
+
+	if (bits)
+		return j * WORD_BITS + word_fls(bits);
+	bits = t.mid[m * t.stride] & bits_below(j % WORD_BITS);
+	if (!bits) {
+		bits = *t.top & bits_below(m);
+		if (!bits)
+			return NONE;
+		m = word_fls(bits);
+		bits = t.mid[m * t.stride];
+	}
+	j = m * WORD_BITS + word_fls(bits);
+	return j * WORD_BITS + word_fls(t.low[j * t.stride]);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Blocks and runs                                                           */
 /* ------------------------------------------------------------------------ */
 
 static inline uintptr_t block_addr(const struct heap_bitmap *h, size_t i)
@@ -178,9 +335,29 @@ static inline size_t block_align_up(const struct heap_bitmap *h, size_t i, size_
 	return block_index(h, ALIGN_UP(block_addr(h, i), (uintptr_t)align));
 }
 
+/* Where an allocation cut from a run starting at @s goes at @align. */
+static inline size_t block_place(const struct heap_bitmap *h, size_t s, size_t align)
+{
+	return align > BM_BLOCK ? block_align_up(h, s, align) : s;
+}
+
+/* Blocks an alignment of @align bytes may cost beyond the 16-byte grain. */
+static inline size_t align_pad(size_t align)
+{
+	return align > GRAIN_BYTES ? align / BM_BLOCK - GRAIN : 0;
+}
+
 static inline bool block_used(const struct heap_bitmap *h, size_t i)
 {
 	return bitmap_test(h->used, i);
+}
+
+/* Blocks of the run [@s, @s + @len) usable from its first GRAIN_BYTES boundary. */
+static inline size_t run_key(const struct heap_bitmap *h, size_t s, size_t len)
+{
+	size_t skip = (GRAIN - (s + h->phase) % GRAIN) % GRAIN;
+
+	return len > skip ? len - skip : 0;
 }
 
 /* Free blocks at the start of word @w of "used" (0 past the last word). */
@@ -191,280 +368,600 @@ static inline size_t word_lead_free(const struct heap_bitmap *h, size_t w)
 	if (w >= h->nwords)
 		return 0;
 	u = h->used[w];
-	return u ? word_ffs(u) : BITS_PER_LONG;
+	return u ? word_ffs(u) : WORD_BITS;
 }
 
 /*
- * Word @w of "used" with the free blocks that continue a run from word w - 1
- * marked used too, so that its clear bits are exactly the runs starting in w.
+ * The free runs that start in word @w, as the set bits of the result, except
+ * the one reaching its top bit, which may go on into w + 1: that one's start
+ * and length go to *@top and *@top_len (0 when there is none).
  */
-static inline unsigned long word_own_used(const struct heap_bitmap *h, size_t w)
+static __always_inline unsigned long word_runs(const struct heap_bitmap *h, size_t w,
+					       size_t *top, size_t *top_len)
 {
 	unsigned long u = h->used[w];
 
-	if (w && !(h->used[w - 1] >> (BITS_PER_LONG - 1)))
+	/* free blocks continuing a run from word w - 1 are not this word's */
+	if (w && !(h->used[w - 1] >> (WORD_BITS - 1)))
 		u |= (u & -u) - 1;	/* all ones when u == 0 */
-	return u;
-}
+	*top = 0;
+	*top_len = 0;
+	if (!(u >> (WORD_BITS - 1))) {
+		size_t t = u ? word_fls(u) + 1 : 0;
 
-/* Length of the free run that starts at free block @s, capped at RUN_CAP. */
-static inline size_t run_len_capped(const struct heap_bitmap *h, size_t s)
-{
-	size_t w = s / BITS_PER_LONG;
-	unsigned b = s % BITS_PER_LONG;
-	unsigned long rest = h->used[w] >> b;
-
-	if (rest)
-		return word_ffs(rest);
-	return MIN(RUN_CAP, BITS_PER_LONG - b + word_lead_free(h, w + 1));
-}
-
-/* Longest free run starting in word @w of "used", capped at RUN_CAP: run_max[w]. */
-static __always_inline size_t word_run_max(const struct heap_bitmap *h, size_t w)
-{
-	unsigned long u = word_own_used(h, w), f;
-	size_t best = 0;
-
-	if (!(u >> (BITS_PER_LONG - 1))) {
-		/* the last run reaches the top bit and may go on into w + 1 */
-		unsigned t = u ? word_fls(u) + 1 : 0;
-
-		best = BITS_PER_LONG - t + word_lead_free(h, w + 1);
-		if (best >= RUN_CAP)
-			return RUN_CAP;
-		u |= ~0UL << t;
+		*top = w * WORD_BITS + t;
+		*top_len = WORD_BITS - t + word_lead_free(h, w + 1);
+		u |= bits_from(t);
 	}
-	for (f = ~u; f; ) {
-		unsigned long low = f & -f, next = f + low;
-		size_t len = word_ffs(next) - word_ffs(low);
+	return ~u;
+}
 
-		best = MAX(best, len);
-		f &= next;
+/* Start and length of the lowest run in @f (non-zero, bit 63 clear) of word
+ * @w; drops it from *@f. */
+static __always_inline size_t run_pop(unsigned long *f, size_t w, size_t *len)
+{
+	unsigned long low = *f & -*f, next = *f + low;
+	size_t b = word_ffs(low);
+
+	*len = word_ffs(next) - b;
+	*f &= next;
+	return w * WORD_BITS + b;
+}
+
+/* Largest key of a short run starting in word @w (0 when none): its run_max. */
+static __always_inline size_t word_short_max(const struct heap_bitmap *h, size_t w)
+{
+	size_t top, top_len, len, best = 0;
+	unsigned long f = word_runs(h, w, &top, &top_len);
+
+	if (top_len && top_len < RUN_LONG)
+		best = run_key(h, top, top_len);
+	while (f) {
+		size_t s = run_pop(&f, w, &len);
+
+		best = MAX(best, run_key(h, s, len));
 	}
 	return best;
 }
 
-/* ------------------------------------------------------------------------ */
-/* Summary: size-class bitmaps                                               */
-/* ------------------------------------------------------------------------ */
-
-static inline unsigned long *class_map_word(const struct heap_bitmap *h, unsigned c, size_t j)
+/*
+ * The lowest short run starting in word @w that holds @n blocks at @align:
+ * fills @fit and returns true, or false when none does.
+ */
+static __always_inline bool word_first_fit(const struct heap_bitmap *h, size_t w, size_t n,
+					   size_t align, struct bm_fit *fit)
 {
-	return &h->class_map[c * h->nmap + j];
+	size_t top, top_len, len, s;
+	unsigned long f = word_runs(h, w, &top, &top_len);
+
+	while (f) {
+		s = run_pop(&f, w, &len);
+		if (block_place(h, s, align) + n <= s + len)
+			goto found;
+	}
+	s = top;
+	len = top_len;
+	if (!len || len >= RUN_LONG || block_place(h, s, align) + n > s + len)
+		return false;
+found:
+	fit->run = s;
+	fit->len = len;
+	fit->at = block_place(h, s, align);
+	return true;
 }
 
-static inline unsigned long *class_top_word(const struct heap_bitmap *h, unsigned c, size_t k)
+/* used_prev() beyond the word before: the last used block of a busy word up to @w. */
+static __always_inline size_t used_prev_far(const struct heap_bitmap *h, size_t w)
 {
-	return &h->class_top[c * h->ntop + k];
+	size_t u = tier_prev(h->busy, w);
+
+	if (u == NONE)
+		panic("heap_bitmap: no used block below word %zu", w);
+	return u * WORD_BITS + word_fls(h->used[u]);
+}
+
+/* Highest used block at or below @x, which is free or used; there is one (the metadata). */
+static __always_inline size_t used_prev(const struct heap_bitmap *h, size_t x)
+{
+	size_t w = x / WORD_BITS;
+	unsigned long u = h->used[w] & bits_upto(x % WORD_BITS);
+
+	if (likely(u))
+		return w * WORD_BITS + word_fls(u);
+	/* block 0 is used, so w > 0 here, and w > 1 past the next test */
+	if (likely(h->used[w - 1]))
+		return (w - 1) * WORD_BITS + word_fls(h->used[w - 1]);
+	return used_prev_far(h, w - 2);
+}
+
+/* used_next() beyond the word after: the first used block of a busy word from @w on. */
+static __always_inline size_t used_next_far(const struct heap_bitmap *h, size_t w)
+{
+	size_t u = w < h->nwords ? tier_next(h->busy, w) : NONE;
+
+	if (u == NONE)
+		panic("heap_bitmap: no used block from word %zu", w);
+	return u * WORD_BITS + word_ffs(h->used[u]);
+}
+
+/* Lowest used block at or above @x; there is one (the padding). */
+static __always_inline size_t used_next(const struct heap_bitmap *h, size_t x)
+{
+	size_t w = x / WORD_BITS;
+	unsigned long u = h->used[w] & bits_from(x % WORD_BITS);
+
+	if (likely(u))
+		return w * WORD_BITS + word_ffs(u);
+	/* the last word holds padding, so w + 1 is a word here */
+	if (likely(h->used[w + 1]))
+		return (w + 1) * WORD_BITS + word_ffs(h->used[w + 1]);
+	return used_next_far(h, w + 2);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Marking blocks used and free                                              */
+/* ------------------------------------------------------------------------ */
+
+static __always_inline void used_word_set(struct heap_bitmap *h, size_t w, unsigned long mask)
+{
+	unsigned long old = h->used[w];
+
+	h->used[w] = old | mask;
+	if (!old)
+		tier_add(h->busy, w);
+}
+
+static __always_inline void used_word_clear(struct heap_bitmap *h, size_t w, unsigned long mask)
+{
+	if (!(h->used[w] &= ~mask))
+		tier_remove(h->busy, w);
 }
 
 /*
- * Move word @w of "used" from class @old to class @now (either may be
- * NO_CLASS). class_top and class_mask bits are set here but cleared only by
- * the search, when it finds them stale: that keeps this a few instructions.
+ * Lazy words. The whole words inside a long allocation are all ones, so
+ * they need not be written: they stay 0 in "used" and are marked instead in
+ * three levels of lazy bits, a bit of level l standing for 64^l words (the
+ * largest aligned chunks at the top, the ragged ends below). Only words at
+ * least two words inside the allocation's first and last word are lazy, so
+ * every word the allocator reads next to a word holding a free block is a
+ * stored one: only refusals and the debug walks meet lazy words, through
+ * used_word_any().
  */
-static inline void class_move(struct heap_bitmap *h, size_t w, unsigned old, unsigned now)
+static inline bool word_lazy(const struct heap_bitmap *h, size_t w)
 {
-	size_t j = w / BITS_PER_LONG;
-	unsigned long bit = BIT(w % BITS_PER_LONG);
+	return bitmap_test(h->lazy[0], w) || bitmap_test(h->lazy[1], w / WORD_BITS) ||
+	       bitmap_test(h->lazy[2], w / WORD_BITS / WORD_BITS);
+}
 
-	if (old != NO_CLASS)
-		*class_map_word(h, old, j) &= ~bit;
-	if (now != NO_CLASS) {
-		*class_map_word(h, now, j) |= bit;
-		bitmap_set_bit(class_top_word(h, now, 0), j);
-		h->class_mask |= BIT(now);
+/* Word @w of "used" as it stands for: all ones when lazy. */
+static inline unsigned long used_word_any(const struct heap_bitmap *h, size_t w)
+{
+	return word_lazy(h, w) ? ~0UL : h->used[w];
+}
+
+/* The lazy words [*la, *lb) (maybe empty) of the far allocation from word @w to word @we. */
+static inline void lazy_span(size_t w, size_t we, size_t *la, size_t *lb)
+{
+	*la = w + 2;
+	*lb = we > w + 3 ? we - 1 : *la;
+}
+
+/* Set (@on) or clear the bits @mask of word @x. */
+static inline void lazy_word(unsigned long *x, unsigned long mask, bool on)
+{
+	if (on)
+		*x |= mask;
+	else
+		*x &= ~mask;
+}
+
+/* Set (@on) or clear bits [a, b) of @map: masks when they span two words or fewer. */
+static inline void lazy_bits(unsigned long *map, size_t a, size_t b, bool on)
+{
+	size_t ja = a / WORD_BITS, jb = (b - 1) / WORD_BITS;
+
+	if (a >= b)
+		return;
+	if (ja == jb) {
+		lazy_word(&map[ja], word_mask((unsigned)(a % WORD_BITS), (unsigned)(b - a)), on);
+	} else if (ja + 1 == jb) {
+		lazy_word(&map[ja], bits_from(a % WORD_BITS), on);
+		lazy_word(&map[jb], bits_upto((b - 1) % WORD_BITS), on);
+	} else if (on) {
+		bitmap_set_range(map, a, b - a);
+	} else {
+		bitmap_clear_range(map, a, b - a);
 	}
 }
 
-/* Record @m as the longest run starting in word @w, moving it between classes. */
-static inline void summary_store(struct heap_bitmap *h, size_t w, size_t m)
+/*
+ * Mark words [a, b) lazy (@on) or not: at each level the ragged ends up to
+ * the next level's chunk boundaries, the whole chunks one level up. Under
+ * 2 * 63 bits a level, so O(1) words for any range.
+ */
+static void lazy_assign(struct heap_bitmap *h, size_t a, size_t b, bool on)
 {
-	unsigned old = class_of_max[h->run_max[w]], now = class_of_max[m];
+	size_t unit = 1, l;
 
-	h->run_max[w] = (unsigned char)m;
-	if (old != now)
-		class_move(h, w, old, now);
-}
+	if (b - a < WORD_BITS) {
+		lazy_bits(h->lazy[0], a, b, on);	/* the common case: level 0 only */
+		return;
+	}
+	for (l = 0; l < LAZY_LEVELS - 1; l++, unit *= WORD_BITS) {
+		size_t up = ALIGN_UP(a, unit * WORD_BITS), down = ALIGN_DOWN(b, unit * WORD_BITS);
 
-/* Rescan word @w of "used" and record its longest run. */
-static inline void summary_rescan(struct heap_bitmap *h, size_t w)
-{
-	summary_store(h, w, word_run_max(h, w));
+		if (up >= down)
+			break;
+		lazy_bits(h->lazy[l], a / unit, up / unit, on);
+		lazy_bits(h->lazy[l], down / unit, b / unit, on);
+		a = up;
+		b = down;
+	}
+	lazy_bits(h->lazy[l], a / unit, b / unit, on);
 }
 
 /*
- * A free run starting in word @w, which was @len blocks long (capped), has
- * shrunk or gone: rescan the word if that run may have been its longest.
+ * used_mark() over three words or more: the first and last word, which may
+ * hold other allocations' blocks too; the words next to them, stored but
+ * left out of "busy" (no search ever stops inside an allocation); the
+ * words in between lazy.
  */
-static inline void summary_run_shrunk(struct heap_bitmap *h, size_t w, size_t len)
+static bm_noinline void used_mark_far(struct heap_bitmap *h, size_t s, size_t n)
 {
-	if (len >= h->run_max[w])
-		summary_rescan(h, w);
+	size_t w = s / WORD_BITS, we = (s + n - 1) / WORD_BITS;
+
+	used_word_set(h, w, bits_from(s % WORD_BITS));
+	h->used[w + 1] = ~0UL;
+	if (we > w + 2) {
+		h->used[we - 1] = ~0UL;
+		if (we > w + 3)
+			lazy_assign(h, w + 2, we - 1, true);
+	}
+	used_word_set(h, we, bits_upto((s + n - 1) % WORD_BITS));
 }
 
-/* A free run of @len blocks (capped) now starts in word @w. */
-static inline void summary_run_grown(struct heap_bitmap *h, size_t w, size_t len)
+static bm_noinline void used_unmark_far(struct heap_bitmap *h, size_t s, size_t n)
 {
-	if (len > h->run_max[w])
-		summary_store(h, w, len);
+	size_t w = s / WORD_BITS, we = (s + n - 1) / WORD_BITS;
+
+	used_word_clear(h, w, bits_from(s % WORD_BITS));
+	h->used[w + 1] = 0;
+	if (we > w + 2) {
+		h->used[we - 1] = 0;
+		if (we > w + 3)
+			lazy_assign(h, w + 2, we - 1, false);
+	}
+	used_word_clear(h, we, bits_upto((s + n - 1) % WORD_BITS));
+}
+
+/* Set the "used" bits of blocks [s, s + n), all free, within two words. */
+static __always_inline void used_mark_near(struct heap_bitmap *h, size_t s, size_t n)
+{
+	size_t w = s / WORD_BITS, lo = s % WORD_BITS, hi = lo + n;
+
+	if (hi <= WORD_BITS) {
+		used_word_set(h, w, word_mask((unsigned)lo, (unsigned)n));
+	} else {
+		used_word_set(h, w, bits_from(lo));
+		used_word_set(h, w + 1, bits_upto(hi - WORD_BITS - 1));
+	}
+}
+
+/* Clear the "used" bits of blocks [s, s + n), all used, within two words. */
+static __always_inline void used_unmark_near(struct heap_bitmap *h, size_t s, size_t n)
+{
+	size_t w = s / WORD_BITS, lo = s % WORD_BITS, hi = lo + n;
+
+	if (hi <= WORD_BITS) {
+		used_word_clear(h, w, word_mask((unsigned)lo, (unsigned)n));
+	} else {
+		used_word_clear(h, w, bits_from(lo));
+		used_word_clear(h, w + 1, bits_upto(hi - WORD_BITS - 1));
+	}
+}
+
+/* Blocks [s, s + n) lie within two words. */
+static inline bool range_near(size_t s, size_t n)
+{
+	return s % WORD_BITS + n <= 2 * WORD_BITS;
+}
+
+static __always_inline void used_mark(struct heap_bitmap *h, size_t s, size_t n)
+{
+	if (range_near(s, n))
+		used_mark_near(h, s, n);
+	else
+		used_mark_far(h, s, n);
+}
+
+static __always_inline void used_unmark(struct heap_bitmap *h, size_t s, size_t n)
+{
+	if (range_near(s, n))
+		used_unmark_near(h, s, n);
+	else
+		used_unmark_far(h, s, n);
+}
+
+/* An allocation ends far when its last block is two words or more past its first. */
+static inline bool alloc_far(size_t first, size_t last)
+{
+	return last / WORD_BITS >= first / WORD_BITS + 2;
+}
+
+/* Mark @last as the end of the allocation starting at @first. */
+static __always_inline void last_mark(struct heap_bitmap *h, size_t first, size_t last)
+{
+	bitmap_set_bit(h->last, last);
+	if (unlikely(alloc_far(first, last)))
+		tier_add(h->far, last / WORD_BITS);
+}
+
+static __always_inline void last_unmark(struct heap_bitmap *h, size_t first, size_t last)
+{
+	bitmap_clear_bit(h->last, last);
+	if (unlikely(alloc_far(first, last)))
+		tier_remove(h->far, last / WORD_BITS);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Short index: run_max bytes and a tier of groups per key                   */
+/* ------------------------------------------------------------------------ */
+
+static __always_inline struct tier short_tier(const struct heap_bitmap *h, size_t k)
+{
+	return tier_of(h->keys, k, RUN_LONG);
+}
+
+/* run_max of word @w. */
+static inline size_t word_key_max(const struct heap_bitmap *h, size_t w)
+{
+	return (h->run_max[w / GROUP_WORDS] >> (w % GROUP_WORDS * 8)) & 0xff;
+}
+
+/*
+ * Non-zero when a byte of @x equals @k; the lowest set bit is then bit 7 of
+ * the lowest such byte (higher ones may be false alarms).
+ */
+static inline unsigned long group_match(unsigned long x, size_t k)
+{
+	unsigned long t = x ^ (k * BYTES_LOW);
+
+	return (t - BYTES_LOW) & ~t & BYTES_HIGH;
+}
+
+/* Make @k the run_max of word @w, which was @old (!= @k): move its group between key tiers. */
+static __always_inline void short_move(struct heap_bitmap *h, size_t w, size_t old, size_t k)
+{
+	size_t g = w / GROUP_WORDS, shift = w % GROUP_WORDS * 8;
+	unsigned long x = (h->run_max[g] & ~(0xffUL << shift)) | ((unsigned long)k << shift);
+
+	h->run_max[g] = x;
+	if (old && !group_match(x, old) && tier_remove(short_tier(h, old), g))
+		h->short_mask &= ~BIT(old);
+	if (k && tier_add(short_tier(h, k), g))
+		h->short_mask |= BIT(k);
+}
+
+/* A short run of key @k now starts in word @w. */
+static __always_inline void short_raise(struct heap_bitmap *h, size_t w, size_t k)
+{
+	size_t old = word_key_max(h, w);
+
+	if (k > old)
+		short_move(h, w, old, k);
+}
+
+/* Rescan word @w, whose run_max is @old. */
+static __always_inline void short_rescan(struct heap_bitmap *h, size_t w, size_t old)
+{
+	size_t k = word_short_max(h, w);
+
+	if (k != old)
+		short_move(h, w, old, k);
+}
+
+/* The short run [@s, @s + @len) has shrunk or gone: rescan its word if it
+ * may have been the largest. */
+static __always_inline void short_drop(struct heap_bitmap *h, size_t s, size_t len)
+{
+	size_t w = s / WORD_BITS, old = word_key_max(h, w);
+
+	if (run_key(h, s, len) >= old)
+		short_rescan(h, w, old);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Long index: a tier of word groups per class                               */
+/* ------------------------------------------------------------------------ */
+
+/* Class of a long run's key (>= RUN_LONG - GRAIN + 1): fl * SL_COUNT + sl. */
+static inline size_t long_class(size_t key)
+{
+	size_t fl;
+
+	if (key < RUN_LONG)
+		return 0;	/* 63: 64 blocks of 8 bytes from an odd block */
+	fl = word_fls(key) - 6;
+	return fl * SL_COUNT + ((key >> (fl + 6 - SL_SHIFT)) & (SL_COUNT - 1));
+}
+
+/* Smallest key of class @c. */
+static inline size_t long_class_min(size_t c)
+{
+	size_t fl = c / SL_COUNT, sl = c % SL_COUNT;
+
+	return c ? (SL_COUNT + sl) << (fl + 6 - SL_SHIFT) : RUN_LONG - (GRAIN - 1);
+}
+
+/* Lowest class all of whose runs have a key of at least @need. */
+static inline size_t long_class_at_least(size_t need)
+{
+	size_t c = long_class(MAX(need, RUN_LONG));
+
+	return long_class_min(c) < need ? c + 1 : c;
+}
+
+static __always_inline struct tier long_tier(const struct heap_bitmap *h, size_t c)
+{
+	return tier_of(h->octaves[c / SL_COUNT], c % SL_COUNT, SL_COUNT);
+}
+
+/* The group of a run starting at @s in the tiers of class @c. */
+static inline size_t long_group(size_t c, size_t s)
+{
+	return s / WORD_BITS >> (c / SL_COUNT);
+}
+
+/* Groups of octave @fl: the cap of its tiers. */
+static inline size_t long_groups(const struct heap_bitmap *h, size_t fl)
+{
+	return ((h->nwords - 1) >> fl) + 1;
+}
+
+/* Add the long run starting at @s to its class @c. */
+static void long_add(struct heap_bitmap *h, size_t c, size_t s)
+{
+	if (tier_add(long_tier(h, c), long_group(c, s))) {
+		h->sl_mask[c / SL_COUNT] |= BIT(c % SL_COUNT);
+		h->fl_mask |= BIT(c / SL_COUNT);
+	}
+}
+
+/* Remove the long run starting at @s from its class @c. */
+static void long_drop(struct heap_bitmap *h, size_t c, size_t s)
+{
+	size_t fl = c / SL_COUNT;
+
+	if (tier_remove(long_tier(h, c), long_group(c, s)) &&
+	    !(h->sl_mask[fl] &= ~BIT(c % SL_COUNT)))
+		h->fl_mask &= ~BIT(fl);
+}
+
+static inline void long_insert(struct heap_bitmap *h, size_t s, size_t len)
+{
+	long_add(h, long_class(run_key(h, s, len)), s);
+}
+
+static inline void long_remove(struct heap_bitmap *h, size_t s, size_t len)
+{
+	long_drop(h, long_class(run_key(h, s, len)), s);
+}
+
+/* True when class @c holds a run. */
+static inline bool long_class_used(const struct heap_bitmap *h, size_t c)
+{
+	size_t fl = c / SL_COUNT;
+
+	return fl < h->fl_count && (h->sl_mask[fl] >> (c % SL_COUNT) & 1);
+}
+
+/* The lowest non-empty class at or above @c, or NONE. */
+static size_t long_class_next(const struct heap_bitmap *h, size_t c)
+{
+	size_t fl = c / SL_COUNT;
+	unsigned long bits;
+
+	if (fl >= h->fl_count)
+		return NONE;
+	bits = h->sl_mask[fl] & bits_from(c % SL_COUNT);
+	if (bits)
+		return fl * SL_COUNT + word_ffs(bits);
+	bits = h->fl_mask & bits_above(fl);
+	if (!bits)
+		return NONE;
+	fl = word_ffs(bits);
+	return fl * SL_COUNT + word_ffs(h->sl_mask[fl]);
+}
+
+/* The run at the lowest group of non-empty class @c: *@s and its length. */
+static size_t long_class_run(const struct heap_bitmap *h, size_t c, size_t *s)
+{
+	size_t fl = c / SL_COUNT, g = tier_first(long_tier(h, c));
+	/* the run covers its group from its start to the group's last block */
+	size_t end = ((g + 1) << fl) * WORD_BITS - 1;
+
+	if (end >= h->nblocks || block_used(h, end))
+		panic("heap_bitmap: class %zu lists group %zu, which ends in no free run", c, g);
+	*s = used_prev(h, end) + 1;
+	return used_next(h, end) - *s;
+}
+
+/* Index the free run [@s, @s + @len) that has just appeared. */
+static void run_add(struct heap_bitmap *h, size_t s, size_t len)
+{
+	if (len >= RUN_LONG)
+		long_insert(h, s, len);
+	else
+		short_raise(h, s / WORD_BITS, run_key(h, s, len));
+}
+
+/*
+ * The long run of class @c starting at @s is now the run [@s2, @s2 + @len2)
+ * (shorter, longer or gone: @len2 may be 0). Its entry stays when the class
+ * and the group are the same, which is the common case of a run cut from
+ * its start or grown at its end by a little.
+ */
+static void long_became(struct heap_bitmap *h, size_t c, size_t s, size_t s2, size_t len2)
+{
+	size_t c2;
+
+	if (len2 < RUN_LONG) {
+		long_drop(h, c, s);
+		if (len2)
+			short_raise(h, s2 / WORD_BITS, run_key(h, s2, len2));
+		return;
+	}
+	c2 = long_class(run_key(h, s2, len2));
+	if (c2 == c && long_group(c, s2) == long_group(c, s))
+		return;
+	long_drop(h, c, s);
+	long_add(h, c2, s2);
 }
 
 /* ------------------------------------------------------------------------ */
 /* Search                                                                    */
 /* ------------------------------------------------------------------------ */
 
-/* Where an allocation goes: first block, and the free run it is cut from. */
-struct bm_fit {
-	size_t at;		/* first block of the allocation */
-	size_t run;		/* first block of the free run */
-	size_t run_len;		/* that run's length, capped at RUN_CAP */
-};
-
 /*
- * Look for @n blocks at a multiple of @align bytes in the free runs that
- * start in word @w, lowest first. With @exact, runs longer than RUN_CAP are
- * measured in full; otherwise the capped length is taken as the length.
- * Fills @fit and returns true on success.
+ * A short run with a key of @need (< RUN_LONG) or more, in the smallest key
+ * class that has one, for @n blocks at @align: fills @fit; false when no
+ * short run is that long.
  */
-static __always_inline bool word_fit(const struct heap_bitmap *h, size_t w, size_t n,
-				     size_t align, bool exact, struct bm_fit *fit)
+static __always_inline bool short_find(const struct heap_bitmap *h, size_t n, size_t need,
+				       size_t align, struct bm_fit *fit)
 {
-	unsigned long u = word_own_used(h, w), f = ~u;
+	unsigned long keys = h->short_mask & bits_from(need);
+	size_t k, g, w;
 
-	while (f) {
-		unsigned long low = f & -f, next = f + low;
-		size_t s = w * BITS_PER_LONG + word_ffs(low), len, at;
-
-		if (next)
-			len = word_ffs(next) - word_ffs(low);
-		else		/* the run reaches the top bit */
-			len = MIN(RUN_CAP, (w + 1) * BITS_PER_LONG - s +
-					   word_lead_free(h, w + 1));
-		at = align > BM_BLOCK ? block_align_up(h, s, align) : s;
-		if (at - s + n <= len ||
-		    (exact && len == RUN_CAP && at + n <= h->nblocks &&
-		     bitmap_next_set(h->used, s, at + n) == at + n)) {
-			fit->at = at;
-			fit->run = s;
-			fit->run_len = len;
-			return true;
-		}
-		f &= next;
-	}
-	return false;
-}
-
-/*
- * Lowest word of "used" in the smallest non-empty class from @lowest up, or
- * NO_WORD when they are all empty. Clears the class_top and class_mask bits
- * it finds stale on the way (class_move() leaves them behind), so each such
- * bit costs one extra step once.
- */
-static inline size_t class_first_word(struct heap_bitmap *h, unsigned lowest)
-{
-	unsigned long classes;
-
-	while ((classes = h->class_mask & (~0UL << lowest))) {
-		unsigned c = word_ffs(classes);
-		unsigned long *top = class_top_word(h, c, 0);
-
-		for (size_t k = 0; k < h->ntop; k++) {
-			while (top[k]) {
-				size_t j = k * BITS_PER_LONG + word_ffs(top[k]);
-				unsigned long words = *class_map_word(h, c, j);
-
-				if (likely(words))
-					return j * BITS_PER_LONG + word_ffs(words);
-				top[k] &= top[k] - 1;
-			}
-		}
-		h->class_mask &= ~BIT(c);
-	}
-	return NO_WORD;
-}
-
-/*
- * Exact first fit: the lowest place for @n blocks at @align among the words
- * whose longest run could hold them. False when there is none.
- */
-static bool fit_first(const struct heap_bitmap *h, size_t n, size_t align, struct bm_fit *fit)
-{
-	unsigned long classes = h->class_mask & (~0UL << class_of_max[MIN(n, RUN_CAP)]);
-
-	for (size_t k = 0; classes && k < h->ntop; k++) {
-		unsigned long tops = 0;
-
-		for (unsigned long cs = classes; cs; cs &= cs - 1)
-			tops |= *class_top_word(h, word_ffs(cs), k);
-		for (; tops; tops &= tops - 1) {
-			size_t j = k * BITS_PER_LONG + word_ffs(tops);
-			unsigned long words = 0;
-
-			for (unsigned long cs = classes; cs; cs &= cs - 1)
-				words |= *class_map_word(h, word_ffs(cs), j);
-			for (; words; words &= words - 1)
-				if (word_fit(h, j * BITS_PER_LONG + word_ffs(words), n, align,
-					     true, fit))
-					return true;
-		}
-	}
-	return false;
-}
-
-/*
- * Good fit from the size classes when one guarantees a fit for @n blocks at
- * @align (a run of n + align / BM_BLOCK - 1 blocks does), else exact first
- * fit. False when nothing fits.
- */
-static bm_noinline bool fit_find(struct heap_bitmap *h, size_t n, size_t align,
-				 struct bm_fit *fit)
-{
-	size_t need = n + align / BM_BLOCK - 1;
-
-	if (need <= RUN_CAP) {
-		size_t w = class_first_word(h, class_at_least[need]);
-
-		if (w != NO_WORD) {
-			if (word_fit(h, w, n, align, false, fit))
-				return true;
-			panic("heap_bitmap: word %zu holds no run of its class", w);
-		}
-	}
-	return fit_first(h, n, align, fit);
-}
-
-/*
- * fit_find() for the common case, @n <= RUN_CAP blocks at any alignment a
- * block has anyway: the first run of the lowest word of the smallest class
- * that guarantees a fit. False when that class and all above are empty
- * (the caller then tries fit_find(), which ends in first fit).
- */
-static __always_inline bool fit_find_small(struct heap_bitmap *h, size_t n, struct bm_fit *fit)
-{
-	size_t w = class_first_word(h, class_at_least[n]);
-	unsigned long u, f;
-
-	if (unlikely(w == NO_WORD))
+	if (!keys)
 		return false;
-	u = word_own_used(h, w);
-	for (f = ~u; f; ) {
-		unsigned long low = f & -f, next = f + low;
-		size_t s = w * BITS_PER_LONG + word_ffs(low), len;
+	k = word_ffs(keys);
+	g = tier_first(short_tier(h, k));
+	w = g * GROUP_WORDS + word_ffs(group_match(h->run_max[g], k)) / 8;
+	if (unlikely(!word_first_fit(h, w, n, align, fit)))
+		panic("heap_bitmap: word %zu holds no run of key %zu", w, k);
+	return true;
+}
 
-		if (next)
-			len = word_ffs(next) - word_ffs(low);
-		else
-			len = MIN(RUN_CAP, (w + 1) * BITS_PER_LONG - s + word_lead_free(h, w + 1));
-		if (len >= n) {
-			fit->at = s;
-			fit->run = s;
-			fit->run_len = len;
-			return true;
-		}
-		f &= next;
+/*
+ * A long run for @n blocks at @align needing a key of @need: the lowest run
+ * of the smallest class whose runs all have that key, else the lowest run
+ * of @need's own class if it fits. Fills @fit; false when neither exists.
+ */
+static bool long_find(const struct heap_bitmap *h, size_t n, size_t need, size_t align,
+		      struct bm_fit *fit)
+{
+	size_t c = long_class_next(h, long_class_at_least(need));
+
+	if (c == NONE) {
+		if (need < RUN_LONG || !long_class_used(h, long_class(need)))
+			return false;
+		c = long_class(need);
 	}
-	return false;
+	fit->cls = c;
+	fit->len = long_class_run(h, c, &fit->run);
+	fit->at = block_place(h, fit->run, align);
+	return fit->at + n <= fit->run + fit->len;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -472,100 +969,151 @@ static __always_inline bool fit_find_small(struct heap_bitmap *h, size_t n, stru
 /* ------------------------------------------------------------------------ */
 
 /*
- * Mark blocks [fit->at, fit->at + n) as one allocation. The run they are cut
- * from shrinks (its word is rescanned if it was the longest there) and what
- * is left after them starts a new run, perhaps in a later word.
+ * The index side of cutting @n blocks at fit->at from the short run at
+ * fit->run (already marked): its word is rescanned if the run may have been
+ * the word's largest, and the piece left after it is a new run in the next
+ * word if it starts there (one left before it stays in the run's word).
  */
-static __always_inline void range_take(struct heap_bitmap *h, const struct bm_fit *fit, size_t n)
+static __always_inline void short_cut(struct heap_bitmap *h, const struct bm_fit *fit, size_t n)
 {
-	size_t end = fit->at + n, w = fit->run / BITS_PER_LONG;
+	size_t s = fit->run, end = fit->at + n, rest = s + fit->len - end;
 
-	bitmap_set_range_fast(h->used, fit->at, n);
-	bitmap_set_bit(h->last, end - 1);
-	if (end / BITS_PER_LONG != w && end < h->nblocks && !block_used(h, end))
-		summary_run_grown(h, end / BITS_PER_LONG, run_len_capped(h, end));
-	summary_run_shrunk(h, w, fit->run_len);
+	short_drop(h, s, fit->len);
+	if (rest && end / WORD_BITS != s / WORD_BITS)
+		short_raise(h, end / WORD_BITS, run_key(h, end, rest));
 }
 
 /*
- * Start of the free run that ends at block @i - 1 (which is free), looking
- * back no further than the word before @i's: false when the run is longer,
- * in which case its own word already records RUN_CAP.
+ * Mark blocks [fit->at, fit->at + n) as one allocation, cut from the run at
+ * fit->run: that run leaves its index and the pieces left on either side
+ * enter it.
  */
-static inline bool run_start_before(const struct heap_bitmap *h, size_t i, size_t *start)
+static __always_inline void range_take(struct heap_bitmap *h, const struct bm_fit *fit,
+				       size_t n)
 {
-	size_t w = i / BITS_PER_LONG;
-	unsigned long below = h->used[w] & (BIT(i % BITS_PER_LONG) - 1);
+	size_t s = fit->run, len = fit->len, end = fit->at + n, rest = s + len - end;
 
-	if (below) {
-		*start = w * BITS_PER_LONG + word_fls(below) + 1;
-		return true;
+	used_mark(h, fit->at, n);
+	last_mark(h, fit->at, end - 1);
+	if (len < RUN_LONG) {
+		short_cut(h, fit, n);
+	} else if (fit->at > s) {
+		/* the pad below keeps the run's start, the rest is a new run */
+		long_became(h, fit->cls, s, s, fit->at - s);
+		if (rest)
+			run_add(h, end, rest);
+	} else {
+		long_became(h, fit->cls, s, end, rest);
 	}
-	if (w && h->used[w - 1]) {
-		*start = (w - 1) * BITS_PER_LONG + word_fls(h->used[w - 1]) + 1;
-		return true;
-	}
-	return false;
 }
 
 /*
- * Return the allocation at blocks [i, i + n) to the free space. It merges
- * with the free run before it (or starts one) and absorbs the run after it,
- * whose word is rescanned if that run was its longest.
+ * Return the allocation at blocks [i, i + n) to the free space: it merges
+ * with the runs before and after it, which leave the index, and the merged
+ * run enters it (taking over the entry of a long neighbour when it can).
  */
 static __always_inline void range_release(struct heap_bitmap *h, size_t i, size_t n)
 {
-	size_t right = i + n, right_len = 0, start = i;
-	bool right_free = right < h->nblocks && !block_used(h, right);
-	bool start_known = true;
+	size_t end = i + n, ls = i, re = end, llen, rlen;
 
-	if (right_free)
-		right_len = run_len_capped(h, right);
+	/* block i - 1 is the metadata's at least; block end is the padding's at most */
 	if (!block_used(h, i - 1))
-		start_known = run_start_before(h, i, &start);
-	bitmap_clear_bit(h->last, right - 1);
-	bitmap_clear_range_fast(h->used, i, n);
-	if (start_known)
-		summary_run_grown(h, start / BITS_PER_LONG, run_len_capped(h, start));
-	if (right_free && (!start_known || right / BITS_PER_LONG != start / BITS_PER_LONG))
-		summary_run_shrunk(h, right / BITS_PER_LONG, right_len);
+		ls = used_prev(h, i - 1) + 1;
+	if (!block_used(h, end))
+		re = used_next(h, end);
+	last_unmark(h, i, end - 1);
+	used_unmark(h, i, n);
+	llen = i - ls;
+	rlen = re - end;
+	if (likely(re - ls < RUN_LONG)) {
+		if (rlen && end / WORD_BITS != ls / WORD_BITS)
+			short_drop(h, end, rlen);
+		short_raise(h, ls / WORD_BITS, run_key(h, ls, re - ls));
+		return;
+	}
+	if (llen && llen < RUN_LONG)
+		short_drop(h, ls, llen);
+	if (rlen && rlen < RUN_LONG)
+		short_drop(h, end, rlen);
+	if (llen >= RUN_LONG) {
+		if (rlen >= RUN_LONG)
+			long_remove(h, end, rlen);
+		long_became(h, long_class(run_key(h, ls, llen)), ls, ls, re - ls);
+	} else if (rlen >= RUN_LONG) {
+		long_became(h, long_class(run_key(h, end, rlen)), end, ls, re - ls);
+	} else {
+		long_insert(h, ls, re - ls);
+	}
 }
 
 /* ------------------------------------------------------------------------ */
 /* Layout and pointer checks                                                 */
 /* ------------------------------------------------------------------------ */
 
-/* Compute the layout for [base, base + size); false when it cannot fit. */
-static bool layout_compute(uintptr_t base, size_t size, struct bm_layout *lo)
+/* Take @words words at *@at for a map. */
+static unsigned long *layout_take(uintptr_t *at, size_t words)
 {
-	uintptr_t end = base + size, meta_end;
+	unsigned long *p = (unsigned long *)*at;
 
-	if (end < base || size < sizeof(struct heap_bitmap))
+	*at += words * sizeof(unsigned long);
+	return p;
+}
+
+/* Take @count interleaved tiers over [0, @cap) at *@at: tier 0 of the kind. */
+static struct tier layout_tiers(uintptr_t *at, size_t count, size_t cap)
+{
+	struct tier t;
+
+	t.stride = count;
+	t.top = layout_take(at, count);
+	t.mid = layout_take(at, count * tier_nmid(cap));
+	t.low = layout_take(at, count * tier_nlow(cap));
+	return t;
+}
+
+/*
+ * Compute the layout fields of @lo for [base, base + size); false when the
+ * region cannot hold the metadata plus one block.
+ */
+static bool layout_compute(uintptr_t base, size_t size, struct heap_bitmap *lo)
+{
+	uintptr_t end = base + size, at = base + sizeof(struct heap_bitmap);
+	size_t groups;
+
+	if (end < base || size < sizeof(struct heap_bitmap) + 64 * sizeof(unsigned long))
 		return false;
+	memset(lo, 0, offsetof(struct heap_bitmap, flags));
+	lo->base = base;
+	lo->size = size;
 	lo->origin = ALIGN_UP(base, (uintptr_t)BM_BLOCK);
 	if (lo->origin >= end)
 		return false;
-	lo->nblocks = (end - lo->origin) / BM_BLOCK;
-	lo->nwords = BITS_TO_LONGS(lo->nblocks);
-	lo->nmap = BITS_TO_LONGS(lo->nwords);
-	lo->ntop = BITS_TO_LONGS(lo->nmap);
-	lo->used = (unsigned long *)(base + sizeof(struct heap_bitmap));
-	lo->last = lo->used + lo->nwords;
-	lo->class_map = lo->last + lo->nwords;
-	lo->class_top = lo->class_map + NCLASS * lo->nmap;
-	lo->run_max = (unsigned char *)(lo->class_top + NCLASS * lo->ntop);
-	meta_end = (uintptr_t)(lo->run_max + lo->nwords);
-	if (meta_end < base || meta_end >= end)
+	lo->phase = lo->origin / BM_BLOCK % GRAIN;
+	lo->nblocks = MIN((end - lo->origin) / BM_BLOCK, MAX_BLOCKS);
+	lo->nwords = lo->nblocks / WORD_BITS + 1;	/* at least one padding bit */
+	lo->fl_count = long_class(MAX(lo->nblocks, RUN_LONG)) / SL_COUNT + 1;
+	groups = BITS_TO_LONGS(lo->nwords * 8);	/* words of run_max */
+	lo->used = layout_take(&at, lo->nwords);
+	lo->last = layout_take(&at, lo->nwords);
+	lo->busy = layout_tiers(&at, 1, lo->nwords);
+	lo->far = layout_tiers(&at, 1, lo->nwords);
+	lo->keys = layout_tiers(&at, RUN_LONG, groups);
+	lo->run_max = layout_take(&at, groups);
+	for (size_t l = 0, words = lo->nwords; l < LAZY_LEVELS; l++, words = BITS_TO_LONGS(words))
+		lo->lazy[l] = layout_take(&at, BITS_TO_LONGS(words));
+	for (size_t fl = 0; fl < lo->fl_count; fl++)
+		lo->octaves[fl] = layout_tiers(&at, SL_COUNT, long_groups(lo, fl));
+	if (at < base || at >= end)
 		return false;
-	lo->meta_blocks = (meta_end - lo->origin + BM_BLOCK - 1) / BM_BLOCK;
+	lo->meta_blocks = (at - lo->origin + BM_BLOCK - 1) / BM_BLOCK;
 	/* at least one block must be left for allocations */
 	return lo->meta_blocks < lo->nblocks;
 }
 
 /*
  * Block index of @p when it is a block start past the metadata and before the
- * last block, whose own block is used and whose previous block is free or
- * ends another allocation: then @p may start a live allocation. NO_WORD
+ * end of the grid, whose own block is used and whose previous block is free
+ * or ends another allocation: then @p starts a live allocation. NONE
  * otherwise (including pointers below the origin, whose offset wraps).
  */
 static __always_inline size_t block_start_index(const struct heap_bitmap *h, uintptr_t p)
@@ -574,52 +1122,44 @@ static __always_inline size_t block_start_index(const struct heap_bitmap *h, uin
 	size_t i = off / BM_BLOCK;
 
 	if (off % BM_BLOCK || i - h->meta_blocks >= h->nblocks - h->meta_blocks)
-		return NO_WORD;
+		return NONE;
 	if (!block_used(h, i) || (block_used(h, i - 1) && !bitmap_test(h->last, i - 1)))
-		return NO_WORD;
+		return NONE;
 	return i;
 }
 
-/*
- * The hot-path lookup: blocks in the live allocation at @p when it starts
- * there and ends within the next word of "last", else 0 (the caller then
- * takes block_live()).
- */
-static __always_inline size_t block_count_near(const struct heap_bitmap *h, uintptr_t p)
+/* Blocks in the allocation starting at @i when its end mark is within the next word, else 0. */
+static __always_inline size_t alloc_blocks_near(const struct heap_bitmap *h, size_t i)
 {
-	size_t i = block_start_index(h, p), w;
-	unsigned long rest;
+	size_t w = i / WORD_BITS;
+	unsigned long rest = h->last[w] >> (i % WORD_BITS);
 
-	if (i == NO_WORD)
-		return 0;
-	w = i / BITS_PER_LONG;
-	rest = h->last[w] >> (i % BITS_PER_LONG);
 	if (rest)
 		return word_ffs(rest) + 1;
-	if (w + 1 < h->nwords && h->last[w + 1])
-		return (w + 1) * BITS_PER_LONG - i + word_ffs(h->last[w + 1]) + 1;
+	/* word w + 1 exists: the last word holds the padding, which no allocation reaches */
+	if ((rest = h->last[w + 1]))
+		return (w + 1) * WORD_BITS - i + word_ffs(rest) + 1;
 	return 0;
 }
 
 /*
- * True when @p is the start of a live allocation, with *@first and *@count
- * set to its blocks. Panics when the allocation has no end mark.
+ * Blocks in the live allocation starting at block @i (block_start_index()
+ * said it starts one), from @i to its end mark: near, or through "far".
+ * Panics when there is no end mark.
  */
-static bool block_live(const struct heap_bitmap *h, uintptr_t p, size_t *first, size_t *count)
+static size_t alloc_blocks(const struct heap_bitmap *h, size_t i)
 {
-	size_t i = block_start_index(h, p), last;
+	size_t n = alloc_blocks_near(h, i), w = i / WORD_BITS, e;
 
-	if (i == NO_WORD)
-		return false;
-	last = bitmap_next_set(h->last, i, h->nblocks);
-	if (last == h->nblocks)
+	if (n)
+		return n;
+	e = w + 2 < h->nwords ? tier_next(h->far, w + 2) : NONE;
+	if (e == NONE || !h->last[e])
 		panic("heap_bitmap: block %zu has no end mark", i);
-	*first = i;
-	*count = last - i + 1;
-	return true;
+	return e * WORD_BITS + word_ffs(h->last[e]) - i + 1;
 }
 
-/* Why @p, which block_live() refused, is not the start of a live allocation. */
+/* Why @p, which block_start_index() refused, is not the start of a live allocation. */
 static bm_noinline enum heap_free_result block_refusal(const struct heap_bitmap *h, uintptr_t p)
 {
 	if (p < h->base || p - h->base >= h->size)
@@ -627,17 +1167,9 @@ static bm_noinline enum heap_free_result block_refusal(const struct heap_bitmap 
 	if (p < block_addr(h, h->meta_blocks) || (p - h->origin) % BM_BLOCK ||
 	    block_index(h, p) >= h->nblocks)
 		return HEAP_FREE_NOT_BLOCK;
-	return block_used(h, block_index(h, p)) ? HEAP_FREE_NOT_BLOCK : HEAP_FREE_DOUBLE;
-}
-
-/* Blocks of the live allocation at @ptr; panics when @ptr is not one. */
-static size_t block_count_live(const struct heap_bitmap *h, const void *ptr, const char *who)
-{
-	size_t i, n;
-
-	if (!block_live(h, (uintptr_t)ptr, &i, &n))
-		panic("%s: %p is not a live block", who, ptr);
-	return n;
+	return used_word_any(h, block_index(h, p) / WORD_BITS) >>
+		       (block_index(h, p) % WORD_BITS) & 1 ?
+	       HEAP_FREE_NOT_BLOCK : HEAP_FREE_DOUBLE;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -647,38 +1179,31 @@ static size_t block_count_live(const struct heap_bitmap *h, const void *ptr, con
 /*
  * heap_bitmap_init - place the instance and its maps at @base and make the
  * rest of [base, base + size) one free run. Returns the instance, or NULL when
- * the region cannot hold the metadata plus one block. The caller keeps owning
- * the region; the instance lives inside it.
+ * the region cannot hold the metadata plus one block. A region of more than
+ * 2^24 - 64 blocks is managed up to that many; the rest is left unused. The
+ * caller keeps owning the region; the instance lives inside it.
  */
 static void *heap_bitmap_init(void *base, size_t size, unsigned flags)
 {
 	struct heap_bitmap *h = base;
-	struct bm_layout lo;
+	struct heap_bitmap lo;
 
 	if (!layout_compute((uintptr_t)base, size, &lo))
 		return NULL;
-	h->base = (uintptr_t)base;
-	h->size = size;
-	h->origin = lo.origin;
-	h->nblocks = lo.nblocks;
-	h->meta_blocks = lo.meta_blocks;
-	h->nwords = lo.nwords;
-	h->nmap = lo.nmap;
-	h->ntop = lo.ntop;
+	memcpy(h, &lo, offsetof(struct heap_bitmap, flags));
 	h->flags = flags;
-	h->used = lo.used;
-	h->last = lo.last;
-	h->class_map = lo.class_map;
-	h->class_top = lo.class_top;
-	h->run_max = lo.run_max;
-	h->class_mask = 0;
+	h->short_mask = 0;
+	h->fl_mask = 0;
+	memset(h->sl_mask, 0, sizeof(h->sl_mask));
 	/* the maps are contiguous, up to the end of the metadata */
-	memset(h->used, 0, (uintptr_t)(lo.run_max + lo.nwords) - (uintptr_t)lo.used);
-	bitmap_set_range(h->used, h->nblocks, h->nwords * BITS_PER_LONG - h->nblocks);
+	memset(h->used, 0, block_addr(h, h->meta_blocks) - (uintptr_t)h->used);
+	bitmap_set_range(h->used, h->nblocks, h->nwords * WORD_BITS - h->nblocks);
 	bitmap_set_range(h->used, 0, h->meta_blocks);
-	bitmap_set_bit(h->last, h->meta_blocks - 1);
 	for (size_t w = 0; w < h->nwords; w++)
-		summary_store(h, w, word_run_max(h, w));
+		if (h->used[w])
+			tier_add(h->busy, w);
+	last_mark(h, 0, h->meta_blocks - 1);
+	run_add(h, h->meta_blocks, h->nblocks - h->meta_blocks);
 	if (flags & HEAP_ALGO_POISON)
 		heap_poison_fill((void *)block_addr(h, h->meta_blocks),
 				 (h->nblocks - h->meta_blocks) * BM_BLOCK);
@@ -686,66 +1211,116 @@ static void *heap_bitmap_init(void *base, size_t size, unsigned flags)
 }
 
 /* heap_bitmap_alloc() for every case: any size and alignment, poisoning. */
-static bm_noinline void *alloc_general(struct heap_bitmap *h, size_t size, size_t align)
+static __always_inline void *alloc_general(struct heap_bitmap *h, size_t size, size_t align,
+				       size_t *usable)
 {
 	struct bm_fit fit;
-	size_t n = blocks_for(size);
+	size_t n = blocks_for(size), need = n + align_pad(align);
 	void *p;
 
-	if (!(align <= BM_BLOCK && n <= RUN_CAP && fit_find_small(h, n, &fit)) &&
-	    !fit_find(h, n, MAX(align, BM_BLOCK), &fit))
+	if (!(need < RUN_LONG && short_find(h, n, need, align, &fit)) &&
+	    !long_find(h, n, need, align, &fit))
 		return NULL;
 	range_take(h, &fit, n);
 	p = (void *)block_addr(h, fit.at);
 	if (h->flags & HEAP_ALGO_POISON)
 		heap_poison_check("heap_bitmap", p, n * BM_BLOCK);
+	if (usable)
+		*usable = n * BM_BLOCK;
 	return p;
 }
 
 /*
  * heap_bitmap_alloc - whole blocks covering @size bytes at a multiple of
- * @align (good fit by size class, else first fit; see the top of the file).
- * Returns NULL (and changes nothing) when no free run fits. The caller owns
- * the block until it passes it to free.
+ * @align, from the smallest class of free runs that holds them (see the top
+ * of the file). Returns NULL (and changes nothing) when no run can take
+ * them. The caller owns the block until it passes it to free.
  *
- * The common case (up to RUN_CAP blocks, block alignment, a class that fits,
- * no poisoning) stays in this function, which then calls nothing.
+ * The common case (a short run that fits, no poisoning) stays in this
+ * function and calls nothing.
  */
 static void *heap_bitmap_alloc(void *heap, size_t size, size_t align, size_t *usable)
 {
 	struct heap_bitmap *h = heap;
+	size_t n = blocks_for(size), need, k, g, w;
+	unsigned long keys = h->short_mask;
 	struct bm_fit fit;
-	size_t n = blocks_for(size);
-	void *p;
 
 	if (size - 1 >= (h->nblocks - h->meta_blocks) * BM_BLOCK)
 		return NULL;	/* 0, or more than the heap */
-	if (align > BM_BLOCK || n > RUN_CAP || (h->flags & HEAP_ALGO_POISON) ||
-	    !fit_find_small(h, n, &fit)) {
-		p = alloc_general(h, size, align);
-	} else {
-		range_take(h, &fit, n);
-		p = (void *)block_addr(h, fit.at);
-	}
-	if (p && usable)
+	need = n + align_pad(align);
+	if (need >= RUN_LONG || (h->flags & HEAP_ALGO_POISON) || !(keys &= bits_from(need)))
+		return alloc_general(h, size, align, usable);
+	/* the smallest key class with a run of n blocks or more, its lowest group and word */
+	k = word_ffs(keys);
+	g = tier_first(short_tier(h, k));
+	w = g * GROUP_WORDS + word_ffs(group_match(h->run_max[g], k)) / 8;
+	if (unlikely(!word_first_fit(h, w, n, align, &fit)))
+		panic("heap_bitmap: word %zu holds no run of key %zu", w, k);
+	if (usable)
 		*usable = n * BM_BLOCK;	/* exactly n blocks are taken */
-	return p;
+	used_mark_near(h, fit.at, n);
+	bitmap_set_bit(h->last, fit.at + n - 1);
+	short_cut(h, &fit, n);
+	return (void *)block_addr(h, fit.at);
 }
 
-/* heap_bitmap_free() for every case: far end marks, refusals, poisoning. */
-static bm_noinline enum heap_free_result free_general(struct heap_bitmap *h, void *ptr,
+/* heap_bitmap_free() for the live allocation at block @i, in every case. */
+static bm_noinline enum heap_free_result free_general(struct heap_bitmap *h, size_t i,
 						      size_t *usable)
 {
-	size_t i, n;
+	size_t n = alloc_blocks(h, i);
 
-	if (!block_live(h, (uintptr_t)ptr, &i, &n))
-		return block_refusal(h, (uintptr_t)ptr);
 	if (usable)
 		*usable = n * BM_BLOCK;
 	range_release(h, i, n);
 	if (h->flags & HEAP_ALGO_POISON)
-		heap_poison_fill(ptr, n * BM_BLOCK);
+		heap_poison_fill((void *)block_addr(h, i), n * BM_BLOCK);
 	return HEAP_FREE_OK;
+}
+
+/*
+ * heap_bitmap_free() in the common case, calling nothing: the allocation of
+ * @n blocks at block @i lies within two words, the runs on either side
+ * start and end within a word of it, and what they merge into stays short.
+ * Returns false, having changed nothing, in any other case.
+ */
+static __always_inline bool release_near(struct heap_bitmap *h, size_t i, size_t n)
+{
+	unsigned long *used = h->used, u, bits;
+	size_t w = i / WORD_BITS, lo = i % WORD_BITS, end = i + n, we = end / WORD_BITS, ls, re;
+
+	u = used[w];
+	/* ls: past the highest used block below i, within a word (block 0 is used) */
+	if ((bits = u & bits_below(lo)))
+		ls = w * WORD_BITS + word_fls(bits) + 1;
+	else if (w && (bits = used[w - 1]))
+		ls = (w - 1) * WORD_BITS + word_fls(bits) + 1;
+	else
+		return false;
+	/* re: the lowest used block from end on, within a word (the padding is used) */
+	if ((bits = used[we] >> (end % WORD_BITS)))
+		re = end + word_ffs(bits);
+	else if ((bits = used[we + 1]))
+		re = (we + 1) * WORD_BITS + word_ffs(bits);
+	else
+		return false;
+	if (re - ls >= RUN_LONG || lo + n > 2 * WORD_BITS)
+		return false;
+	bitmap_clear_bit(h->last, end - 1);
+	if (lo + n <= WORD_BITS) {
+		used[w] = u &= ~word_mask((unsigned)lo, (unsigned)n);
+	} else {
+		used[w] = u &= bits_below(lo);
+		if (!(used[w + 1] &= bits_from(lo + n - WORD_BITS)))
+			tier_remove(h->busy, w + 1);
+	}
+	if (!u)
+		tier_remove(h->busy, w);
+	if (re > end && we != ls / WORD_BITS)
+		short_drop(h, end, re - end);
+	short_raise(h, ls / WORD_BITS, run_key(h, ls, re - ls));
+	return true;
 }
 
 /*
@@ -756,22 +1331,18 @@ static bm_noinline enum heap_free_result free_general(struct heap_bitmap *h, voi
 static enum heap_free_result heap_bitmap_free(void *heap, void *ptr, size_t *usable)
 {
 	struct heap_bitmap *h = heap;
-	size_t n = block_count_near(h, (uintptr_t)ptr);
+	size_t i = block_start_index(h, (uintptr_t)ptr), n;
 
+	if (i == NONE)
+		return block_refusal(h, (uintptr_t)ptr);
+	n = alloc_blocks_near(h, i);
 	if (!n || (h->flags & HEAP_ALGO_POISON))
-		return free_general(h, ptr, usable);
+		return free_general(h, i, usable);
 	if (usable)
-		*usable = n * BM_BLOCK;
-	range_release(h, block_index(h, (uintptr_t)ptr), n);
+		*usable = n * BM_BLOCK;	/* free_general(), if it runs, says the same */
+	if (!release_near(h, i, n))
+		return free_general(h, i, NULL);
 	return HEAP_FREE_OK;
-}
-
-/* heap_bitmap_usable_size() when the end mark is far or @ptr is refused. */
-static bm_noinline size_t usable_general(const struct heap_bitmap *h, const void *ptr)
-{
-	size_t i, n;
-
-	return block_live(h, (uintptr_t)ptr, &i, &n) ? n * BM_BLOCK : 0;
 }
 
 /*
@@ -780,121 +1351,241 @@ static bm_noinline size_t usable_general(const struct heap_bitmap *h, const void
  */
 static size_t heap_bitmap_usable_size(void *heap, void *ptr)
 {
-	size_t n = block_count_near(heap, (uintptr_t)ptr);
+	size_t i = block_start_index(heap, (uintptr_t)ptr);
 
-	return n ? n * BM_BLOCK : usable_general(heap, ptr);
-}
-
-/* heap_bitmap_reserved_size - same as usable: there is no header or padding. */
-static size_t heap_bitmap_reserved_size(void *heap, void *ptr)
-{
-	return block_count_live(heap, ptr, "heap_bitmap_reserved_size") * BM_BLOCK;
+	return i == NONE ? 0 : alloc_blocks(heap, i) * BM_BLOCK;
 }
 
 /*
- * heap_bitmap_space - region, metadata, free bytes and the longest free run
- * from a HEAP_ALGO_SPACE_ALIGN boundary (with 8-byte blocks, a run that
- * starts between two boundaries loses its first block to the alignment).
+ * heap_bitmap_reserved_size - same as usable: there is no header or padding
+ * (0 when @ptr is not the start of a live allocation).
+ */
+static size_t heap_bitmap_reserved_size(void *heap, void *ptr)
+{
+	return heap_bitmap_usable_size(heap, ptr);
+}
+
+/*
+ * Key of the largest request that alloc() takes at 16-byte alignment: the
+ * lowest run of the top long class, else the top short key (0 when full).
+ */
+static size_t largest_key(const struct heap_bitmap *h)
+{
+	size_t fl, s, len;
+
+	if (!h->fl_mask)
+		return h->short_mask ? word_fls(h->short_mask) : 0;
+	fl = word_fls(h->fl_mask);
+	len = long_class_run(h, fl * SL_COUNT + word_fls(h->sl_mask[fl]), &s);
+	return run_key(h, s, len);
+}
+
+/*
+ * heap_bitmap_space - region, metadata, free bytes and the largest request
+ * alloc() takes at 16-byte alignment (with 8-byte blocks, a run that starts
+ * between two boundaries loses its first block to the alignment).
  */
 static void heap_bitmap_space(void *heap, struct heap_algo_space *out)
 {
 	const struct heap_bitmap *h = heap;
-	size_t i = h->meta_blocks, free_blocks = 0, largest = 0;
+	size_t used = 0;
 
-	while (i < h->nblocks) {
-		size_t start = bitmap_next_clear(h->used, i, h->nblocks);
-		size_t end = bitmap_next_set(h->used, start, h->nblocks);
-		size_t at = block_align_up(h, start, HEAP_ALGO_SPACE_ALIGN);
-
-		free_blocks += end - start;
-		if (at < end)
-			largest = MAX(largest, end - at);
-		i = end;
-	}
+	for (size_t w = 0; w < h->nwords; w++)
+		used += word_popcount(used_word_any(h, w));
 	out->region = h->size;
 	out->meta = h->size - (h->nblocks - h->meta_blocks) * BM_BLOCK;
-	out->free = free_blocks * BM_BLOCK;
-	out->largest_free = largest * BM_BLOCK;
+	out->free = (h->nwords * WORD_BITS - used) * BM_BLOCK;
+	out->largest_free = largest_key(h) * BM_BLOCK;
 }
 
 /* ------------------------------------------------------------------------ */
 /* Debug: validate and walk                                                  */
 /* ------------------------------------------------------------------------ */
 
+/* First block from @i on (before nblocks) that is used (@used) or free, lazy words counted used. */
+static size_t block_next_state(const struct heap_bitmap *h, size_t i, bool used)
+{
+	for (size_t w = i / WORD_BITS; i < h->nblocks; w++, i = w * WORD_BITS) {
+		unsigned long bits = used_word_any(h, w);
+
+		bits = (used ? bits : ~bits) & bits_from(i % WORD_BITS);
+		if (bits)
+			return MIN(w * WORD_BITS + word_ffs(bits), h->nblocks);
+	}
+	return h->nblocks;
+}
+
 /* Problems in the instance struct itself (0 when it matches its layout). */
 static unsigned header_check(const struct heap_bitmap *h)
 {
-	struct bm_layout lo;
+	struct heap_bitmap lo;
 
 	if (h->base != (uintptr_t)h || !layout_compute(h->base, h->size, &lo))
 		return 1;
-	return (lo.origin != h->origin) + (lo.nblocks != h->nblocks) +
-	       (lo.nwords != h->nwords) + (lo.nmap != h->nmap) + (lo.ntop != h->ntop) +
-	       (lo.meta_blocks != h->meta_blocks) + (lo.used != h->used) +
-	       (lo.last != h->last) + (lo.class_map != h->class_map) +
-	       (lo.class_top != h->class_top) + (lo.run_max != h->run_max);
+	return memcmp(h, &lo, offsetof(struct heap_bitmap, flags)) != 0;
 }
 
 /* Problems in "used" and "last": marks out of place, allocations without an end. */
 static unsigned maps_check(const struct heap_bitmap *h)
 {
-	size_t nbits = h->nwords * BITS_PER_LONG;
+	size_t nbits = h->nwords * WORD_BITS;
 	unsigned bad = 0;
 
 	for (size_t w = 0; w < h->nwords; w++) {
-		unsigned long used = h->used[w], last = h->last[w];
-		unsigned long next_used = w + 1 < h->nwords ? h->used[w + 1] & 1 : 1;
+		unsigned long used = used_word_any(h, w), last = h->last[w];
+		unsigned long next_used = w + 1 < h->nwords ? used_word_any(h, w + 1) & 1 : 1;
 		/* a used block followed by a free one must end an allocation */
-		unsigned long run_ends = used & ~((used >> 1) | (next_used << (BITS_PER_LONG - 1)));
+		unsigned long run_ends = used & ~((used >> 1) | (next_used << (WORD_BITS - 1)));
 
 		bad += (last & ~used) != 0;
 		bad += (run_ends & ~last) != 0;
 	}
-	bad += !bitmap_range_set(h->used, h->nblocks, nbits - h->nblocks);
-	bad += !bitmap_range_set(h->used, 0, h->meta_blocks);
+	bad += !bitmap_range_all_set(h->used, h->nblocks, nbits - h->nblocks);
+	bad += !bitmap_range_all_set(h->used, 0, h->meta_blocks);
 	bad += bitmap_next_set(h->last, 0, h->nblocks) != h->meta_blocks - 1;
 	bad += bitmap_next_set(h->last, h->nblocks, nbits) != nbits;
 	return bad;
 }
 
 /*
- * Problems in the summary: run_max bytes that differ from a rescan of their
- * word, class_map words that differ from the classes of those rescans, and
- * class_top and class_mask bits missing above a non-empty word or class (a
- * set bit with nothing below it is a stale hint, which the search clears).
+ * Problems in the levels of tier @t over [0, cap): summary bits that do not
+ * say exactly which words below are non-zero, members at or past @cap. The
+ * number of members goes to *@count.
  */
-static unsigned summary_check(const struct heap_bitmap *h)
+static unsigned tier_check(struct tier t, size_t cap, size_t *count)
 {
-	unsigned long any = 0;
+	size_t nmid = tier_nmid(cap), nlow = tier_nlow(cap);
 	unsigned bad = 0;
 
-	for (size_t j = 0; j < h->nmap; j++) {
-		unsigned long want[NCLASS] = { 0 };
+	*count = 0;
+	for (size_t j = 0; j < nmid * WORD_BITS; j++) {
+		unsigned long low = j < nlow ? t.low[j * t.stride] : 0;
 
-		for (size_t w = j * BITS_PER_LONG; w < MIN(h->nwords, (j + 1) * BITS_PER_LONG); w++) {
-			size_t m = word_run_max(h, w);
-
-			bad += h->run_max[w] != m;
-			if (m)
-				want[class_of_max[m]] |= BIT(w % BITS_PER_LONG);
-		}
-		for (unsigned c = 0; c < NCLASS; c++) {
-			bad += *class_map_word(h, c, j) != want[c];
-			bad += want[c] && !bitmap_test(class_top_word(h, c, 0), j);
-			any |= want[c] ? BIT(c) : 0;
-		}
+		*count += word_popcount(low);
+		bad += (t.mid[j / WORD_BITS * t.stride] >> (j % WORD_BITS) & 1) != (low != 0);
 	}
-	for (unsigned c = 0; c < NCLASS; c++)
-		for (size_t j = h->nmap; j < h->ntop * BITS_PER_LONG; j++)
-			bad += bitmap_test(class_top_word(h, c, 0), j);
-	bad += (any & ~h->class_mask) != 0;
-	bad += (h->class_mask >> NCLASS) != 0;
+	for (size_t m = 0; m < WORD_BITS; m++)
+		bad += (*t.top >> m & 1) != (m < nmid && t.mid[m * t.stride] != 0);
+	if (cap % WORD_BITS)
+		bad += (t.low[(nlow - 1) * t.stride] & bits_from(cap % WORD_BITS)) != 0;
 	return bad;
 }
 
 /*
+ * Problems in "busy", "far" and the lazy maps, which must list exactly: the
+ * non-zero words of "used" but those inside a far allocation; the end words
+ * of far allocations; the lazy words of far allocations.
+ */
+static unsigned words_check(const struct heap_bitmap *h)
+{
+	size_t count, busy, fars = 0, first = 0, i = 0, lazies = 0, inner = 0;
+	unsigned bad = tier_check(h->busy, h->nwords, &busy);
+
+	for (size_t w = 0; w < h->nwords; w++) {
+		bool set = tier_has(h->busy, w);
+
+		bad += set && !h->used[w];
+		inner += h->used[w] && !set;	/* must all be inner words, counted below */
+	}
+	bad += tier_check(h->far, h->nwords, &count);
+	/* every allocation, metadata included: from a start to the next end mark */
+	while ((i = bitmap_next_set(h->last, i, h->nblocks)) < h->nblocks) {
+		if (alloc_far(first, i)) {
+			size_t la, lb;
+
+			fars++;
+			bad += !tier_has(h->far, i / WORD_BITS);
+			lazy_span(first / WORD_BITS, i / WORD_BITS, &la, &lb);
+			if (!first)	/* the metadata's words are all stored and busy */
+				la = lb = first / WORD_BITS + 1;
+			for (size_t w = first / WORD_BITS + 1; w < i / WORD_BITS; w++) {
+				bool lazy = w >= la && w < lb;
+
+				bad += tier_has(h->busy, w) != !first;
+				bad += lazy != word_lazy(h, w) || h->used[w] != (lazy ? 0 : ~0UL);
+				inner -= first && !lazy;
+				lazies += lazy;
+			}
+		}
+		i++;
+		first = i < h->nblocks ? bitmap_next_set(h->used, i, h->nblocks) : i;
+		i = first;
+	}
+	for (size_t l = 0, words = h->nwords, unit = 1; l < LAZY_LEVELS;
+	     l++, words = BITS_TO_LONGS(words), unit *= WORD_BITS)
+		for (size_t c = 0; c < BITS_TO_LONGS(words); c++)
+			lazies -= word_popcount(h->lazy[l][c]) * unit;
+	return bad + (fars != count) + (lazies != 0) + (inner != 0);
+}
+
+/* Problems in the short index: run_max against a rescan, the key tiers against run_max. */
+static unsigned short_check(const struct heap_bitmap *h)
+{
+	size_t groups = BITS_TO_LONGS(h->nwords * 8), pairs = 0, members = 0, count;
+	unsigned long keys = 0;
+	unsigned bad = 0;
+
+	for (size_t w = 0; w < groups * GROUP_WORDS; w++)
+		bad += word_key_max(h, w) !=
+		       (w < h->nwords && !word_lazy(h, w) ? word_short_max(h, w) : 0);
+	for (size_t g = 0; g < groups; g++) {
+		unsigned long seen = 0;
+
+		for (size_t b = 0; b < GROUP_WORDS; b++) {
+			size_t k = word_key_max(h, g * GROUP_WORDS + b);
+
+			if (!k || k >= RUN_LONG || (seen >> k & 1))
+				continue;
+			seen |= BIT(k);
+			pairs++;
+			bad += !tier_has(short_tier(h, k), g);
+		}
+		keys |= seen;
+	}
+	for (size_t k = 0; k < RUN_LONG; k++) {
+		bad += tier_check(short_tier(h, k), groups, &count);
+		members += count;
+	}
+	return bad + (members != pairs) + (keys != h->short_mask);
+}
+
+/* Problems in the long index: each long run listed once, in its class, nothing else. */
+static unsigned long_check(const struct heap_bitmap *h)
+{
+	size_t runs = 0, members = 0, count, i = h->meta_blocks;
+	unsigned bad = 0;
+
+	while ((i = block_next_state(h, i, false)) < h->nblocks) {
+		size_t end = block_next_state(h, i, true), c;
+
+		if (end - i >= RUN_LONG) {
+			c = long_class(run_key(h, i, end - i));
+			runs++;
+			bad += c / SL_COUNT >= h->fl_count ||
+			       !tier_has(long_tier(h, c), long_group(c, i));
+		}
+		i = end;
+	}
+	for (size_t fl = 0; fl < FL_COUNT; fl++) {
+		bool any = false;
+
+		for (size_t sl = 0; fl < h->fl_count && sl < SL_COUNT; sl++) {
+			size_t c = fl * SL_COUNT + sl;
+
+			bad += tier_check(long_tier(h, c), long_groups(h, fl), &count);
+			members += count;
+			bad += (h->sl_mask[fl] >> sl & 1) != (count != 0);
+			any |= count != 0;
+		}
+		bad += (h->fl_mask >> fl & 1) != any;
+		bad += (h->sl_mask[fl] & ~(fl < h->fl_count ? bits_below(SL_COUNT) : 0)) != 0;
+	}
+	return bad + (members != runs);
+}
+
+/*
  * heap_bitmap_validate - cross-check the instance struct against its layout,
- * "used" and "last" against each other and the summary against "used".
+ * "used" and "last" against each other, and every index against "used".
  * Returns the number of problems (0 when consistent).
  */
 static unsigned heap_bitmap_validate(void *heap)
@@ -904,7 +1595,7 @@ static unsigned heap_bitmap_validate(void *heap)
 
 	if (bad)
 		return bad;	/* the map pointers cannot be trusted */
-	return maps_check(h) + summary_check(h);
+	return maps_check(h) + words_check(h) + short_check(h) + long_check(h);
 }
 
 /* heap_bitmap_walk - report metadata, allocations and free runs in address order. */
@@ -921,7 +1612,7 @@ static void heap_bitmap_walk(void *heap, heap_walk_fn fn, void *arg)
 			end = bitmap_next_set(h->last, i, h->nblocks) + 1;
 			fn(arg, HEAP_BLOCK_USED, block_addr(h, i) - h->base, (end - i) * BM_BLOCK);
 		} else {
-			end = bitmap_next_set(h->used, i, h->nblocks);
+			end = block_next_state(h, i, true);
 			fn(arg, HEAP_BLOCK_FREE, block_addr(h, i) - h->base, (end - i) * BM_BLOCK);
 		}
 		i = end;

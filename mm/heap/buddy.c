@@ -417,7 +417,8 @@ static __always_inline bool buddy_free_whole(const struct buddy_geom *g, size_t 
 	bit = unit_bit(b);
 	if (!(w->free & ~w->used & bit))
 		return false;
-	return !k || (!((w->used | w->free) & (bit << 1)) && unit_hdr(g, b)->units == order_units(k));
+	return !k || (!((w->used | w->free) & (bit << 1)) &&
+		      unit_hdr(g, b)->units == order_units(k));
 }
 
 /* Mark unit @u the start of a USED block of class @c. */
@@ -665,7 +666,8 @@ static buddy_noinline enum heap_free_result block_release_poisoned(struct buddy_
 		size_t b = (u & ~(order_units(k) - 1)) ^ order_units(k);
 
 		if (b != run.u)
-			heap_poison_fill(unit_hdr(&h->g, b), hdr_bytes(order_units(k) << UNIT_SHIFT));
+			heap_poison_fill(unit_hdr(&h->g, b),
+					 hdr_bytes(order_units(k) << UNIT_SHIFT));
 	}
 	return HEAP_FREE_OK;
 }
@@ -932,7 +934,8 @@ static void classes_init(struct buddy_heap *h, size_t managed)
 		sc->block = (uint32_t)order_units(k);
 		sc->bytes = units << UNIT_SHIFT;
 		sc->cache.next = &sc->cache;
-		sc->cache.room = cached ? MIN((size_t)CACHE_DEPTH, managed / CACHE_SHARE / units) : 0;
+		sc->cache.room = cached ? MIN((size_t)CACHE_DEPTH,
+					      managed / CACHE_SHARE / units) : 0;
 		if (sc->cache.room && !heap_poisoned(h))
 			h->fast_max = MAX(h->fast_max, sc->bytes);
 	}
@@ -1256,7 +1259,8 @@ static unsigned cache_check(const struct buddy_heap *h, unsigned long c, struct 
 
 		if (!node_in_heap(h, b) || ++seen > limit)
 			return problems + 1;
-		if (block_at(h, u, &n) != START_CACHED || busy_class(h, u, unit_word(&h->g, u)) != c)
+		if (block_at(h, u, &n) != START_CACHED ||
+		    busy_class(h, u, unit_word(&h->g, u)) != c)
 			problems++;
 		if (b->next != head && !node_in_heap(h, b->next))
 			return problems + 1;

@@ -1,67 +1,94 @@
 // SPDX-License-Identifier: MIT
 /*
- * First-fit heap with an address-ordered free list and immediate coalescing.
+ * First-fit heap: address-ordered first fit with immediate coalescing, no
+ * block headers, block starts kept out of band, and every call bounded.
  *
- * Policy. Free blocks sit on one doubly linked list sorted by address. An
- * allocation takes the lowest-addressed free block that can hold it, carves
- * the request from its front (after any alignment pad) and leaves the rest
- * free. A free merges the block with both physical neighbours at once, so no
- * two free blocks are ever adjacent and freeing everything gives back the one
- * block the heap started with.
+ * Policy. An allocation takes the lowest-addressed free block that fits; a
+ * free merges the block with both physical neighbours at once, so no two
+ * free blocks are ever adjacent and freeing everything gives back the one
+ * block the heap started with. An aligned request (above 16 bytes) takes the
+ * lowest block with room for the request plus the largest pad its alignment
+ * can need (align - 16 bytes), or a lower block of the same segment (below)
+ * that fits at its actual pad; only when no block has that much room does it
+ * try the lowest segment with a block of the bare size, then the top block.
+ * kmalloc_aligned() promises no more than that.
  *
- * Units and headers. The region is cut into 16-byte units, numbered from the
- * region base; every offset and size in the metadata is a 32-bit unit count.
- * A block owns whole units and starts with a 4-byte header placed in the last
- * word of the unit before its payload, so every payload is 16-byte aligned
- * (the contract's default alignment) and a request of s bytes costs
- * ceil((s + 4) / 16) units. A 4-byte header instead of 8 matters: with random
- * 16..256-byte requests an 8-byte header plus 16-byte rounding wastes 15.5
- * bytes a block on average (at most 89.8% of the heap holds data), a 4-byte
- * one wastes 11.5 (92.2%). The header word is
+ * Units, no headers. The region is cut into 16-byte units numbered from the
+ * region base; offsets and sizes are 32-bit unit counts. A block is a run of
+ * whole units and its payload starts at its first unit: allocated blocks
+ * carry no header, so a request of s bytes takes ceil(s / 16) units. One bit
+ * per unit, the start map, is set where a block starts (used or free) and at
+ * the end of the last block; an allocated block's size is the distance to the
+ * next set bit. Nothing about an allocated block is read from its memory,
+ * which is the caller's: a pointer whose unit has no start bit is refused,
+ * whatever the bytes around it look like, and whether a block is free is
+ * decided by the free lists below, never by the block's contents.
  *
- *	bits 31..4  size in units (so a region is at most 4 GiB)
- *	bits  3..2  0b01, a magic value checked before a header is believed
- *	bit      1  PREV_FREE: the block just below is free
- *	bit      0  FREE
+ * Start map. Above the bit-per-unit level sit summary levels, one bit per
+ * word of the level below (set when that word is not zero), up to a single
+ * word. The next or previous start is found in the unit's own word, or by
+ * climbing until a summary word has a bit on the right side and stepping
+ * down with count-trailing/leading-zeros: two steps per level at most, and
+ * there are ceil(log64(units)) levels (4 for 8 MiB).
  *
- * A free block also stores, in its payload, the unit numbers of its list
- * neighbours (next, prev: 4 bytes each) and, in the last word before the next
- * header, a footer holding its size. With PREV_FREE a freed block finds its
- * lower neighbour in O(1) through that footer; used blocks carry no footer.
- * One unit (16 bytes: links 8, footer 4, next header 4) is enough for a free
- * block, so the minimum block is 16 bytes (12 usable) and any alignment pad,
- * being a whole number of units, is always a valid free block of its own:
- * there is no "too small to keep" case. A header absorbed by a merge is
- * overwritten with the poison word, which never passes the magic check.
+ * Segments. The heap is divided into segments of 64 units (1 KiB, one word
+ * of the start map). Each free block belongs to the segment of its first
+ * unit and sits on that segment's list, sorted by address; the list lives in
+ * the free blocks (next link and size, 8 bytes) and a byte per segment gives
+ * the offset of its first block. Free blocks are never adjacent, so a
+ * segment holds at most 32 of them.
  *
- * Metadata. The instance struct sits at the region base; its first two words
- * double as the list head, "unit 0", so the list is circular with no special
- * cases. After it come the segment tables, then the blocks, then a 4-byte
- * end sentinel: a used header of size 0 that stops every forward walk.
+ * Finding the lowest fit. 256 segments form a group (256 KiB). Per group a
+ * max-tree of 16-bit entries over its segments holds each segment's largest
+ * free block (saturating at 0x7fff units, 512 KiB); over the groups an exact
+ * 32-bit max-tree holds each group's largest free block. Two blocks of
+ * 512 KiB or more cannot start within one 256 KiB group, so a saturated
+ * group entry stands for exactly one block, whose size is its group's exact
+ * figure. An allocation walks down the group tree to the lowest group with a
+ * block big enough, down that group's tree to its lowest such segment, and
+ * along the segment's list to the first block that fits: the block a scan of
+ * the whole heap in address order would have found. Nothing is rebalanced,
+ * ever: the trees are arrays, and a change updates a leaf and the entries
+ * above it until one stays the same. The group tree is entered at the lowest
+ * node whose groups hold every listed block (all lie below the top block),
+ * so while the heap grows from its bottom the walks are no longer than the
+ * part in use needs.
  *
- * Fast first fit. A plain list scan slows down as small, useless fragments
- * pile up at the low end of the heap. So the address space is divided into
- * segments of SEG_UNITS units, and each free block belongs to the segment
- * holding its first payload unit. Per segment the heap keeps the first free
- * block of the segment (seg_first) and, in a max-tree over all segments,
- * the size of its largest free block. An allocation walks down the tree to
- * the lowest segment whose largest block fits and scans only that segment's
- * part of the list: the block it finds is exactly the one a full scan would
- * have found. Aligned requests larger than 16 bytes may not fit a block that
- * is large enough before padding, so they move on to the next candidate
- * segment until one fits, which is still the lowest fitting block.
+ * Remembering the walk. A walk along a segment's list to a block also keeps
+ * the largest size among the blocks it passed, so when the block that goes
+ * (or shrinks) was its segment's largest, the new largest is that figure
+ * and a scan of the rest of the list: every block is read once per call.
  *
- * Address-ordered insertion. A freed block that merges takes over the list
- * position of the neighbour it merged with. Otherwise its successor on the
- * list is found from its segment: the first free block of the segment if
- * that lies above it, else by walking the segment's part of the list, and
- * when the segment has no free block at all, the first free block of the
- * next non-empty segment (a tree search for a leaf >= 1). The block is
- * linked in before that successor.
+ * The top block. The free block that ends at the end of the heap is kept off
+ * the lists, in the instance. It is the highest free block, so trying it
+ * after the lists keeps first fit, and filling an empty heap touches no
+ * list or tree at all.
+ *
+ * Carving. A block is cut from the back of a listed free block, so the
+ * remainder keeps its place on its list; it is cut from the front of the top
+ * block. A free looks its neighbours up through the start map and the lists:
+ * the one below is the previous start, free exactly when it is the last
+ * block on its segment's list (or an earlier block of the freed unit's own
+ * segment); the one above is free exactly when it heads its segment's list
+ * (or follows the freed unit on the same list), or is the top block.
+ *
+ * Why every call is bounded. A call walks at most a few segment lists, each
+ * at most 32 blocks long, and otherwise does a constant number of start map
+ * look-ups (O(log64 units)) and tree walks (8 levels in a group tree plus
+ * log2(groups) in the group tree, 5 for 8 MiB, 8 for 64 MiB). So the worst
+ * call is a constant (the segment size) plus a term that grows with log2 of
+ * the heap size, whatever the heap went through; the constants are in
+ * docs/heap.md with the measured worst calls.
+ *
+ * Space. The start map takes one bit per unit plus 1/64 of that; the trees
+ * and list heads about 5 bytes per segment (about 1.3% of the heap in all).
+ * The smallest block is one unit, so any pad or remainder is a
+ * valid free block of its own.
  */
+#include <lib/bitops.h>
+#include <lib/string.h>
 #include <mm/heap_algo.h>
 #include <mmlab/panic.h>
-#include <lib/string.h>
 
 /* ---------------------------------------------------------------------- */
 /* Constants and layout                                                    */
@@ -69,822 +96,1212 @@
 
 #define UNIT_SHIFT	4
 #define UNIT_SIZE	(1u << UNIT_SHIFT)	/* allocation granule, payload alignment */
-#define HDR_SIZE	4u			/* header bytes before each payload */
-#define SEG_SHIFT	8			/* segment = 256 units = 4 KiB */
+#define SEG_SHIFT	6			/* segment = 64 units = 1 KiB, a start map word */
+#define SEG_UNITS	(1u << SEG_SHIFT)
+#define SEG_BLOCKS_MAX	(SEG_UNITS / 2)		/* free blocks are never adjacent */
+#define SEG_NONE	0xffu			/* seg_first of an empty segment */
+#define GROUP_SHIFT	8			/* group = 256 segments = 256 KiB */
+#define GROUP_SEGS	(1u << GROUP_SHIFT)
+#define GROUP_TREE	(2 * GROUP_SEGS)	/* entries of a group's tree; [1] is its root */
+#define LANE_SAT	0x7fffu			/* an entry this big means "at least" */
+#define LANES_HIGH	0x8000800080008000UL	/* the spare top bit of each of 4 entries */
+#define LANES_ONE	0x0001000100010001UL
+#define MAX_UNITS	(1u << 28)		/* a region is at most 4 GiB */
+#define MAP_LEVELS_MAX	6			/* 64^5 bits > MAX_UNITS */
+#define NO_SEG		(~0UL)
 
-#define HDR_FREE	0x1u
-#define HDR_PREV_FREE	0x2u
-#define HDR_MAGIC_MASK	0xcu
-#define HDR_MAGIC	0x4u
-#define HDR_SIZE_SHIFT	4
-#define MAX_UNITS	((1u << (32 - HDR_SIZE_SHIFT)) - 1)
+#define FF_MAGIC	0x66666974u		/* "ffit" */
 
-/* An absorbed header is overwritten with four poison bytes. */
-#define HDR_DEAD	(HEAP_POISON * 0x01010101u)
+typedef uint32_t unit_t;	/* unit number from the region base; 0 = none */
 
-#define FF_MAGIC	0x66666974u	/* "ffit" */
-#define NO_SEG		UINT32_MAX
-
-typedef uint32_t unit_t;	/* unit number from the region base; 0 = list head */
-
-BUILD_BUG_ON(UNIT_SIZE < 2 * sizeof(unit_t) + sizeof(uint32_t) + HDR_SIZE);
-BUILD_BUG_ON((HDR_DEAD & HDR_MAGIC_MASK) == HDR_MAGIC);
-BUILD_BUG_ON(HDR_SIZE > UNIT_SIZE || (UNIT_SIZE - HDR_SIZE) % 4 != 0);
-
-/*
- * The instance, at the region base. list_next/list_prev must stay the first
- * two words: they are the links of "unit 0", the head of the free list.
- */
-struct ff_heap {
-	unit_t list_next;
-	unit_t list_prev;
-	uint32_t magic;
-	uint32_t flags;		/* HEAP_ALGO_* given to init */
-	unit_t first;		/* payload unit of the lowest block */
-	unit_t end;		/* unit after the last block; sentinel header below it */
-	uint32_t nsegs;		/* segments covering units [0, end) */
-	uint32_t leaves;	/* tree leaves: nsegs rounded up to a power of two */
-	uint32_t free_units;	/* units in free blocks */
-	uint32_t free_blocks;	/* blocks on the free list */
-	size_t region_size;	/* bytes given to init */
-	unit_t *seg_first;	/* [nsegs]: first free block of each segment, 0 if none */
-	uint32_t *tree;		/* [2 * leaves]: max free block size per subtree, root at 1 */
+/* The first 8 bytes of every free block except the top one. */
+struct ff_free {
+	unit_t next;		/* next free block on the same segment's list; 0 = last */
+	uint32_t size;		/* units in this block */
 };
 
-BUILD_BUG_ON(offsetof(struct ff_heap, list_next) != 0);
-BUILD_BUG_ON(offsetof(struct ff_heap, list_prev) != sizeof(unit_t));
+/* The instance, at the region base. */
+struct ff_heap {
+	uint32_t magic;
+	uint32_t flags;		/* HEAP_ALGO_* given to init */
+	unit_t first;		/* first unit of the lowest block */
+	unit_t end;		/* unit after the last block; its start bit is set */
+	unit_t top;		/* first unit of the top free block; == end when none */
+	uint32_t free_units;	/* units in free blocks, top included */
+	uint32_t free_blocks;	/* free blocks, top included */
+	uint32_t base_phase;	/* region base / 16: payload alignment offset */
+	uint32_t nsegs;		/* segments covering units [0, end) */
+	uint32_t ngroups;	/* groups covering the segments */
+	uint32_t gleaves;	/* group tree leaves: ngroups rounded up to a power of 2 */
+	uint32_t groot;		/* group tree node whose subtree holds every listed block */
+	unit_t gcover;		/* first unit past that subtree's groups */
+	uint32_t levels;	/* start map levels, 1..MAP_LEVELS_MAX */
+	size_t region_size;	/* bytes given to init */
+	uint32_t *group_max;	/* [2 * gleaves]: exact max-tree over groups, root at 1 */
+	uint16_t *seg_max;	/* [ngroups * GROUP_TREE]: per group, a max-tree over segments */
+	uint8_t *seg_first;	/* [nsegs]: offset of the segment's first free block */
+	unsigned long *map[MAP_LEVELS_MAX];	/* [0]: a bit per unit; [k+1]: per word of [k] */
+	uint32_t map_words[MAP_LEVELS_MAX];
+};
+
+BUILD_BUG_ON(sizeof(struct ff_free) > UNIT_SIZE);
+BUILD_BUG_ON((SEG_UNITS - 1) >= SEG_NONE);
+BUILD_BUG_ON((1ULL << (6 * (MAP_LEVELS_MAX - 1))) <= MAX_UNITS);
+/* A block of LANE_SAT units is longer than a group, so one starts per group at most. */
+BUILD_BUG_ON(LANE_SAT + 1 < (GROUP_SEGS << SEG_SHIFT));
+BUILD_BUG_ON(GROUP_SHIFT % 2);		/* the search takes two levels at a time */
 
 /* ---------------------------------------------------------------------- */
-/* Word accessors                                                          */
+/* Accessors (unit numbers are unsigned long in code, unit_t in memory)    */
 /* ---------------------------------------------------------------------- */
 
-static inline char *unit_addr(const struct ff_heap *h, unit_t u)
+static __always_inline char *unit_addr(const struct ff_heap *h, unsigned long u)
 {
-	return (char *)h + ((size_t)u << UNIT_SHIFT);
+	return (char *)h + (u << UNIT_SHIFT);
 }
 
-/* The 32-bit word at byte @off from the start of unit @u (@off may be < 0). */
-static inline uint32_t *unit_word(const struct ff_heap *h, unit_t u, long off)
+static __always_inline struct ff_free *free_of(const struct ff_heap *h, unsigned long u)
 {
-	return (uint32_t *)(unit_addr(h, u) + off);
+	return (struct ff_free *)unit_addr(h, u);
 }
 
-static inline uint32_t hdr_get(const struct ff_heap *h, unit_t u)
-{
-	return *unit_word(h, u, -(long)HDR_SIZE);
-}
-
-static inline void hdr_set(const struct ff_heap *h, unit_t u, uint32_t w)
-{
-	*unit_word(h, u, -(long)HDR_SIZE) = w;
-}
-
-static inline bool hdr_valid(uint32_t w)
-{
-	return (w & HDR_MAGIC_MASK) == HDR_MAGIC;
-}
-
-static inline uint32_t hdr_units(uint32_t w)
-{
-	return w >> HDR_SIZE_SHIFT;
-}
-
-static inline uint32_t hdr_make(uint32_t units, uint32_t bits)
-{
-	return units << HDR_SIZE_SHIFT | HDR_MAGIC | bits;
-}
-
-static inline uint32_t block_units(const struct ff_heap *h, unit_t u)
-{
-	return hdr_units(hdr_get(h, u));
-}
-
-/* Footer of the free block that ends just below unit @end's header. */
-static inline uint32_t footer_get(const struct ff_heap *h, unit_t end)
-{
-	return *unit_word(h, end, -(long)(HDR_SIZE + 4));
-}
-
-static inline unit_t node_next(const struct ff_heap *h, unit_t u)
-{
-	return *unit_word(h, u, 0);
-}
-
-static inline unit_t node_prev(const struct ff_heap *h, unit_t u)
-{
-	return *unit_word(h, u, 4);
-}
-
-static inline void node_set_next(const struct ff_heap *h, unit_t u, unit_t v)
-{
-	*unit_word(h, u, 0) = v;
-}
-
-static inline void node_set_prev(const struct ff_heap *h, unit_t u, unit_t v)
-{
-	*unit_word(h, u, 4) = v;
-}
-
-static inline uint32_t seg_of(unit_t u)
+static __always_inline unsigned long seg_of(unsigned long u)
 {
 	return u >> SEG_SHIFT;
 }
 
-static inline uint32_t seg_max(const struct ff_heap *h, uint32_t s)
+/* First free block on segment @s's list, 0 when it is empty. */
+static __always_inline unsigned long seg_head(const struct ff_heap *h, unsigned long s)
 {
-	return h->tree[h->leaves + s];
+	unsigned long off = h->seg_first[s];
+
+	return off == SEG_NONE ? 0 : (s << SEG_SHIFT) + off;
 }
 
-static inline bool heap_poisoned(const struct ff_heap *h)
+static __always_inline void seg_set_head(struct ff_heap *h, unsigned long s, unsigned long u)
+{
+	h->seg_first[s] = u ? (uint8_t)(u & (SEG_UNITS - 1)) : SEG_NONE;
+}
+
+static __always_inline bool heap_poisoned(const struct ff_heap *h)
 {
 	return h->flags & HEAP_ALGO_POISON;
 }
 
-/* ---------------------------------------------------------------------- */
-/* Block helpers                                                           */
-/* ---------------------------------------------------------------------- */
-
-/* Write the header and footer of a free block of @n units at @u. */
-static void block_set_free(const struct ff_heap *h, unit_t u, uint32_t n)
+/* Units needed for a @size-byte request, @size >= 1. */
+static __always_inline unsigned long units_for(size_t size)
 {
-	hdr_set(h, u, hdr_make(n, HDR_FREE));
-	*unit_word(h, u + n, -(long)(HDR_SIZE + 4)) = n;
-}
-
-/* Set or clear PREV_FREE in the header of the block at @u. */
-static void block_mark_prev(const struct ff_heap *h, unit_t u, bool prev_free)
-{
-	uint32_t w = hdr_get(h, u);
-
-	hdr_set(h, u, prev_free ? w | HDR_PREV_FREE : w & ~HDR_PREV_FREE);
-}
-
-/* Overwrite the header of a block swallowed by a merge. */
-static void block_kill_header(const struct ff_heap *h, unit_t u)
-{
-	hdr_set(h, u, HDR_DEAD);
-}
-
-/* Units needed for a @size-byte request; @size is at most the region size. */
-static inline uint32_t units_for(size_t size)
-{
-	return (uint32_t)((size + HDR_SIZE + UNIT_SIZE - 1) >> UNIT_SHIFT);
+	return (size + UNIT_SIZE - 1) >> UNIT_SHIFT;
 }
 
 /* ---------------------------------------------------------------------- */
-/* Segment max-tree                                                        */
+/* Start map: a bit per unit where a block starts, with summary levels     */
 /* ---------------------------------------------------------------------- */
 
-/* Set the largest-free-block figure of segment @s and fix its ancestors. */
-static void tree_update(const struct ff_heap *h, uint32_t s, uint32_t units)
+static __always_inline bool starts_test(const struct ff_heap *h, unsigned long u)
 {
-	uint32_t *t = h->tree;
-	uint32_t i = h->leaves + s;
+	return (h->map[0][u / BITS_PER_LONG] >> (u % BITS_PER_LONG)) & 1;
+}
 
-	t[i] = units;
-	while (i > 1) {
-		uint32_t m;
+/* Mark a block start at @u, and the summary bits above it. */
+static __always_inline void starts_set(struct ff_heap *h, unsigned long u)
+{
+	unsigned long *w = &h->map[0][u / BITS_PER_LONG];
+	unsigned k;
 
-		i >>= 1;
-		m = MAX(t[2 * i], t[2 * i + 1]);
-		if (t[i] == m)
+	if (likely(*w)) {
+		*w |= BIT(u % BITS_PER_LONG);
+		return;
+	}
+	for (k = 0; k < h->levels; k++) {
+		bool was_empty;
+
+		w = &h->map[k][u / BITS_PER_LONG];
+		was_empty = *w == 0;
+		*w |= BIT(u % BITS_PER_LONG);
+		if (!was_empty)
 			break;
-		t[i] = m;
+		u /= BITS_PER_LONG;
 	}
 }
 
-/* Lowest segment whose largest free block has >= @need units, or NO_SEG. */
-static uint32_t tree_find_first(const struct ff_heap *h, uint32_t need)
+/* Drop the block start at @u, and the summary bits of words left empty. */
+static __always_inline void starts_clear(struct ff_heap *h, unsigned long u)
 {
-	const uint32_t *t = h->tree;
-	uint32_t i = 1;
+	unsigned k;
 
-	if (t[1] < need)
-		return NO_SEG;
-	while (i < h->leaves) {
-		i <<= 1;
-		i += t[i] < need;
+	for (k = 0; k < h->levels; k++) {
+		unsigned long *w = &h->map[k][u / BITS_PER_LONG];
+
+		*w &= ~BIT(u % BITS_PER_LONG);
+		if (likely(*w))
+			break;
+		u /= BITS_PER_LONG;
 	}
-	return i - h->leaves;
 }
 
-/* Lowest segment >= @from whose largest free block has >= @need units. */
-static uint32_t tree_find_from(const struct ff_heap *h, uint32_t from,
-			       uint32_t need)
+/* starts_next beyond @u's own word: climb the summaries, then step down. */
+static unsigned long starts_next_far(const struct ff_heap *h, unsigned long u)
 {
-	const uint32_t *t = h->tree;
-	uint32_t i;
+	unsigned long i = u / BITS_PER_LONG + 1, w;
+	unsigned k = 1;
 
-	if (from >= h->leaves)
-		return NO_SEG;
-	i = h->leaves + from;
-	if (t[i] >= need)
-		return from;
-	/* Climb until a right sibling holds a fit, then take its leftmost fit. */
 	for (;;) {
-		if (i == 1)
-			return NO_SEG;
-		if (!(i & 1) && t[i + 1] >= need) {
-			i++;
+		if (unlikely(k == h->levels))
+			panic("heap_first_fit: no block start after unit %lu", u);
+		w = h->map[k][i / BITS_PER_LONG] & (~0UL << (i % BITS_PER_LONG));
+		if (w)
 			break;
-		}
-		i >>= 1;
+		i = i / BITS_PER_LONG + 1;
+		k++;
 	}
-	while (i < h->leaves) {
-		i <<= 1;
-		i += t[i] < need;
-	}
-	return i - h->leaves;
-}
-
-/* Recount the largest free block of segment @s from the list. */
-static void seg_recompute(const struct ff_heap *h, uint32_t s)
-{
-	uint32_t best = 0;
-	unit_t u;
-
-	for (u = h->seg_first[s]; u != 0 && seg_of(u) == s; u = node_next(h, u))
-		best = MAX(best, block_units(h, u));
-	tree_update(h, s, best);
-}
-
-/* A free block of @units units now lives in segment @s. */
-static inline void seg_note_grow(const struct ff_heap *h, uint32_t s,
-				 uint32_t units)
-{
-	if (units > seg_max(h, s))
-		tree_update(h, s, units);
-}
-
-/* A free block of @units units left (or shrank inside) segment @s. */
-static inline void seg_note_shrink(const struct ff_heap *h, uint32_t s,
-				   uint32_t units)
-{
-	if (units == seg_max(h, s))
-		seg_recompute(h, s);
-}
-
-/* ---------------------------------------------------------------------- */
-/* Free list                                                               */
-/* ---------------------------------------------------------------------- */
-
-static void freelist_unlink(struct ff_heap *h, unit_t u)
-{
-	unit_t next = node_next(h, u), prev = node_prev(h, u);
-	uint32_t s = seg_of(u);
-
-	node_set_next(h, prev, next);
-	node_set_prev(h, next, prev);
-	if (h->seg_first[s] == u)
-		h->seg_first[s] = (next != 0 && seg_of(next) == s) ? next : 0;
-}
-
-/* Link @u right after @prev (unit 0 = at the front). */
-static void freelist_insert_after(struct ff_heap *h, unit_t prev, unit_t u)
-{
-	unit_t next = node_next(h, prev);
-	uint32_t s = seg_of(u);
-	unit_t first = h->seg_first[s];
-
-	node_set_next(h, u, next);
-	node_set_prev(h, u, prev);
-	node_set_next(h, prev, u);
-	node_set_prev(h, next, u);
-	if (first == 0 || u < first)
-		h->seg_first[s] = u;
+	i = ALIGN_DOWN(i, BITS_PER_LONG) + word_ffs(w);
+	while (--k)
+		i = i * BITS_PER_LONG + word_ffs(h->map[k][i]);
+	return i * BITS_PER_LONG + word_ffs(h->map[0][i]);
 }
 
 /*
- * The first listed free block above unit @u (which is not itself listed),
- * or 0 (the head) when there is none.
+ * The first block start at or after @u, @u <= end (the end's own bit makes
+ * it exist). Blocks of up to 64 units end in @u's word or the next one.
  */
-static unit_t freelist_successor(const struct ff_heap *h, unit_t u)
+static __always_inline unsigned long starts_next(const struct ff_heap *h, unsigned long u)
 {
-	uint32_t s = seg_of(u);
-	unit_t f = h->seg_first[s], next;
+	const unsigned long *w = &h->map[0][u / BITS_PER_LONG];
+	unsigned long here = w[0] & (~0UL << (u % BITS_PER_LONG));
 
-	if (f == 0) {
-		s = tree_find_from(h, s + 1, 1);
-		return s == NO_SEG ? 0 : h->seg_first[s];
-	}
-	if (f > u)
-		return f;
-	while ((next = node_next(h, f)) != 0 && next < u)
-		f = next;
-	return next;
+	if (likely(here))
+		return ALIGN_DOWN(u, BITS_PER_LONG) + word_ffs(here);
+	if (likely(u / BITS_PER_LONG + 1 < h->map_words[0] && w[1]))
+		return ALIGN_DOWN(u, BITS_PER_LONG) + BITS_PER_LONG + word_ffs(w[1]);
+	return starts_next_far(h, u);
 }
 
-/* True when unit @u lies strictly inside a listed free block. */
-static bool freelist_covers(const struct ff_heap *h, unit_t u)
+/* starts_prev beyond @u's own word; the mirror of starts_next_far. */
+static unsigned long starts_prev_far(const struct ff_heap *h, unsigned long u)
 {
-	unit_t p = node_prev(h, freelist_successor(h, u));
+	unsigned long i = u / BITS_PER_LONG, w;
+	unsigned k = 1;
 
-	return p != 0 && p < u && u - p < block_units(h, p);
+	for (;;) {
+		if (unlikely(k == h->levels || i == 0))
+			panic("heap_first_fit: no block start before unit %lu", u);
+		i--;
+		w = h->map[k][i / BITS_PER_LONG] &
+		    (~0UL >> (BITS_PER_LONG - 1 - i % BITS_PER_LONG));
+		if (w)
+			break;
+		i /= BITS_PER_LONG;
+		k++;
+	}
+	i = ALIGN_DOWN(i, BITS_PER_LONG) + word_fls(w);
+	while (--k)
+		i = i * BITS_PER_LONG + word_fls(h->map[k][i]);
+	return i * BITS_PER_LONG + word_fls(h->map[0][i]);
+}
+
+/* The last block start at or before @u, @u >= first (the first block's bit makes it exist). */
+static __always_inline unsigned long starts_prev(const struct ff_heap *h, unsigned long u)
+{
+	unsigned long w = h->map[0][u / BITS_PER_LONG] &
+			  (~0UL >> (BITS_PER_LONG - 1 - u % BITS_PER_LONG));
+
+	if (likely(w))
+		return ALIGN_DOWN(u, BITS_PER_LONG) + word_fls(w);
+	return starts_prev_far(h, u);
+}
+
+/* Units of the allocated block that starts at @u. */
+static __always_inline unsigned long used_units(const struct ff_heap *h, unsigned long u)
+{
+	return starts_next(h, u + 1) - u;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Segment lists                                                           */
+/* ---------------------------------------------------------------------- */
+
+/* Where a walk along a segment's list stopped, and what it passed. */
+struct seg_pos {
+	unsigned long at;	/* the first block at or after the unit sought; 0: none */
+	unsigned long prev;	/* the block before it; 0: none */
+	unsigned long pprev;	/* the block before that; 0: none */
+	unsigned long below;	/* the largest size among the blocks before prev */
+};
+
+/* Start a walk at the head of segment @s's list. */
+static __always_inline void seg_pos_start(const struct ff_heap *h, unsigned long s,
+					  struct seg_pos *pos)
+{
+	pos->at = seg_head(h, s);
+	pos->prev = 0;
+	pos->pprev = 0;
+	pos->below = 0;
+}
+
+/* Move a walk one block on along its list (pos->at must be a block). */
+static __always_inline void seg_pos_step(const struct ff_heap *h, struct seg_pos *pos)
+{
+	if (pos->prev)
+		pos->below = MAX(pos->below, (unsigned long)free_of(h, pos->prev)->size);
+	pos->pprev = pos->prev;
+	pos->prev = pos->at;
+	pos->at = free_of(h, pos->at)->next;
+}
+
+/* Walk segment @s's list up to its first block at or after unit @u. */
+static __always_inline void seg_walk(const struct ff_heap *h, unsigned long s, unsigned long u,
+				     struct seg_pos *pos)
+{
+	seg_pos_start(h, s, pos);
+	while (pos->at && pos->at < u)
+		seg_pos_step(h, pos);
+}
+
+/* Largest size among the blocks of a list from @x on (0: none). */
+static __always_inline unsigned long list_max_from(const struct ff_heap *h, unsigned long x)
+{
+	unsigned long best = 0;
+
+	for (; x; x = free_of(h, x)->next)
+		best = MAX(best, (unsigned long)free_of(h, x)->size);
+	return best;
+}
+
+/* Put the new free block @u of @n units on segment @s's list after @prev (0: first). */
+static __always_inline void seg_link(struct ff_heap *h, unsigned long s, unsigned long prev,
+				     unsigned long u, unsigned long n)
+{
+	struct ff_free *f = free_of(h, u);
+
+	f->size = (uint32_t)n;
+	if (prev) {
+		f->next = free_of(h, prev)->next;
+		free_of(h, prev)->next = (unit_t)u;
+	} else {
+		f->next = (unit_t)seg_head(h, s);
+		seg_set_head(h, s, u);
+	}
+}
+
+/* Take the block @u off segment @s's list; @prev is the block before it (0: first). */
+static __always_inline void seg_unlink(struct ff_heap *h, unsigned long s, unsigned long prev,
+				       unsigned long u)
+{
+	unit_t next = free_of(h, u)->next;
+
+	if (prev)
+		free_of(h, prev)->next = next;
+	else
+		seg_set_head(h, s, next);
+}
+
+/* Size of the largest block on segment @s's list, 0 if it is empty. */
+static __always_inline unsigned long seg_scan_max(const struct ff_heap *h, unsigned long s)
+{
+	return list_max_from(h, seg_head(h, s));
+}
+
+/* ---------------------------------------------------------------------- */
+/* The trees: per group over segments (16-bit), exact over groups (32-bit) */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * A group's tree is an implicit binary max-tree of 16-bit entries: [1] is the
+ * root, [2k] and [2k + 1] are the children of [k], and the leaves
+ * [GROUP_SEGS + j] are the group's segments. Entries saturate at LANE_SAT, so
+ * their top bit is clear: the four grandchildren [4k .. 4k + 3] of an entry
+ * are one aligned 64-bit word, compared with a request all at once by one
+ * subtraction, and a search goes down two levels per step.
+ */
+static __always_inline uint16_t *group_tree(const struct ff_heap *h, unsigned long g)
+{
+	return &h->seg_max[g * GROUP_TREE];
+}
+
+/* The first of the four entries packed in @w holding at least n; @n4 = n * LANES_ONE. */
+static __always_inline unsigned long lane_first_fit(uint64_t w, unsigned long n4)
+{
+	return word_ffs(((w | LANES_HIGH) - n4) & LANES_HIGH) / 16;
+}
+
+/* Set group @g's exact largest block to @size and fix the group tree above it. */
+static void group_set(struct ff_heap *h, unsigned long g, unsigned long size)
+{
+	uint32_t *t = h->group_max;
+	unsigned long i = h->gleaves + g;
+
+	t[i] = (uint32_t)size;
+	while (i > h->groot) {
+		size = MAX(size, (unsigned long)t[i ^ 1]);
+		i >>= 1;
+		if (t[i] == size)
+			break;
+		t[i] = (uint32_t)size;
+	}
+}
+
+/*
+ * The lowest segment of group @g with an entry of at least @n (<= LANE_SAT);
+ * the group must have one.
+ */
+static __always_inline unsigned long group_descend(const struct ff_heap *h, unsigned long g,
+						   unsigned long n)
+{
+	const uint16_t *t = group_tree(h, g);
+	unsigned long n4 = n * LANES_ONE, k = 1;
+
+	while (k < GROUP_SEGS)
+		k = 4 * k + lane_first_fit(*(const uint64_t *)&t[4 * k], n4);
+	return (g << GROUP_SHIFT) + k - GROUP_SEGS;
+}
+
+/*
+ * Bring group @g's exact figure up to date. A saturated root is the group's
+ * one block of LANE_SAT units or more; unless @huge_moved says that block
+ * changed, its figure still holds.
+ */
+static void group_refresh(struct ff_heap *h, unsigned long g, bool huge_moved)
+{
+	unsigned long exact = group_tree(h, g)[1];
+
+	if (exact == LANE_SAT) {
+		if (!huge_moved)
+			return;
+		exact = seg_scan_max(h, group_descend(h, g, LANE_SAT));
+	}
+	if (h->group_max[h->gleaves + g] != exact)
+		group_set(h, g, exact);
+}
+
+/* Segment @s got a free block of @size units (or one grew to it). */
+static __always_inline void seg_raise(struct ff_heap *h, unsigned long s, unsigned long size)
+{
+	uint16_t *t = group_tree(h, s >> GROUP_SHIFT);
+	unsigned long k = GROUP_SEGS + (s & (GROUP_SEGS - 1)), i;
+	unsigned long v = MIN(size, (unsigned long)LANE_SAT);
+
+	while (k && t[k] < v) {
+		t[k] = (uint16_t)v;
+		k >>= 1;
+	}
+	for (i = h->gleaves + (s >> GROUP_SHIFT); i >= h->groot && h->group_max[i] < size; i >>= 1)
+		h->group_max[i] = (uint32_t)size;
+}
+
+/*
+ * A block of @old units left segment @s's list or shrank: if it was the
+ * segment's largest, recount the segment and fix both trees. The caller
+ * knows the list: @known is the largest size among its blocks before @from,
+ * and the walk goes on from @from (0: the end).
+ */
+static __always_inline void seg_lower(struct ff_heap *h, unsigned long s, unsigned long old,
+				      unsigned long known, unsigned long from)
+{
+	uint16_t *t = group_tree(h, s >> GROUP_SHIFT);
+	unsigned long k = GROUP_SEGS + (s & (GROUP_SEGS - 1)), was = t[k], now;
+	bool huge;
+
+	if (MIN(old, (unsigned long)LANE_SAT) < was)
+		return;
+	now = MIN(MAX(known, list_max_from(h, from)), (unsigned long)LANE_SAT);
+	huge = was == LANE_SAT || now == LANE_SAT;
+	if (now == was && !huge)
+		return;
+	t[k] = (uint16_t)now;
+	while (k > 1) {
+		now = MAX(now, (unsigned long)t[k ^ 1]);
+		k >>= 1;
+		if (t[k] == now)
+			break;
+		t[k] = (uint16_t)now;
+	}
+	/* Below the root nothing changed for the group, unless its huge block did. */
+	if (unlikely(huge))
+		group_refresh(h, s >> GROUP_SHIFT, true);
+	else if (k == 1 && t[1] != LANE_SAT &&
+		 h->group_max[h->gleaves + (s >> GROUP_SHIFT)] != t[1])
+		group_set(h, s >> GROUP_SHIFT, t[1]);
+}
+
+/*
+ * The lowest segment holding a free block of at least @size units, or
+ * NO_SEG: down the group tree to the lowest group with one, then down that
+ * group's tree. A saturated entry stands for the group's one huge block,
+ * which the group figure says is big enough.
+ */
+static __always_inline unsigned long seg_find(const struct ff_heap *h, unsigned long size)
+{
+	const uint32_t *gt = h->group_max;
+	unsigned long i = h->groot, leaves = h->gleaves;
+
+	if (gt[i] < size)
+		return NO_SEG;
+	while (i < leaves)
+		i = 2 * i + (gt[2 * i] < size);
+	return group_descend(h, i - leaves, MIN(size, (unsigned long)LANE_SAT));
+}
+
+/* ---------------------------------------------------------------------- */
+/* Core: finding, carving and merging                                      */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * Where @need units aligned to (@amask + 1) units go in the free block
+ * [x, x + n): the highest such spot, or 0 when there is none.
+ */
+static __always_inline unsigned long spot_in_block(const struct ff_heap *h, unsigned long x,
+						   unsigned long n, unsigned long need,
+						   unsigned long amask)
+{
+	unsigned long a, off;
+
+	if (n < need)
+		return 0;
+	a = x + n - need;
+	off = (h->base_phase + a) & amask;
+	return off <= n - need ? a - off : 0;
+}
+
+/*
+ * Walk segment @s's list to its first block that fits @need units at
+ * alignment (@amask + 1); pos->at is 0 when none does.
+ */
+static __always_inline void seg_fit(const struct ff_heap *h, unsigned long s, unsigned long need,
+				    unsigned long amask, struct seg_pos *pos)
+{
+	seg_pos_start(h, s, pos);
+	while (pos->at && !spot_in_block(h, pos->at, free_of(h, pos->at)->size, need, amask))
+		seg_pos_step(h, pos);
+}
+
+/*
+ * Walk segment @s's list to its first block of at least @need units, which
+ * the tree promises is there.
+ */
+static __always_inline void seg_fit_plain(const struct ff_heap *h, unsigned long s,
+					  unsigned long need, struct seg_pos *pos)
+{
+	seg_pos_start(h, s, pos);
+	while (free_of(h, pos->at)->size < need) {
+		seg_pos_step(h, pos);
+		if (unlikely(!pos->at))
+			panic("seg_fit_plain: segment %lu has no block of %lu units", s, need);
+	}
+}
+
+/* With poisoning, check [from, to) of a free block about to be handed out. */
+static void poison_verify(const struct ff_heap *h, unsigned long from, unsigned long to,
+			  bool skip_node)
+{
+	char *lo = unit_addr(h, from) + (skip_node ? sizeof(struct ff_free) : 0);
+	char *hi = unit_addr(h, to);
+
+	if (lo < hi)
+		heap_poison_check("heap_first_fit", lo, (size_t)(hi - lo));
+}
+
+/* With poisoning, refill the list entry of a block that stops being one. */
+static __always_inline void poison_node(const struct ff_heap *h, unsigned long u)
+{
+	if (unlikely(heap_poisoned(h)))
+		heap_poison_fill(free_of(h, u), sizeof(struct ff_free));
+}
+
+/*
+ * Hand out @need units at @a from the listed free block pos->at of segment
+ * @s: the part below @a keeps the block's place on the list, the part above
+ * becomes a free block of its own.
+ */
+static __always_inline void hole_carve(struct ff_heap *h, unsigned long s,
+				       const struct seg_pos *pos, unsigned long a,
+				       unsigned long need)
+{
+	unsigned long x = pos->at, n = free_of(h, x)->size, after = free_of(h, x)->next;
+	unsigned long front = a - x, tail = a + need, back = x + n - tail;
+	unsigned long known = pos->prev ?
+		MAX(pos->below, (unsigned long)free_of(h, pos->prev)->size) : 0;
+
+	if (unlikely(heap_poisoned(h)))
+		poison_verify(h, a, tail, a == x);
+	if (front) {
+		starts_set(h, a);
+		free_of(h, x)->size = (uint32_t)front;
+		known = MAX(known, front);
+	} else {
+		seg_unlink(h, s, pos->prev, x);
+		h->free_blocks--;
+	}
+	if (unlikely(back)) {
+		unsigned long ts = seg_of(tail);
+
+		starts_set(h, tail);
+		/* Nothing lies between x and the tail: it follows x's place on s's list,
+		 * or leads its own segment's list. */
+		seg_link(h, ts, ts == s ? (front ? x : pos->prev) : 0, tail, back);
+		h->free_blocks++;
+		seg_raise(h, ts, back);
+		if (ts == s)
+			known = MAX(known, back);
+	}
+	seg_lower(h, s, n, known, after);
+	h->free_units -= (uint32_t)need;
+}
+
+/*
+ * Free blocks below unit @below are about to be listed: widen groot to its
+ * parent until the groups under it reach that far. The groups it takes in
+ * hold no listed block (all lie below the top block), so the parent's
+ * figure is groot's own.
+ */
+static void group_cover(struct ff_heap *h, unsigned long below)
+{
+	while (below > h->gcover && h->groot > 1) {
+		unsigned long g = h->gleaves / h->groot;	/* groups under groot */
+
+		h->group_max[h->groot / 2] = h->group_max[h->groot];
+		h->groot /= 2;
+		h->gcover = (unit_t)MIN((unsigned long)h->end,
+					(2 * g) << (GROUP_SHIFT + SEG_SHIFT));
+	}
+}
+
+/*
+ * Hand out @need units at alignment (@amask + 1) from the front of the top
+ * block; a pad below them becomes a listed free block. Returns the first
+ * unit, or 0 when the top block is too small.
+ */
+static __attribute__((noinline)) unsigned long top_carve(struct ff_heap *h, unsigned long need,
+					 unsigned long amask)
+{
+	unsigned long t = h->top, end = h->end, a = t + ((-(h->base_phase + t)) & amask);
+
+	if (a > end || end - a < need)
+		return 0;
+	if (unlikely(heap_poisoned(h)))
+		poison_verify(h, a, a + need, false);
+	if (unlikely(a + need > h->gcover))
+		group_cover(h, a + need);
+	if (a > t) {
+		unsigned long s = seg_of(t);
+
+		struct seg_pos pos;
+
+		/* Above every listed block: the end of its segment's list. */
+		seg_walk(h, s, t, &pos);
+		seg_link(h, s, pos.prev, t, a - t);
+		starts_set(h, a);
+		h->free_blocks++;
+		seg_raise(h, s, a - t);
+	}
+	h->top = (unit_t)(a + need);
+	if (h->top == end)
+		h->free_blocks--;
+	else
+		starts_set(h, a + need);
+	h->free_units -= (uint32_t)need;
+	return a;
+}
+
+/* A free block below a freed one, with what taking it off its list needs. */
+struct neighbour {
+	unsigned long at;	/* its first unit; 0 when the block below is not free */
+	unsigned long seg;	/* its segment */
+	unsigned long size;	/* its units */
+	unsigned long prev;	/* the block before it on its list; 0: none */
+	unsigned long below;	/* the largest size among the blocks before it there */
+};
+
+/*
+ * The free block that ends at @u, found from @bp, the walk along @u's own
+ * segment @s: the last listed block below @u there, if it touches @u; with
+ * none, the block below starts in an earlier segment and is free exactly
+ * when it is the last block on that segment's list.
+ */
+static __always_inline void lower_neighbour(const struct ff_heap *h, unsigned long s,
+					    unsigned long u, const struct seg_pos *bp,
+					    struct neighbour *lo)
+{
+	struct seg_pos vp;
+	unsigned long v;
+
+	lo->at = 0;
+	if (bp->prev) {
+		if (bp->prev + free_of(h, bp->prev)->size != u)
+			return;
+		lo->at = bp->prev;
+		lo->seg = s;
+		lo->prev = bp->pprev;
+		lo->below = bp->below;
+	} else {
+		if (u == h->first)
+			return;
+		v = starts_prev(h, u - 1);
+		if (seg_of(v) == s)
+			return;
+		seg_walk(h, seg_of(v), ~0UL, &vp);
+		if (vp.prev != v)
+			return;
+		lo->at = v;
+		lo->seg = seg_of(v);
+		lo->prev = vp.pprev;
+		lo->below = vp.below;
+	}
+	lo->size = free_of(h, lo->at)->size;
+}
+
+/*
+ * Return the checked allocated block [u, u + n) of segment @s to the free
+ * space; @bp is the walk along @s's list to @u. The block merges with a free
+ * neighbour below (which grows) and above (which it absorbs); the top block
+ * absorbs whatever touches it.
+ */
+static __always_inline void block_release(struct ff_heap *h, unsigned long s,
+					  const struct seg_pos *bp, unsigned long u,
+					  unsigned long n)
+{
+	unsigned long w = u + n, prev = bp->prev, hi = 0, hi_seg = s, hi_n = 0, hi_next = 0;
+	unsigned long total;
+	struct neighbour lo;
+
+	lower_neighbour(h, s, u, bp, &lo);
+	if (w != h->top && w != h->end) {
+		if (bp->at == w) {
+			hi = w;
+		} else if (seg_of(w) != s && seg_head(h, seg_of(w)) == w) {
+			hi = w;
+			hi_seg = seg_of(w);
+		}
+		if (hi) {
+			hi_n = free_of(h, hi)->size;
+			hi_next = free_of(h, hi)->next;
+		}
+	}
+	if (unlikely(heap_poisoned(h)))
+		heap_poison_fill(unit_addr(h, u), n << UNIT_SHIFT);
+	h->free_units += (uint32_t)n;
+
+	if (w == h->top) {
+		if (h->top < h->end)
+			starts_clear(h, w);		/* the top block merges down */
+		else
+			h->free_blocks++;		/* a top block again */
+		h->top = (unit_t)u;
+		if (lo.at) {
+			/* Nothing is listed above lo: it was the last of its list. */
+			starts_clear(h, u);
+			seg_unlink(h, lo.seg, lo.prev, lo.at);
+			poison_node(h, lo.at);
+			seg_lower(h, lo.seg, lo.size, lo.below, 0);
+			h->top = (unit_t)lo.at;
+			h->free_blocks--;
+		}
+		return;
+	}
+	total = n + hi_n;
+	if (hi) {
+		starts_clear(h, hi);
+		seg_unlink(h, hi_seg, hi_seg == s ? prev : 0, hi);
+		poison_node(h, hi);
+	}
+	if (lo.at) {
+		starts_clear(h, u);
+		total += lo.size;
+		free_of(h, lo.at)->size = (uint32_t)total;
+		if (hi)
+			h->free_blocks--;
+	} else {
+		seg_link(h, s, prev, u, total);
+		if (!hi)
+			h->free_blocks++;
+	}
+	if (hi && hi_seg != s) {
+		seg_lower(h, hi_seg, hi_n, 0, hi_next);
+	} else if (hi) {
+		/* s's list now: the blocks up to prev (grown if it is lo), u unless
+		 * it merged into lo, then what followed hi. */
+		unsigned long known = MAX(bp->below,
+					  prev ? (unsigned long)free_of(h, prev)->size : 0);
+
+		seg_lower(h, s, hi_n, lo.at ? known : MAX(known, total), hi_next);
+	}
+	seg_raise(h, lo.at ? lo.seg : s, total);
+}
+
+/*
+ * Take @need units at alignment (@amask + 1) units: the lowest block with
+ * room for the worst pad, or a lower one on the same list that fits at its
+ * actual pad; failing that, the lowest segment with a block of the bare size,
+ * then the top block. Returns the first unit, or 0.
+ */
+static __attribute__((noinline)) unsigned long aligned_take(struct ff_heap *h, unsigned long need,
+							   unsigned long amask)
+{
+	unsigned long s = seg_find(h, need + amask), a;
+	struct seg_pos pos = { 0 };
+
+	if (s == NO_SEG)
+		s = seg_find(h, need);
+	if (s != NO_SEG)
+		seg_fit(h, s, need, amask, &pos);
+	if (!pos.at)
+		return top_carve(h, need, amask);
+	a = spot_in_block(h, pos.at, free_of(h, pos.at)->size, need, amask);
+	hole_carve(h, s, &pos, a, need);
+	return a;
 }
 
 /* ---------------------------------------------------------------------- */
 /* Pointer checks                                                          */
 /* ---------------------------------------------------------------------- */
 
+/* A checked live block: where it is and where it sits among the free ones. */
+struct live_block {
+	unsigned long unit;	/* its first unit */
+	unsigned long seg;	/* its segment */
+	struct seg_pos pos;	/* the walk along the segment's list to it */
+};
+
 /*
- * Decide whether @ptr is the payload of a live block, reading only words
- * inside the block area. On HEAP_FREE_OK *@unit is its payload unit.
+ * Is @ptr the start of a live block? Decided from the start map and the free
+ * lists only, never from the block's own bytes (they are the caller's). A
+ * pointer into free space is HEAP_FREE_DOUBLE. On HEAP_FREE_OK fills @b.
  */
-static enum heap_free_result block_check(const struct ff_heap *h,
-					 const void *ptr, unit_t *unit)
+static __always_inline enum heap_free_result live_block_check(const struct ff_heap *h,
+							      const void *ptr,
+							      struct live_block *b)
 {
 	uintptr_t off = (uintptr_t)ptr - (uintptr_t)h;
-	uint32_t w, n, next;
-	unit_t u;
+	unsigned long u, v;
+	struct seg_pos vp;
 
-	if ((uintptr_t)ptr < (uintptr_t)h || off >= h->region_size)
+	if (unlikely((uintptr_t)ptr < (uintptr_t)h || off >= h->region_size))
 		return HEAP_FREE_FOREIGN;
-	if (off & (UNIT_SIZE - 1))
+	u = off >> UNIT_SHIFT;
+	if (unlikely((off & (UNIT_SIZE - 1)) || u < h->first || u >= h->end))
 		return HEAP_FREE_NOT_BLOCK;
-	u = (unit_t)(off >> UNIT_SHIFT);
-	if (u < h->first || u >= h->end)
-		return HEAP_FREE_NOT_BLOCK;
-	w = hdr_get(h, u);
-	if (w == HDR_DEAD)
-		return freelist_covers(h, u) ? HEAP_FREE_DOUBLE : HEAP_FREE_NOT_BLOCK;
-	n = hdr_units(w);
-	if (!hdr_valid(w) || n == 0 || n > h->end - u)
-		return HEAP_FREE_NOT_BLOCK;
-	next = hdr_get(h, u + n);
-	if (w & HDR_FREE) {
-		if (footer_get(h, u + n) == n && (next & HDR_PREV_FREE))
+	if (unlikely(u >= h->top))
+		return HEAP_FREE_DOUBLE;
+	b->unit = u;
+	b->seg = seg_of(u);
+	seg_walk(h, b->seg, u, &b->pos);
+	if (unlikely(b->pos.at == u))
+		return HEAP_FREE_DOUBLE;
+	if (likely(starts_test(h, u)))
+		return HEAP_FREE_OK;
+	/* Inside some block: free space if the block holding u is free. */
+	v = starts_prev(h, u);
+	if (v == b->pos.prev)
+		return HEAP_FREE_DOUBLE;
+	if (seg_of(v) != b->seg) {
+		seg_walk(h, seg_of(v), ~0UL, &vp);
+		if (vp.prev == v)
 			return HEAP_FREE_DOUBLE;
-		return HEAP_FREE_NOT_BLOCK;
 	}
-	if (!hdr_valid(next) || (next & HDR_PREV_FREE))
-		return HEAP_FREE_NOT_BLOCK;
-	if (w & HDR_PREV_FREE) {
-		uint32_t pn = footer_get(h, u);
-
-		if (pn == 0 || pn > u - h->first ||
-		    hdr_get(h, u - pn) != hdr_make(pn, HDR_FREE))
-			return HEAP_FREE_NOT_BLOCK;
-	}
-	*unit = u;
-	return HEAP_FREE_OK;
+	return HEAP_FREE_NOT_BLOCK;
 }
 
 /* Units of the live block at @ptr, or 0 when @ptr is not one. */
-static uint32_t block_units_live(const struct ff_heap *h, const void *ptr)
+static unsigned long live_block_units(const struct ff_heap *h, const void *ptr)
 {
-	unit_t u = 0;
+	struct live_block b;
 
-	if (block_check(h, ptr, &u) != HEAP_FREE_OK)
+	if (live_block_check(h, ptr, &b) != HEAP_FREE_OK)
 		return 0;
-	return block_units(h, u);
-}
-
-/* ---------------------------------------------------------------------- */
-/* Core: carving and merging                                               */
-/* ---------------------------------------------------------------------- */
-
-/* Lowest free block that fits @need units; 0 when none does. */
-static unit_t fit_find(const struct ff_heap *h, uint32_t need)
-{
-	uint32_t s = tree_find_first(h, need);
-	unit_t u;
-
-	if (s == NO_SEG)
-		return 0;
-	/* The tree promises a fit among this segment's blocks. */
-	for (u = h->seg_first[s]; block_units(h, u) < need; u = node_next(h, u))
-		;
-	return u;
-}
-
-/*
- * Lowest free block that fits @need units at a payload address aligned to
- * @align_units units; sets *@pad to the units skipped. 0 when none fits.
- */
-static unit_t fit_find_aligned(const struct ff_heap *h, uint32_t need,
-			       uintptr_t align_units, uint32_t *pad)
-{
-	uintptr_t base_unit = (uintptr_t)h >> UNIT_SHIFT;
-	uint32_t s;
-	unit_t u;
-
-	for (s = tree_find_first(h, need); s != NO_SEG;
-	     s = tree_find_from(h, s + 1, need)) {
-		for (u = h->seg_first[s]; u != 0 && seg_of(u) == s;
-		     u = node_next(h, u)) {
-			uint32_t skip = (uint32_t)(-(base_unit + u) & (align_units - 1));
-
-			if (block_units(h, u) >= (uint64_t)skip + need) {
-				*pad = skip;
-				return u;
-			}
-		}
-	}
-	return 0;
-}
-
-/*
- * Hand out @need units at @u + @pad from the free block at @u: the pad stays
- * free in place, the tail (if any) becomes a free block listed after it.
- */
-static void block_carve(struct ff_heap *h, unit_t u, uint32_t pad, uint32_t need)
-{
-	uint32_t n = block_units(h, u);
-	unit_t a = u + pad, tail = a + need;
-	uint32_t tail_n = n - pad - need;
-
-	if (heap_poisoned(h)) {
-		/* Skip the words that were this free block's own metadata. */
-		char *lo = unit_addr(h, a) + (pad ? 0 : 2 * sizeof(unit_t));
-		char *hi = unit_addr(h, tail) - HDR_SIZE - (tail_n ? 0 : 4);
-
-		if (lo < hi)
-			heap_poison_check("heap_first_fit", lo, (size_t)(hi - lo));
-	}
-
-	if (pad) {
-		block_set_free(h, u, pad);
-		if (tail_n)
-			freelist_insert_after(h, u, tail);
-	} else {
-		unit_t prev = node_prev(h, u);
-
-		freelist_unlink(h, u);
-		if (tail_n)
-			freelist_insert_after(h, prev, tail);
-	}
-	hdr_set(h, a, hdr_make(need, pad ? HDR_PREV_FREE : 0));
-	if (tail_n)
-		block_set_free(h, tail, tail_n);
-	else
-		block_mark_prev(h, tail, false);
-
-	h->free_units -= need;
-	if (pad && tail_n)
-		h->free_blocks++;
-	else if (!pad && !tail_n)
-		h->free_blocks--;
-
-	seg_note_shrink(h, seg_of(u), n);
-	if (tail_n)
-		seg_note_grow(h, seg_of(tail), tail_n);
-}
-
-/*
- * Return the checked live block at @u to the free list, merging neighbours.
- * List surgery comes first (it reads the upper neighbour's links), poisoning
- * second, the new header and footer last.
- */
-static void block_release(struct ff_heap *h, unit_t u)
-{
-	uint32_t w = hdr_get(h, u), n = hdr_units(w);
-	unit_t next = u + n, start = u, list_prev = 0;
-	uint32_t next_w = hdr_get(h, next), next_n = hdr_units(next_w);
-	bool next_free = next_w & HDR_FREE, prev_free = w & HDR_PREV_FREE;
-	uint32_t total = n;
-
-	if (next_free) {
-		list_prev = node_prev(h, next);
-		freelist_unlink(h, next);
-		total += next_n;
-		h->free_blocks--;
-	}
-	if (prev_free) {
-		start = u - footer_get(h, u);
-		total += u - start;
-	} else if (!next_free) {
-		list_prev = node_prev(h, freelist_successor(h, u));
-	}
-
-	if (heap_poisoned(h)) {
-		heap_poison_fill(unit_addr(h, u), ((size_t)n << UNIT_SHIFT) - HDR_SIZE);
-		if (prev_free)		/* the lower block's footer */
-			heap_poison_fill(unit_word(h, u, -(long)(HDR_SIZE + 4)), 4);
-		if (next_free)		/* the upper block's links */
-			heap_poison_fill(unit_addr(h, next), 2 * sizeof(unit_t));
-	}
-	if (next_free)
-		block_kill_header(h, next);
-	if (prev_free) {
-		block_kill_header(h, u);
-	} else {
-		/* u takes the upper block's list slot, or its own sorted one. */
-		freelist_insert_after(h, list_prev, u);
-		h->free_blocks++;
-	}
-	block_set_free(h, start, total);
-	block_mark_prev(h, start + total, true);
-	h->free_units += n;
-
-	if (next_free && seg_of(next) != seg_of(start))
-		seg_note_shrink(h, seg_of(next), next_n);
-	seg_note_grow(h, seg_of(start), total);
+	return used_units(h, b.unit);
 }
 
 /* ---------------------------------------------------------------------- */
 /* Public operations                                                       */
 /* ---------------------------------------------------------------------- */
 
+/* Start map level sizes for @bits bits: fills @words, returns the bytes. */
+static size_t map_layout(size_t bits, uint32_t words[MAP_LEVELS_MAX], uint32_t *levels)
+{
+	size_t bytes = 0;
+	uint32_t k = 0;
+
+	do {
+		words[k] = (uint32_t)BITS_TO_LONGS(bits);
+		bytes += (size_t)words[k] * sizeof(unsigned long);
+		bits = words[k++];
+	} while (bits > 1);
+	*levels = k;
+	return bytes;
+}
+
+/* Lay the metadata out after the instance; returns its total size in bytes. */
+static size_t meta_layout(struct ff_heap *h, size_t units, bool place)
+{
+	uint32_t words[MAP_LEVELS_MAX], levels, k;
+	uint32_t nsegs = (uint32_t)((units + SEG_UNITS - 1) >> SEG_SHIFT);
+	uint32_t ngroups = (nsegs + GROUP_SEGS - 1) >> GROUP_SHIFT, gleaves = 1;
+	size_t map = map_layout(units + 1, words, &levels);
+	char *p = (char *)(h + 1);
+
+	while (gleaves < ngroups)
+		gleaves <<= 1;
+	if (place) {
+		h->nsegs = nsegs;
+		h->ngroups = ngroups;
+		h->gleaves = gleaves;
+		h->levels = levels;
+		for (k = 0; k < levels; k++) {
+			h->map[k] = (unsigned long *)p;
+			h->map_words[k] = words[k];
+			p += (size_t)words[k] * sizeof(unsigned long);
+		}
+		h->group_max = (uint32_t *)p;
+		p += 2 * (size_t)gleaves * sizeof(uint32_t);
+		h->seg_max = (uint16_t *)p;
+		p += (size_t)ngroups * GROUP_TREE * sizeof(uint16_t);
+		h->seg_first = (uint8_t *)p;
+	}
+	return sizeof(*h) + map + 2 * (size_t)gleaves * sizeof(uint32_t) +
+	       (size_t)ngroups * GROUP_TREE * sizeof(uint16_t) + nsegs;
+}
+
 /*
- * first_fit_init - build an empty heap over [base, base + size): instance and
- * segment tables at the base, one free block after them, a sentinel at the
- * end. Returns the instance (== base), or NULL when @base is not 16-byte
- * aligned, the region exceeds 4 GiB, or it leaves no room for a block.
+ * heap_first_fit_init - build an empty heap over [base, base + size): the
+ * instance, start map, trees and list heads at the base, then one free block
+ * (the top) up to the last whole unit. Returns the instance (== base), or
+ * NULL when @base is not 16-byte aligned, the region exceeds 4 GiB, or it
+ * leaves no room.
  */
-static void *first_fit_init(void *base, size_t size, unsigned flags)
+static void *heap_first_fit_init(void *base, size_t size, unsigned flags)
 {
 	struct ff_heap *h = base;
 	size_t total = size >> UNIT_SHIFT, meta;
-	uint32_t nsegs, leaves = 1;
-	unit_t first;
 
-	if (!base || !IS_ALIGNED((uintptr_t)base, UNIT_SIZE) ||
-	    total > MAX_UNITS || total == 0)
+	if (!base || !IS_ALIGNED((uintptr_t)base, UNIT_SIZE) || total == 0 ||
+	    total > MAX_UNITS)
 		return NULL;
-	nsegs = (uint32_t)((total + (1u << SEG_SHIFT) - 1) >> SEG_SHIFT);
-	while (leaves < nsegs)
-		leaves <<= 1;
-	meta = sizeof(*h) + nsegs * sizeof(unit_t) + 2 * leaves * sizeof(uint32_t);
-	first = (unit_t)((meta + HDR_SIZE + UNIT_SIZE - 1) >> UNIT_SHIFT);
-	if (first >= total)
+	meta = meta_layout(h, total, false);
+	if (meta >= size || (meta + UNIT_SIZE - 1) >> UNIT_SHIFT >= total)
 		return NULL;
 
-	h->list_next = 0;
-	h->list_prev = 0;
+	memset(h, 0, meta);
+	meta_layout(h, total, true);
+	memset(h->seg_first, SEG_NONE, h->nsegs);
 	h->magic = FF_MAGIC;
 	h->flags = flags;
-	h->first = first;
+	h->first = (unit_t)((meta + UNIT_SIZE - 1) >> UNIT_SHIFT);
 	h->end = (unit_t)total;
-	h->nsegs = nsegs;
-	h->leaves = leaves;
-	h->free_units = 0;
-	h->free_blocks = 0;
-	h->region_size = size;
-	h->seg_first = (unit_t *)(h + 1);
-	h->tree = (uint32_t *)(h->seg_first + nsegs);
-	memset(h->seg_first, 0, nsegs * sizeof(unit_t));
-	memset(h->tree, 0, 2 * leaves * sizeof(uint32_t));
-
-	if (heap_poisoned(h))
-		heap_poison_fill(unit_addr(h, first),
-				 ((size_t)(h->end - first) << UNIT_SHIFT) - HDR_SIZE);
-	block_set_free(h, first, h->end - first);
-	hdr_set(h, h->end, hdr_make(0, HDR_PREV_FREE));	/* end sentinel */
-	freelist_insert_after(h, 0, first);
-	h->free_units = h->end - first;
+	h->top = h->first;
+	h->groot = h->gleaves;
+	h->gcover = (unit_t)MIN((unsigned long)h->end, 1UL << (GROUP_SHIFT + SEG_SHIFT));
+	group_cover(h, h->top);
+	h->free_units = h->end - h->first;
 	h->free_blocks = 1;
-	tree_update(h, seg_of(first), h->end - first);
+	h->base_phase = (uint32_t)((uintptr_t)base >> UNIT_SHIFT);
+	h->region_size = size;
+	starts_set(h, h->first);
+	starts_set(h, h->end);
+	if (heap_poisoned(h))
+		heap_poison_fill(unit_addr(h, h->first),
+				 (size_t)(h->end - h->first) << UNIT_SHIFT);
 	return h;
 }
 
 /*
- * first_fit_alloc - the lowest-addressed free block that holds @size bytes
- * at a multiple of @align (at least 16). Returns NULL, changing nothing, when
- * no free block fits. The caller owns the block until first_fit_free.
+ * heap_first_fit_alloc - the lowest free block that holds @size bytes at a
+ * multiple of @align (see the top of the file for alignments above 16).
+ * Returns NULL, changing nothing, when none does or @align is not a power
+ * of two. The caller owns the block until heap_first_fit_free.
  */
-static void *first_fit_alloc(void *heap, size_t size, size_t align, size_t *usable)
+static void *heap_first_fit_alloc(void *heap, size_t size, size_t align, size_t *usable)
 {
 	struct ff_heap *h = heap;
-	uint32_t need, pad = 0;
-	unit_t u;
+	unsigned long need, s, a;
+	struct seg_pos pos;
 
-	if (!IS_POWER_OF_2(align))
-		panic("first_fit_alloc: alignment %lu is not a power of two",
-		      (unsigned long)align);
-	if (size > h->region_size)
+	if (unlikely(!IS_POWER_OF_2(align) || size > h->region_size ||
+		     align > h->region_size))
 		return NULL;
 	need = units_for(size);
-	if (align <= UNIT_SIZE)
-		u = fit_find(h, need);
-	else
-		u = fit_find_aligned(h, need, align >> UNIT_SHIFT, &pad);
-	if (u == 0)
+	if (unlikely(align > UNIT_SIZE)) {
+		a = aligned_take(h, need, (align >> UNIT_SHIFT) - 1);
+	} else if (likely((s = seg_find(h, need)) != NO_SEG)) {
+		/* The tree promises a block that big on s's list; cut from its back. */
+		seg_fit_plain(h, s, need, &pos);
+		a = pos.at + free_of(h, pos.at)->size - need;
+		hole_carve(h, s, &pos, a, need);
+	} else {
+		a = top_carve(h, need, 0);
+	}
+	if (unlikely(!a))
 		return NULL;
-	block_carve(h, u, pad, need);
 	if (usable)
-		*usable = ((size_t)block_units(h, u + pad) << UNIT_SHIFT) - HDR_SIZE;
-	return unit_addr(h, u + pad);
+		*usable = need << UNIT_SHIFT;
+	return unit_addr(h, a);
 }
 
 /*
- * first_fit_free - give back the block at @ptr, merging it with free
+ * heap_first_fit_free - give back the block at @ptr, merging it with free
  * neighbours. Returns HEAP_FREE_FOREIGN, _NOT_BLOCK or _DOUBLE, changing
  * nothing, when @ptr is not a live block of this heap.
  */
-static enum heap_free_result first_fit_free(void *heap, void *ptr, size_t *usable)
+static enum heap_free_result heap_first_fit_free(void *heap, void *ptr, size_t *usable)
 {
 	struct ff_heap *h = heap;
-	unit_t u = 0;
-	enum heap_free_result r = block_check(h, ptr, &u);
+	struct live_block b;
+	enum heap_free_result r = live_block_check(h, ptr, &b);
+	unsigned long n;
 
-	if (r == HEAP_FREE_OK) {
-		if (usable)
-			*usable = ((size_t)block_units(h, u) << UNIT_SHIFT) - HDR_SIZE;
-		block_release(h, u);
-	}
-	return r;
+	if (unlikely(r != HEAP_FREE_OK))
+		return r;
+	n = used_units(h, b.unit);
+	if (usable)
+		*usable = n << UNIT_SHIFT;
+	block_release(h, b.seg, &b.pos, b.unit, n);
+	return HEAP_FREE_OK;
 }
 
 /*
- * first_fit_usable_size - payload bytes of the live block at @ptr; 0 when
- * @ptr is not the start of a live block (same checks as first_fit_free).
+ * heap_first_fit_usable_size - bytes of the live block at @ptr; 0 when @ptr
+ * is not the start of a live block (same checks as heap_first_fit_free).
  */
-static size_t first_fit_usable_size(void *heap, void *ptr)
+static size_t heap_first_fit_usable_size(void *heap, void *ptr)
 {
-	uint32_t n = block_units_live(heap, ptr);
-
-	return n ? ((size_t)n << UNIT_SHIFT) - HDR_SIZE : 0;
+	return (size_t)live_block_units(heap, ptr) << UNIT_SHIFT;
 }
 
 /*
- * first_fit_reserved_size - heap bytes the live block at @ptr takes, header
- * and rounding included; 0 when @ptr is not the start of a live block.
+ * heap_first_fit_reserved_size - heap bytes the live block at @ptr takes
+ * (there is no header: the same as its usable size); 0 when @ptr is not the
+ * start of a live block.
  */
-static size_t first_fit_reserved_size(void *heap, void *ptr)
+static size_t heap_first_fit_reserved_size(void *heap, void *ptr)
 {
-	return (size_t)block_units_live(heap, ptr) << UNIT_SHIFT;
+	return (size_t)live_block_units(heap, ptr) << UNIT_SHIFT;
 }
 
-/* first_fit_space - region, metadata and free figures; O(1). */
-static void first_fit_space(void *heap, struct heap_algo_space *out)
+/* heap_first_fit_space - region, metadata and free figures; O(1). */
+static void heap_first_fit_space(void *heap, struct heap_algo_space *out)
 {
 	const struct ff_heap *h = heap;
-	size_t blocks = ((size_t)(h->end - h->first)) << UNIT_SHIFT;
-	uint32_t largest = h->tree[1];
+	uint32_t largest = MAX(h->group_max[h->groot], h->end - h->top);
 
 	out->region = h->region_size;
-	out->meta = h->region_size - blocks;
+	out->meta = h->region_size - ((size_t)(h->end - h->first) << UNIT_SHIFT);
 	out->free = (size_t)h->free_units << UNIT_SHIFT;
-	out->largest_free = largest ? ((size_t)largest << UNIT_SHIFT) - HDR_SIZE : 0;
+	out->largest_free = (size_t)largest << UNIT_SHIFT;
+}
+
+/* Report the allocated blocks of [from, to), split at their start bits. */
+static void walk_used(const struct ff_heap *h, unit_t from, unit_t to,
+		      heap_walk_fn fn, void *arg)
+{
+	while (from < to) {
+		unit_t next = MIN(starts_next(h, from + 1), to);
+
+		fn(arg, HEAP_BLOCK_USED, (size_t)from << UNIT_SHIFT,
+		   (size_t)(next - from) << UNIT_SHIFT);
+		from = next;
+	}
 }
 
 /*
- * first_fit_walk - report the metadata, every block, then the end sentinel,
- * in address order. Stops early at a header that does not make sense.
+ * heap_first_fit_walk - report the metadata, every block in address order,
+ * then the slack after the last whole unit. Stops early at a free block out
+ * of order (validate() counts that).
  */
-static void first_fit_walk(void *heap, heap_walk_fn fn, void *arg)
+static void heap_first_fit_walk(void *heap, heap_walk_fn fn, void *arg)
 {
 	const struct ff_heap *h = heap;
-	size_t tail = ((size_t)h->end << UNIT_SHIFT) - HDR_SIZE;
-	unit_t u;
+	size_t tail = (size_t)h->end << UNIT_SHIFT;
+	unit_t at = h->first, x;
+	uint32_t s;
 
-	fn(arg, HEAP_BLOCK_META, 0, ((size_t)h->first << UNIT_SHIFT) - HDR_SIZE);
-	for (u = h->first; u < h->end;) {
-		uint32_t w = hdr_get(h, u), n = hdr_units(w);
+	fn(arg, HEAP_BLOCK_META, 0, (size_t)h->first << UNIT_SHIFT);
+	for (s = seg_of(h->first); s <= seg_of(h->top - 1) && s < h->nsegs; s++) {
+		unsigned steps = 0;
 
-		if (!hdr_valid(w) || n == 0 || n > h->end - u)
-			return;
-		fn(arg, (w & HDR_FREE) ? HEAP_BLOCK_FREE : HEAP_BLOCK_USED,
-		   ((size_t)u << UNIT_SHIFT) - HDR_SIZE, (size_t)n << UNIT_SHIFT);
-		u += n;
+		for (x = seg_head(h, s); x; x = free_of(h, x)->next) {
+			uint32_t n = free_of(h, x)->size;
+
+			if (x < at || x >= h->top || n == 0 || n > h->top - x ||
+			    ++steps > SEG_BLOCKS_MAX)
+				return;
+			walk_used(h, at, x, fn, arg);
+			fn(arg, HEAP_BLOCK_FREE, (size_t)x << UNIT_SHIFT, (size_t)n << UNIT_SHIFT);
+			at = x + n;
+		}
 	}
-	fn(arg, HEAP_BLOCK_META, tail, h->region_size - tail);
+	walk_used(h, at, h->top, fn, arg);
+	if (h->top < h->end)
+		fn(arg, HEAP_BLOCK_FREE, (size_t)h->top << UNIT_SHIFT,
+		   (size_t)(h->end - h->top) << UNIT_SHIFT);
+	if (tail < h->region_size)
+		fn(arg, HEAP_BLOCK_META, tail, h->region_size - tail);
 }
 
 /* ---------------------------------------------------------------------- */
 /* Debug: validate                                                         */
 /* ---------------------------------------------------------------------- */
 
-/* Check the block chain; fills per-segment maxima and free totals. */
-static unsigned validate_blocks(const struct ff_heap *h, uint32_t *nfree,
-				uint32_t *free_units)
+/* Problems in the start map's summary levels and outside [first, end]. */
+static unsigned validate_map(const struct ff_heap *h)
 {
 	unsigned bad = 0;
-	bool prev_free = false;
-	unit_t u = h->first;
+	uint32_t k, i;
+	unit_t u;
 
-	while (u < h->end) {
-		uint32_t w = hdr_get(h, u), n = hdr_units(w);
+	for (k = 0; k + 1 < h->levels; k++)
+		for (i = 0; i < h->map_words[k]; i++) {
+			bool set = (h->map[k + 1][i / BITS_PER_LONG] >> (i % BITS_PER_LONG)) & 1;
 
-		if (!hdr_valid(w) || n == 0 || n > h->end - u)
-			return bad + 1;	/* cannot step past a broken header */
-		if (!!(w & HDR_PREV_FREE) != prev_free)
-			bad++;
-		prev_free = w & HDR_FREE;
-		if (prev_free) {
-			if (footer_get(h, u + n) != n)
+			if (set != (h->map[k][i] != 0))
 				bad++;
-			if (w & HDR_PREV_FREE)
-				bad++;	/* two free blocks side by side */
-			(*nfree)++;
-			*free_units += n;
 		}
-		u += n;
-	}
-	if (hdr_get(h, h->end) != hdr_make(0, prev_free ? HDR_PREV_FREE : 0))
-		bad++;
-	return bad;
+	for (u = 0; u < h->first; u++)
+		bad += starts_test(h, u);
+	for (u = h->end + 1; u < (size_t)h->map_words[0] * BITS_PER_LONG; u++)
+		bad += starts_test(h, u);
+	return bad + !starts_test(h, h->end);
 }
 
-/* Check the free list order, links and segment tables against it. */
-static unsigned validate_list(const struct ff_heap *h, uint32_t *nfree,
-			      uint32_t *free_units, uint32_t *nsegs_used)
+/* Problems of the free block [x, x + n): a start bit at x, none inside, one at its end. */
+static unsigned validate_extent(const struct ff_heap *h, unit_t x, uint32_t n)
 {
-	unsigned bad = 0;
-	unit_t prev = 0, u = h->list_next;
-	uint32_t s, steps = 0, max_steps = h->end - h->first;
+	/* A flat scan, which cannot go wrong on a broken summary level. */
+	return !starts_test(h, x) || bitmap_next_set(h->map[0], x + 1, h->end + 1) != x + n;
+}
 
-	for (s = 0; s < h->leaves; s++)
-		if (h->tree[h->leaves + s] != 0 && s >= h->nsegs)
-			bad++;
-	while (u != 0) {
-		uint32_t w;
+/*
+ * Problems of segment @s's list, walked from *@at (the end of the previous
+ * free block, @adjacent when that block was free and ended there); counts
+ * its blocks and units and gives its largest block in *@largest.
+ */
+static unsigned validate_segment(const struct ff_heap *h, uint32_t s, unit_t *at,
+				 uint32_t *blocks, uint32_t *units, uint32_t *largest)
+{
+	unsigned bad = 0, steps = 0;
+	unit_t x;
 
-		if (u < h->first || u >= h->end || u <= prev || steps++ >= max_steps)
-			return bad + 1;	/* out of range or out of order: stop */
-		w = hdr_get(h, u);
-		if (!hdr_valid(w) || !(w & HDR_FREE) || hdr_units(w) > h->end - u)
+	*largest = 0;
+	for (x = seg_head(h, s); x; x = free_of(h, x)->next) {
+		uint32_t n;
+
+		if (seg_of(x) != s || x < *at || x < h->first || x >= h->top ||
+		    ++steps > SEG_BLOCKS_MAX)
+			return bad + 1;		/* out of order or out of place: stop */
+		n = free_of(h, x)->size;
+		if (n == 0 || n > h->top - x)
 			return bad + 1;
-		if (node_prev(h, u) != prev)
-			bad++;
-		s = seg_of(u);
-		if (seg_of(prev) != s || prev == 0) {
-			if (h->seg_first[s] != u)
-				bad++;
-			(*nsegs_used)++;
-		}
-		(*nfree)++;
-		*free_units += hdr_units(w);
-		prev = u;
-		u = node_next(h, u);
+		if (x == *at && x != h->first)
+			bad++;			/* touches the free block below */
+		if (x + n == h->top)
+			bad++;			/* should have merged with the top block */
+		bad += validate_extent(h, x, n);
+		(*blocks)++;
+		*units += n;
+		*largest = MAX(*largest, n);
+		*at = x + n;
 	}
-	if (h->list_prev != prev)
-		bad++;
 	return bad;
 }
 
-/*
- * Check every segment's maximum against its blocks, and the inner tree;
- * @nsegs_used is the number of segments the list visits.
- */
-static unsigned validate_tree(const struct ff_heap *h, uint32_t nsegs_used)
+/* Problems of group @g's tree against its segments' @largest figures. */
+static unsigned validate_group(const struct ff_heap *h, unsigned long g, const uint32_t *largest,
+			       uint32_t *exact)
 {
+	const uint16_t *t = group_tree(h, g);
 	unsigned bad = 0;
-	uint32_t s, i, nonempty = 0;
+	unsigned long k;
 
-	for (s = 0; s < h->nsegs; s++) {
-		uint32_t best = 0, steps = 0;
-		unit_t u = h->seg_first[s];
-
-		if (u != 0 && (u < h->first || u >= h->end || seg_of(u) != s)) {
-			bad++;
-			continue;
-		}
-		nonempty += u != 0;
-		for (; u != 0 && seg_of(u) == s && steps++ < (1u << SEG_SHIFT);
-		     u = node_next(h, u)) {
-			if (u >= h->end)
-				break;
-			best = MAX(best, block_units(h, u));
-		}
-		if (seg_max(h, s) != best)
+	*exact = 0;
+	for (k = 0; k < GROUP_SEGS; k++) {
+		*exact = MAX(*exact, largest[k]);
+		if (t[GROUP_SEGS + k] != MIN(largest[k], LANE_SAT))
 			bad++;
 	}
-	for (i = 1; i < h->leaves; i++)
-		if (h->tree[i] != MAX(h->tree[2 * i], h->tree[2 * i + 1]))
+	for (k = 1; k < GROUP_SEGS; k++)
+		if (t[k] != MAX(t[2 * k], t[2 * k + 1]))
 			bad++;
-	if (nonempty != nsegs_used)
-		bad++;
+	return bad + (t[0] != 0);
+}
+
+/*
+ * Problems of the group tree: within groot's subtree every entry is the
+ * larger of its children's; past it no group has a figure.
+ */
+static unsigned validate_group_tree(const struct ff_heap *h)
+{
+	unsigned long lo = h->groot, hi = h->groot, i, covered = h->gleaves / h->groot;
+	unsigned bad = 0;
+
+	for (i = covered; i < h->gleaves; i++)
+		bad += h->group_max[h->gleaves + i] != 0;
+	while (hi < h->gleaves) {	/* each level of the subtree: nodes [lo, hi] */
+		for (i = lo; i <= hi; i++)
+			bad += h->group_max[i] != MAX(h->group_max[2 * i], h->group_max[2 * i + 1]);
+		lo = 2 * lo;
+		hi = 2 * hi + 1;
+	}
 	return bad;
 }
 
 /*
- * first_fit_validate - walk blocks, free list and segment tables; return the
- * number of inconsistencies (0 when sound). Every link is range-checked and
- * the list must be strictly ascending, so a corrupt heap cannot loop it.
+ * heap_first_fit_validate - check the instance, the start map, every list
+ * and free block, and both trees against the counters; return the number of
+ * problems (0 when sound). Every link is range-checked and every walk must
+ * ascend, so a corrupt heap cannot crash or loop it.
  */
-static unsigned first_fit_validate(void *heap)
+static unsigned heap_first_fit_validate(void *heap)
 {
 	const struct ff_heap *h = heap;
-	uint32_t chain_free = 0, chain_units = 0, list_free = 0, list_units = 0;
-	uint32_t nsegs_used = 0;
-	unsigned bad = 0;
+	uint32_t blocks = 0, units = 0, g, k;
+	unit_t at = h->first;
+	unsigned bad;
 
 	if (h->magic != FF_MAGIC || h->first == 0 || h->first >= h->end ||
-	    ((size_t)h->end << UNIT_SHIFT) > h->region_size ||
-	    h->seg_first != (unit_t *)(h + 1) ||
-	    h->tree != (uint32_t *)(h->seg_first + h->nsegs))
+	    h->end > MAX_UNITS || ((size_t)h->end << UNIT_SHIFT) > h->region_size ||
+	    h->top < h->first || h->top > h->end || h->levels == 0 ||
+	    h->levels > MAP_LEVELS_MAX || h->map[0] != (unsigned long *)(h + 1) ||
+	    (size_t)h->map_words[0] * BITS_PER_LONG <= h->end ||
+	    h->nsegs != (h->end + SEG_UNITS - 1) >> SEG_SHIFT ||
+	    h->ngroups != (h->nsegs + GROUP_SEGS - 1) >> GROUP_SHIFT ||
+	    !IS_POWER_OF_2(h->gleaves) || h->gleaves < h->ngroups ||
+	    h->gleaves >= 2 * h->ngroups || !IS_POWER_OF_2(h->groot) ||
+	    h->groot > h->gleaves || h->gcover < h->top ||
+	    h->gcover > ((unsigned long)(h->gleaves / h->groot) << (GROUP_SHIFT + SEG_SHIFT)))
 		return 1;	/* the instance itself cannot be trusted */
 
-	bad += validate_blocks(h, &chain_free, &chain_units);
-	bad += validate_list(h, &list_free, &list_units, &nsegs_used);
-	if (bad == 0)
-		bad += validate_tree(h, nsegs_used);
-	if (chain_free != list_free || chain_free != h->free_blocks)
-		bad++;
-	if (chain_units != list_units || chain_units != h->free_units)
+	bad = validate_map(h);
+	for (g = 0; g < h->ngroups; g++) {
+		uint32_t largest[GROUP_SEGS], exact;
+
+		for (k = 0; k < GROUP_SEGS; k++) {
+			uint32_t s = (g << GROUP_SHIFT) + k;
+
+			largest[k] = 0;
+			if (s < h->nsegs)
+				bad += validate_segment(h, s, &at, &blocks, &units, &largest[k]);
+		}
+		bad += validate_group(h, g, largest, &exact);
+		if (h->group_max[h->gleaves + g] != exact)
+			bad++;
+	}
+	bad += validate_group_tree(h);
+	if (h->top < h->end) {
+		bad += validate_extent(h, h->top, h->end - h->top);
+		blocks++;
+		units += h->end - h->top;
+	}
+	if (blocks != h->free_blocks || units != h->free_units)
 		bad++;
 	return bad;
 }
 
 HEAP_ALGO_REGISTER(first_fit, {
 	.name = "first_fit",
-	.init = first_fit_init,
-	.alloc = first_fit_alloc,
-	.free = first_fit_free,
-	.usable_size = first_fit_usable_size,
-	.reserved_size = first_fit_reserved_size,
-	.space = first_fit_space,
-	.validate = first_fit_validate,
-	.walk = first_fit_walk,
+	.init = heap_first_fit_init,
+	.alloc = heap_first_fit_alloc,
+	.free = heap_first_fit_free,
+	.usable_size = heap_first_fit_usable_size,
+	.reserved_size = heap_first_fit_reserved_size,
+	.space = heap_first_fit_space,
+	.validate = heap_first_fit_validate,
+	.walk = heap_first_fit_walk,
 });

@@ -60,7 +60,8 @@ enum heap_refusal {
 #define DEBUG_GUARD_SIZE	16UL
 #define DEBUG_PREFIX		(DEBUG_HDR_SIZE + DEBUG_GUARD_SIZE)
 /* Bytes the debug layout adds to a block (0 in plain builds). */
-#define HEAP_DEBUG_OVERHEAD	(IS_ENABLED(CONFIG_DEBUG_HEAP) ? DEBUG_PREFIX + DEBUG_GUARD_SIZE : 0UL)
+#define HEAP_DEBUG_OVERHEAD \
+	(IS_ENABLED(CONFIG_DEBUG_HEAP) ? DEBUG_PREFIX + DEBUG_GUARD_SIZE : 0UL)
 
 void *heap_debug_alloc(const struct heap_debug *d, size_t size, size_t align, size_t *usable);
 enum heap_refusal heap_debug_check(const struct heap_debug *d, const void *p, size_t *usable);

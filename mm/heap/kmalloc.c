@@ -118,21 +118,22 @@ static __always_inline void heap_ready_check(const char *who)
 static __noreturn __attribute__((noinline)) void heap_refuse(const char *who, const void *p,
 							      enum heap_refusal r)
 {
-	static const char *const what[] = {
-		[HEAP_REFUSED_FOREIGN] = "%s: 0x%lx is not in the heap",
-		[HEAP_REFUSED_NOT_BLOCK] = "%s: 0x%lx is not the start of a block",
-		[HEAP_REFUSED_DOUBLE] = "%s: double free of 0x%lx",
-		[HEAP_REFUSED_HDR_CORRUPT] = "%s: header of block 0x%lx is corrupt",
-		[HEAP_REFUSED_HDR_OVERWRITTEN] = "%s: header of block 0x%lx was overwritten",
-		[HEAP_REFUSED_OVERRUN_BEFORE] = "%s: overrun before block 0x%lx",
+	/* What is said before and after the address, per refusal. */
+	static const char *const what[][2] = {
+		[HEAP_REFUSED_FOREIGN] = { "", " is not in the heap" },
+		[HEAP_REFUSED_NOT_BLOCK] = { "", " is not the start of a block" },
+		[HEAP_REFUSED_DOUBLE] = { "double free of ", "" },
+		[HEAP_REFUSED_HDR_CORRUPT] = { "header of block ", " is corrupt" },
+		[HEAP_REFUSED_HDR_OVERWRITTEN] = { "header of block ", " was overwritten" },
+		[HEAP_REFUSED_OVERRUN_BEFORE] = { "overrun before block ", "" },
 	};
 	unsigned long a = (unsigned long)p;
 
 	if (r == HEAP_REFUSED_OVERRUN_AFTER)
 		panic("%s: overrun after block 0x%lx (%zu bytes)", who, a,
 		      heap_debug_requested(&kheap.view, p));
-	if ((size_t)r < ARRAY_SIZE(what) && what[r])
-		panic(what[r], who, a);
+	if ((size_t)r < ARRAY_SIZE(what) && what[r][0])
+		panic("%s: %s0x%lx%s", who, what[r][0], a, what[r][1]);
 	panic("%s: %s freed 0x%lx, which usable_size() did not know", who, heap_linked->name, a);
 }
 
@@ -158,7 +159,8 @@ static size_t __block_usable(const void *p, const char *who)
 	}
 	n = heap_linked->usable_size(kheap.inst, (void *)p);
 	if (unlikely(!n))
-		heap_refuse(who, p, (enum heap_refusal)heap_linked->free(kheap.inst, (void *)p, NULL));
+		heap_refuse(who, p,
+			    (enum heap_refusal)heap_linked->free(kheap.inst, (void *)p, NULL));
 	return n;
 }
 
@@ -394,9 +396,9 @@ static __always_inline void *heap_alloc(size_t size, size_t align)
 	if (heap_cacheable(size, align))
 		return heap_alloc_cached(size);
 	held = spin_trylock(&kheap.lock);
-
+	/* size 0 wraps; kheap.size is 0 before init */
 	if (likely(held && size - 1 < kheap.size && IS_POWER_OF_2(align) &&
-		   align <= KMALLOC_MAX_ALIGN)) {	/* size 0 wraps; kheap.size is 0 before init */
+		   align <= KMALLOC_MAX_ALIGN)) {
 		p = HEAP_ALGO_TRY_ALLOC(kheap.inst, size, MAX(align, KMALLOC_MIN_ALIGN), &usable,
 					&hint);
 		if (likely(p)) {

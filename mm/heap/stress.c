@@ -409,7 +409,8 @@ unsigned heap_stress_lab(const struct heap_stress *s)
 		s->report(s->report_arg, "%s: lab: boxed value is %lu", a->name, *box);
 		problems++;
 	}
-	if (a->free(s->heap, vec, NULL) != HEAP_FREE_OK || a->free(s->heap, box, NULL) != HEAP_FREE_OK) {
+	if (a->free(s->heap, vec, NULL) != HEAP_FREE_OK ||
+	    a->free(s->heap, box, NULL) != HEAP_FREE_OK) {
 		s->report(s->report_arg, "%s: lab: free failed", a->name);
 		problems++;
 	}

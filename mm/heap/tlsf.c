@@ -764,11 +764,11 @@ static unsigned starts_check_edges(const struct tlsf_heap *h)
 	size_t top = (end / BITS_PER_LONG + 1) * BITS_PER_LONG;
 	unsigned problems = 0;
 
-	if (!bitmap_range_clear(h->starts, 0, first))
+	if (!bitmap_range_all_clear(h->starts, 0, first))
 		problems++;
 	if (!start_marked(h, h->end))
 		problems++;
-	if (top > end + 1 && !bitmap_range_clear(h->starts, end + 1, top - end - 1))
+	if (top > end + 1 && !bitmap_range_all_clear(h->starts, end + 1, top - end - 1))
 		problems++;
 	return problems;
 }
@@ -786,9 +786,10 @@ static unsigned validate_chain(const struct tlsf_heap *h, struct tlsf_tally *t)
 		if (n == 0 || n > h->end - b)
 			return problems + 1;	/* cannot step past a broken header */
 		if (!start_marked(h, b) || (n > GRANULE &&
-		    !bitmap_range_clear(h->starts, g + 1, (n >> GRANULE_SHIFT) - 1)))
+		    !bitmap_range_all_clear(h->starts, g + 1, (n >> GRANULE_SHIFT) - 1)))
 			problems++;
-		if (!!(tag & HDR_LOW_FREE) != low_free || (tag & HDR_FLAGS & ~(HDR_FREE | HDR_LOW_FREE)))
+		if (!!(tag & HDR_LOW_FREE) != low_free ||
+		    (tag & HDR_FLAGS & ~(HDR_FREE | HDR_LOW_FREE)))
 			problems++;
 		low_free = tag & HDR_FREE;
 		if (low_free) {

@@ -24,12 +24,13 @@ ASSIGN = re.compile(r"^CONFIG_(\w+)=(.*)$")
 
 
 def assignments(path):
-    """(line number, name, value) of each CONFIG_X=value line of @path."""
+    """(where, name, value) of each CONFIG_X=value line of @path, where
+    naming the file and line."""
     with open(path, encoding="utf-8") as f:
         for n, line in enumerate(f, 1):
             m = ASSIGN.match(line.strip())
             if m:
-                yield n, m.group(1), m.group(2).strip('"')
+                yield "%s:%d" % (path, n), m.group(1), m.group(2).strip('"')
 
 
 def prompted_setter(kconf, sym):
@@ -43,11 +44,12 @@ def prompted_setter(kconf, sym):
     return None
 
 
-def lost_assignments(kconf, path):
-    """One warning line per assignment of @path that the loaded @kconf lost."""
+def lost_assignments(kconf, items):
+    """One warning line per assignment (where, name, value) of @items that
+    the loaded @kconf did not keep."""
     out = []
-    for n, name, value in assignments(path):
-        where = "%s:%d: CONFIG_%s=%s" % (path, n, name, value)
+    for place, name, value in items:
+        where = "%s: CONFIG_%s=%s" % (place, name, value)
         sym = kconf.syms.get(name)
         if sym is None or not sym.nodes:
             out.append("%s: no such symbol (misspelt?)" % where)
@@ -78,7 +80,7 @@ def main():
     kconf = kconfiglib.Kconfig(args.kconfig, warn_to_stderr=False)
     kconf.warn_assign_undef = False      # said below, with the hint
     kconf.load_config(args.file)
-    lost = lost_assignments(kconf, args.file)
+    lost = lost_assignments(kconf, assignments(args.file))
     for line in lost:
         print("warning: " + line, file=sys.stderr)
     if not args.check_only:

@@ -1,11 +1,15 @@
 # SPDX-License-Identifier: MIT
 """mmlab's Python tools, as one package under thin command-line scripts.
 
-The scripts in scripts/ (check.py, bench.py, mapviz.py, ktest_runner.py)
-only parse their arguments and call in here. Arrows point one way, from
-the top of this list to the bottom; no module imports one above it.
+The scripts in scripts/ (check.py, bench.py, mapviz.py, ktest_runner.py,
+labkit/new.py, labkit/grade.py) only parse their arguments and call in
+here. Arrows point one way, from the top of this list to the bottom; no
+module imports one above it.
 
     checks/     the stages of `make check` (one module per group of stages)
+    grade       `make grade`: the lab kit's gate and score (docs/lab.md)
+    scaffold    `make new-heap` / `make new-frames`: a new algorithm from templates
+    sizes       `make bench HEAP_SIZES=...`: heap workloads at each heap size
     benchrun    `make bench`: every configuration, tables, plots, maps
     plots       benchmark plots (matplotlib)
     results     benchmark records -> headline figures, markdown, CSV
@@ -16,6 +20,7 @@ the top of this list to the bottom; no module imports one above it.
     ktap        parsing KTAP output and "N passed, N failed" lines
     qemu        booting QEMU virt; does an image fit the RAM
     kconfig     kconfiglib helpers (help text, minimal defconfigs)
+    algos       the heap and frame families and the algorithms each lists
     build       configure and build one configuration in its own O= dir
     proc        running commands in a clean make environment
 """

@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: MIT
-"""`make bench` as a whole: every configuration built, booted twice, its
-records kept; results.json, results.csv, table.md and the plots written;
-then each image booted once more with map=all and its maps drawn into
-OUT/maps/ (grid.png plus one folder per configuration).
+"""`make bench` as a whole: every configuration built (in OUT/<config>/),
+booted twice, its records kept; results.json, results.csv, table.md and the
+plots written into the run's own folder OUT/runs/NAME/ (OUT/latest points at
+the last run); then each image booted once more with map=all and its maps
+drawn into OUT/runs/NAME/maps/ (grid.png plus one folder per configuration).
 """
 import json
 import os
@@ -15,10 +16,10 @@ BOOTS = [("128M", "bench=all"), ("2G", "bench=frames")]
 DETERMINISM_WORKLOAD = "heap_churn"
 
 
-def bench_config(srctree, out, config, trace, timeout):
+def bench_config(srctree, out, config, traces, timeout, current=None):
     """Build and boot one configuration. Return: (run or None, problems)."""
     d = bench.config_dir(out, config)
-    ok, log = bench.build_image(srctree, d, config, trace)
+    ok, log = bench.build_image(srctree, d, config, traces, current)
     if not ok:
         sys.stdout.write(log[-3000:])
         return None, ["build failed"]
@@ -34,15 +35,31 @@ def bench_config(srctree, out, config, trace, timeout):
     return run, notes
 
 
-def run_all(srctree, out, configs, trace, timeout):
-    """Benchmark @configs (defconfig names; every one when empty), replaying
-    the trace file @trace when given. Return: the exit status (1 if any
-    configuration failed to build, boot cleanly or draw its maps)."""
+def run_dir_make(out, name):
+    """Create OUT/runs/@name (a timestamp when None) and point OUT/latest at it.
+    Return: its path."""
+    name = name or time.strftime("%Y%m%d-%H%M%S")
+    d = os.path.join(out, "runs", name)
+    os.makedirs(d, exist_ok=True)
+    link = os.path.join(out, "latest")
+    if os.path.islink(link):
+        os.remove(link)
+    if not os.path.exists(link):
+        os.symlink(os.path.join("runs", name), link)
+    return d
+
+
+def run_all(srctree, out, configs, traces, timeout, name=None, current=None):
+    """Benchmark @configs (defconfig names, or bench.CURRENT for the .config
+    file @current), replaying the trace files @traces, as the run @name.
+    Return: the exit status (1 if any configuration failed to build, boot
+    cleanly or draw its maps)."""
     found, failed = {}, []
     start = time.time()
+    rundir = run_dir_make(out, name)
     for config in configs:
         t0 = time.time()
-        run, notes = bench_config(srctree, out, config, trace, timeout)
+        run, notes = bench_config(srctree, out, config, traces, timeout, current)
         if notes:
             failed.append(config)
         if run is None:
@@ -55,25 +72,28 @@ def run_all(srctree, out, configs, trace, timeout):
             results.fmt(h["util log-uniform"]), results.fmt(h["frame pair 0% (128M)"]),
             results.fmt(h["frame pair 99% (2G)"]), time.time() - t0,
             ("  FAILED: " + " | ".join(notes)) if notes else ""), flush=True)
-    with open(os.path.join(out, "results.json"), "w") as f:
+    with open(os.path.join(rundir, "results.json"), "w") as f:
         json.dump(found, f, indent=1, sort_keys=True)
-    results.write_csv(os.path.join(out, "results.csv"), found)
+    results.write_csv(os.path.join(rundir, "results.csv"), found)
     table = results.markdown_table(found) if found else ""
-    with open(os.path.join(out, "table.md"), "w") as f:
+    if results.trace_names(found):
+        table += ("\nTrace replays: guest instructions per call (mean over kmalloc, kcalloc, krealloc "
+                  "and kfree) and the worst call:\n\n" + results.trace_table(found))
+    with open(os.path.join(rundir, "table.md"), "w") as f:
         f.write(table)
-    pngs = plots.plots(out, found) if found else []
+    pngs = plots.plots(rundir, found) if found else []
     print("\nResults in %s (results.json, results.csv, table.md, %s), %.0f s\n"
-          % (out, ", ".join(os.path.basename(p) for p in pngs), time.time() - start))
+          % (rundir, ", ".join(os.path.basename(p) for p in pngs), time.time() - start))
     sys.stdout.write(table)
-    failed += draw_maps(out, found, timeout)
+    failed += draw_maps(out, rundir, found, timeout)
     if failed:
         print("\nbench: failed: %s" % " ".join(sorted(set(failed))))
     return 1 if failed else 0
 
 
-def draw_maps(out, found, timeout):
-    """Boot every benchmarked image with map=all; draw OUT/maps/.
-    Return: the configurations whose map boot failed."""
+def draw_maps(out, rundir, found, timeout):
+    """Boot every benchmarked image (in OUT/<config>) with map=all; draw
+    @rundir/maps/. Return: the configurations whose map boot failed."""
     logs, failed = [], []
     for config in found:
         d = bench.config_dir(out, config)
@@ -84,10 +104,10 @@ def draw_maps(out, found, timeout):
             failed.append(config)
             continue
         name = os.path.basename(d)
-        mapdraw.render_split(drawn, os.path.join(out, "maps", name), "png")
+        mapdraw.render_split(drawn, os.path.join(rundir, "maps", name), "png")
         logs.append((drawn, name))
     if logs:
-        mapdraw.render_grid(logs, os.path.join(out, "maps", "grid.png"))
+        mapdraw.render_grid(logs, os.path.join(rundir, "maps", "grid.png"))
     return failed
 
 

@@ -6,6 +6,7 @@ Every make here runs with proc.clean_env(), so a build started from inside
 in the source tree.
 """
 import os
+import shutil
 
 from mmlab import proc
 
@@ -39,15 +40,34 @@ def config_lines(out_dir):
         return []
 
 
-def build_config(srctree, out_dir, config_goal, force=(), variables=(), env=None):
+def seed_build_dir(out_dir, start_from):
+    """Fill the new build directory @out_dir with a copy of the build in
+    @start_from (objects, .cmd files, include/config), as a Kbuild user
+    switching configurations in one tree has: applying the new
+    configuration then rebuilds only what its changed symbols reach
+    (fixdep's per-symbol dependencies). Logs are not copied. Nothing
+    happens when @out_dir already has a .config or @start_from has no image.
+    """
+    if (not start_from or os.path.exists(os.path.join(out_dir, ".config"))
+            or not os.path.exists(os.path.join(start_from, "mmlab.elf"))):
+        return
+    shutil.copytree(start_from, out_dir, symlinks=True, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("*.log", "*.xml", "*.json"))
+
+
+def build_config(srctree, out_dir, config_goal, force=(), variables=(), env=None,
+                 start_from=None):
     """Configure @out_dir with @config_goal (a defconfig name, randconfig,
     olddefconfig for a .config already there...), force the "CONFIG_X=y"
     lines in @force on top, and build the image.
 
-    @variables go to every make (TRACE=...); @env as for make().
+    @variables go to every make (TRACE=...); @env as for make(). A new
+    @out_dir starts as a copy of the build in @start_from, if given, so
+    that only what the configuration change reaches is compiled again.
     Return: (True, log) when mmlab.elf was built with every forced line in
     its .config, else (False, log) with the reason at the end of the log.
     """
+    seed_build_dir(out_dir, start_from)
     # arch/riscv/ first: a parallel build of a fresh tree can otherwise
     # write the linker script before that directory exists.
     os.makedirs(os.path.join(out_dir, "arch", "riscv"), exist_ok=True)

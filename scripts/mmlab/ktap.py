@@ -19,23 +19,35 @@ SUMMARY_RE = re.compile(r"^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?\s*$")
 
 @dataclass
 class Counts:
-    """Cases passed, failed and skipped, with a reason for every failure."""
+    """Cases passed, failed and skipped, with a reason for every failure, and
+    every counted case by name: (name, "passed"|"failed"|"skipped", message)."""
     passed: int = 0
     failed: int = 0
     skipped: int = 0
     failures: list = field(default_factory=list)
+    cases: list = field(default_factory=list)
+
+    def case(self, name, status, message=""):
+        """Count one case @name with @status ("passed", "failed" or "skipped")."""
+        setattr(self, status, getattr(self, status) + 1)
+        self.cases.append((name, status, message))
+        if status == "failed":
+            self.failures.append(message or name)
 
     def fail(self, why, n=1):
         """Count @n failures (0: only record the reason) explained by @why."""
+        for i in range(n):
+            self.cases.append((why if n == 1 else "%s (%d)" % (why, i + 1), "failed", why))
         self.failed += n
         self.failures.append(why)
 
     def add(self, other):
-        """Add the counts and reasons of @other to these."""
+        """Add the counts, reasons and cases of @other to these."""
         self.passed += other.passed
         self.failed += other.failed
         self.skipped += other.skipped
         self.failures += other.failures
+        self.cases += other.cases
 
 
 @dataclass
@@ -55,8 +67,11 @@ def last_summary(text):
 
 
 def count_results(lines, rep):
-    """Count the result lines of @lines into @rep; returns (top plan, suites seen)."""
+    """Count the result lines of @lines into @rep, each case named
+    suite.case; returns (top plan, suites seen)."""
     plans, seen, top_plan = {}, {}, None    # per indent: announced count, results seen
+    pending = []        # (case, status, message) of the suite not closed yet
+    note = ""           # the last diagnostic line, the reason of a failure
     for line in lines:
         m = PLAN_RE.match(line)
         if m:
@@ -71,17 +86,25 @@ def count_results(lines, rep):
             continue
         m = RESULT_RE.match(line)
         if not m:
+            if line.strip().startswith("# "):
+                note = line.strip()[2:]
             continue
         indent, name = len(m.group(1)), m.group(4)
         seen[indent] = seen.get(indent, 0) + 1
         if indent == 0:
+            for case, status, message in pending:
+                rep.case("%s.%s" % (name, case), status, message)
+            pending = []
             close_suite(name, plans, seen, rep)
         elif (m.group(5) or "").upper() == "SKIP":
-            rep.skipped += 1
+            pending.append((name, "skipped", m.group(6) or ""))
         elif m.group(2) == "ok":
-            rep.passed += 1
+            pending.append((name, "passed", ""))
         else:
-            rep.fail("case %s failed" % name)
+            pending.append((name, "failed", "case %s failed%s" % (name, note and ": " + note)))
+        note = ""
+    for case, status, message in pending:      # a suite that never closed
+        rep.case(case, status, message)
     return top_plan, seen.get(0, 0)
 
 
@@ -103,7 +126,7 @@ def parse(boot):
     if top_plan is None and any(KTEST_OFF_RE.search(l) for l in boot.lines):
         # Built without CONFIG_KTEST: a clean boot to the exit is the test.
         if boot.status == 0 and not boot.panic and not boot.timed_out:
-            rep.passed += 1
+            rep.case("clean boot without self-tests", "passed")
         else:
             rep.fail("image without self-tests did not boot cleanly")
     elif top_plan is None:

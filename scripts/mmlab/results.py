@@ -8,8 +8,12 @@ entry per boot ("128M" with bench=all, "2G" with bench=frames).
 import csv
 
 HEAP_WORKLOADS = ["heap_lab", "heap_churn", "heap_algo_churn", "heap_logu", "heap_align",
-                  "heap_fill", "heap_fill_logu"]
+                  "heap_fill", "heap_fill_logu", "heap_worst"]
+# The workloads through kmalloc/kfree: "worst heap op" is their largest call.
+KMALLOC_WORKLOADS = [w for w in HEAP_WORKLOADS if w != "heap_algo_churn"]
 FILL_LEVELS = [0, 50, 90, 99]
+TRACE_PREFIX = "trace:"
+TRACE_OPS = ("kmalloc", "kfree", "kcalloc", "krealloc")
 
 
 def series(records, workload, op):
@@ -56,7 +60,7 @@ def headline(run):
         "churn, algorithm alone": per_op(small, "heap_algo_churn"),
         "logu instr/op": per_op(small, "heap_logu"),
         "align instr/op": per_op(small, "heap_align"),
-        "worst heap op": worst(small, ["heap_lab", "heap_churn", "heap_logu", "heap_align"]),
+        "worst heap op": worst(small, KMALLOC_WORKLOADS),
         "util 16-256": metric(small, "heap_fill", "util"),
         "util log-uniform": metric(small, "heap_fill_logu", "util"),
         "frame pair 0% (128M)": pair(small, 0),
@@ -64,6 +68,47 @@ def headline(run):
         "frame pair 99% (2G)": pair(big, 99),
         "16-frame run pair": run16["mean"] if run16 else None,
     }
+
+
+def trace_names(results):
+    """The replayed traces ("trace:NAME" workloads) of @results, in name order."""
+    return sorted({r["workload"] for run in results.values() for r in run.get("128M", [])
+                   if r.get("workload", "").startswith(TRACE_PREFIX) and "op" in r})
+
+
+def trace_summary(records, workload):
+    """The replay summary (allocs, failures, peak_live_bytes...) of @workload, or None."""
+    for r in records:
+        if r.get("workload") == workload and "summary" in r:
+            return r["summary"]
+    return None
+
+
+def trace_figures(records, workload):
+    """instr/op, worst call and failed requests of one trace replay."""
+    summ = trace_summary(records, workload) or {}
+    return {"instr/op": per_op(records, workload, TRACE_OPS),
+            "worst": worst(records, [workload], TRACE_OPS),
+            "failures": summ.get("failures")}
+
+
+def trace_table(results):
+    """Markdown: per configuration, each real trace's mean instructions per
+    call (over kmalloc, kcalloc, krealloc and kfree) and its worst call."""
+    names = trace_names(results)
+    if not names:
+        return ""
+    short = [n[len(TRACE_PREFIX):] for n in names]
+    lines = ["| config | " + " | ".join("%s instr/op | %s worst" % (n, n) for n in short) + " |",
+             "|---|" + "---|---|" * len(names)]
+    for config, run in results.items():
+        cells = []
+        for n in names:
+            f = trace_figures(run.get("128M", []), n)
+            failed = " (%d failed)" % f["failures"] if f["failures"] else ""
+            cells += [fmt(f["instr/op"]) + failed, fmt(f["worst"])]
+        lines.append("| %s | %s |" % (config, " | ".join(cells)))
+    return "\n".join(lines) + "\n"
 
 
 def fmt(v):

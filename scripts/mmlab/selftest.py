@@ -55,10 +55,7 @@ def run_image(opts, elf, append="", panic_cases=False, echo=False):
     result.add(report)
     for name, text in report.panic_cases if panic_cases else ():
         why = run_panic_case(opts, elf, name, text)
-        if why:
-            result.fail(why)
-        else:
-            result.passed += 1
+        result.case("panic-case " + name, "failed" if why else "passed", why)
         if echo:
             print("not ok - panic case " + why if why else "ok - panic case " + name, flush=True)
     return result

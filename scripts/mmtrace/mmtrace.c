@@ -4,6 +4,7 @@
  * on the host, and print the statistics the kernel's "trace" benchmark prints.
  *
  *   mmtrace [--algo NAME] [--heap-size SIZE] [--kmalloc-layout] TRACE|-
+ *   mmtrace --fit [--kmalloc-layout] TRACE|-
  *   mmtrace --list
  *
  * The algorithms are the kernel's own (mm/heap/Makefile lists them), linked in through
@@ -18,6 +19,8 @@
  * --kmalloc-layout adds a 16-byte header in front of each request and
  * aligns to at least 16 (the front end's layout with a block header).
  *
+ * --fit finds, per algorithm, the smallest heap the trace fits in (fit.c).
+ *
  * Exit status: 0 replayed and the heap validated, 1 bad trace, 2 bad usage,
  * 3 the heap failed validation.
  *
@@ -30,15 +33,10 @@
 #include <string.h>
 #include <mm/heap_algo.h>
 #include <bench/mmtrace.h>
+#include "tool.h"
 
 #define MMTRACE_DEFAULT_ALIGN	16
 #define MMTRACE_KMALLOC_HEADER	16	/* a front-end block header */
-
-struct mmtrace_opts {
-	const char *algo;
-	size_t heap_size;
-	bool kmalloc_layout;
-};
 
 /* One replay: the algorithm and its instance. */
 struct mmtrace_heap {
@@ -77,6 +75,29 @@ static void heap_cb_free(void *ctx, void *ptr)
 	}
 }
 
+/*
+ * The algorithm contract has no resize: stay in place when the block's
+ * usable size already holds @size, else alloc + copy + free (at the default
+ * alignment, as krealloc() does).
+ */
+static void *heap_cb_realloc(void *ctx, void *ptr, size_t old_size, size_t size)
+{
+	struct mmtrace_heap *h = ctx;
+	size_t usable = h->algo->usable_size(h->inst, ptr);
+	void *q;
+
+	if (h->kmalloc_layout)
+		usable = usable > MMTRACE_KMALLOC_HEADER ? usable - MMTRACE_KMALLOC_HEADER : 0;
+	if (size <= usable)
+		return ptr;
+	q = heap_cb_alloc(ctx, size, 0);
+	if (q) {
+		memcpy(q, ptr, MIN(old_size, size));
+		heap_cb_free(ctx, ptr);
+	}
+	return q;
+}
+
 static size_t heap_cb_largest_free(void *ctx)
 {
 	struct mmtrace_heap *h = ctx;
@@ -102,6 +123,7 @@ static void table_cb_free(void *ctx, void *mem, size_t bytes)
 static const struct mmtrace_ops heap_replay_ops = {
 	.alloc = heap_cb_alloc,
 	.free = heap_cb_free,
+	.realloc = heap_cb_realloc,
 	.largest_free = heap_cb_largest_free,
 	.table_alloc = table_cb_alloc,
 	.table_free = table_cb_free,
@@ -179,13 +201,8 @@ static int replay_stream(struct mmtrace_replay *r, FILE *in, const char *name, F
 	return 0;
 }
 
-/*
- * mmtrace_file - replay the trace @in (called @name in messages) as @o
- * says, print the summary on @out and errors on @err.
- * Return: the program's exit status (see the top of the file).
- */
-static int mmtrace_file(const struct mmtrace_opts *o, FILE *in, const char *name,
-			FILE *out, FILE *err)
+int mmtrace_heap_replay(const struct mmtrace_opts *o, FILE *in, const char *name,
+			struct mmtrace_stats *st, FILE *err)
 {
 	struct mmtrace_heap h = { .algo = algo_find(o->algo), .kmalloc_layout = o->kmalloc_layout };
 	size_t cap = mmtrace_table_cap(0);
@@ -200,8 +217,9 @@ static int mmtrace_file(const struct mmtrace_opts *o, FILE *in, const char *name
 	region = aligned_alloc(4096, ALIGN_UP(o->heap_size, 4096));
 	h.inst = region ? h.algo->init(region, o->heap_size, 0) : NULL;
 	if (!h.inst) {
-		fprintf(err, "mmtrace: %s cannot manage a heap of %zu bytes\n", h.algo->name,
-			o->heap_size);
+		if (!o->quiet_init)
+			fprintf(err, "mmtrace: %s cannot manage a heap of %zu bytes\n",
+				h.algo->name, o->heap_size);
 		free(region);
 		return 2;
 	}
@@ -210,11 +228,7 @@ static int mmtrace_file(const struct mmtrace_opts *o, FILE *in, const char *name
 	if (!status) {
 		r.st.end_largest_free = heap_cb_largest_free(&h);
 		r.st.end_validate = h.algo->validate(h.inst);
-		fprintf(out, "mmtrace: algo=%s heap_size=%zu layout=%s trace=%s\n", h.algo->name,
-			o->heap_size, o->kmalloc_layout ? "kmalloc" : "algorithm", name);
-		fprintf(out, "mmtrace: ");
-		mmtrace_stats_print(&r.st, o->heap_size, file_out, out);
-		fprintf(out, "\n");
+		*st = r.st;
 		mmtrace_replay_drain(&r);
 		if (r.st.end_validate || h.algo->validate(h.inst)) {
 			fprintf(err, "mmtrace: %s: heap validation found problems\n", h.algo->name);
@@ -223,6 +237,27 @@ static int mmtrace_file(const struct mmtrace_opts *o, FILE *in, const char *name
 	}
 	free(r.slots);
 	free(region);
+	return status;
+}
+
+/*
+ * mmtrace_file - replay the trace @in (called @name in messages) as @o
+ * says, print the summary on @out and errors on @err.
+ * Return: the program's exit status (see the top of the file).
+ */
+static int mmtrace_file(const struct mmtrace_opts *o, FILE *in, const char *name,
+			FILE *out, FILE *err)
+{
+	struct mmtrace_stats st;
+	int status = mmtrace_heap_replay(o, in, name, &st, err);
+
+	if (status == 0 || status == 3) {
+		fprintf(out, "mmtrace: algo=%s heap_size=%zu layout=%s trace=%s\n", o->algo,
+			o->heap_size, o->kmalloc_layout ? "kmalloc" : "algorithm", name);
+		fprintf(out, "mmtrace: ");
+		mmtrace_stats_print(&st, o->heap_size, file_out, out);
+		fprintf(out, "\n");
+	}
 	return status;
 }
 
@@ -267,9 +302,32 @@ static size_t size_parse(const char *s)
 	return (size_t)v << shift;
 }
 
+/* --fit: read all of @in, then search. Return: the exit status. */
+static int fit_file(const struct mmtrace_opts *o, FILE *in, const char *path)
+{
+	size_t len = 0, cap = 1 << 20, n;
+	char *buf = malloc(cap);
+	int status;
+
+	while (buf && (n = fread(buf + len, 1, cap - len, in)) > 0) {
+		len += n;
+		if (len == cap)
+			buf = realloc(buf, cap *= 2);
+	}
+	if (!buf || ferror(in)) {
+		fprintf(stderr, "%s: %s\n", path, buf ? "read error" : "out of memory");
+		free(buf);
+		return buf ? 1 : 2;
+	}
+	status = mmtrace_fit(o, buf, len, path, stdout, stderr);
+	free(buf);
+	return status;
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: mmtrace [--algo NAME] [--heap-size SIZE] [--kmalloc-layout] TRACE|-\n"
+			"       mmtrace --fit [--kmalloc-layout] TRACE|-\n"
 			"       mmtrace --list\n");
 	return 2;
 }
@@ -279,6 +337,7 @@ int main(int argc, char **argv)
 	struct mmtrace_opts o = { .algo = "buddy", .heap_size = 8 * MiB };
 	const struct heap_algo *a;
 	const char *path = NULL;
+	bool fit = false;
 	FILE *in;
 	int i, status;
 
@@ -293,6 +352,8 @@ int main(int argc, char **argv)
 			o.heap_size = size_parse(argv[++i]);
 			if (!o.heap_size)
 				return usage();
+		} else if (!strcmp(argv[i], "--fit")) {
+			fit = true;
 		} else if (!strcmp(argv[i], "--kmalloc-layout")) {
 			o.kmalloc_layout = true;
 		} else if (!path && (argv[i][0] != '-' || !strcmp(argv[i], "-"))) {
@@ -308,7 +369,7 @@ int main(int argc, char **argv)
 		perror(path);
 		return 2;
 	}
-	status = mmtrace_file(&o, in, path, stdout, stderr);
+	status = fit ? fit_file(&o, in, path) : mmtrace_file(&o, in, path, stdout, stderr);
 	if (in != stdin)
 		fclose(in);
 	return status;

@@ -15,6 +15,7 @@ addr_test-srcs := tests/host/addr_test.c
 host-progs += frames_test
 frames_test-srcs := tests/host/frames_test.c tests/host/fuzz_frames.c lib/bitmap.c \
 	$(frames-algo-srcs)
+frames_test-cflags := -DFRAME_ALGO_COUNT=$(words $(frames-algo-srcs))
 
 host-fuzzers += fuzz_frames
 fuzz_frames-srcs := tests/host/fuzz_frames.c lib/bitmap.c $(frames-algo-srcs)

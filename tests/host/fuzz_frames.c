@@ -11,11 +11,12 @@
  *
  * It is shared: the fuzzer feeds it libFuzzer's inputs for every registered
  * algorithm, and frames_test links this file to feed it long random
- * sequences. Double frees are only issued with FRAME_ALGO_CHECK, the one mode
- * in which the contract promises to catch them for every algorithm.
+ * sequences. Double frees are issued throughout: the contract promises that
+ * every algorithm refuses them in every call.
  *
- * Input layout: [flags] [count lo] [count hi] [base] [nranges] then two bytes
- * per free range, then three bytes per operation: [kind] [a] [b].
+ * Input layout: [mix] [count lo] [count hi] [base] [nranges] then two bytes
+ * per free range, then three bytes per operation: [kind] [a] [b]. An odd
+ * mix turns half of the single-frame allocations into runs.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -34,7 +35,7 @@ struct live_run {
 struct model {
 	const struct frame_algo *algo;
 	void *inst;
-	unsigned flags;
+	bool runs_heavy;		/* odd mix byte: more alloc_run */
 	uint64_t base, count, free;
 	uint8_t *state;			/* enum model_state per frame offset */
 	struct live_run *live;		/* runs handed out, any order */
@@ -61,8 +62,8 @@ static __attribute__((format(printf, 2, 3))) void model_fail(struct model *m, co
 	if (m->failed)
 		return;
 	m->failed = true;
-	n = snprintf(m->why, m->why_len, "%s flags %u step %llu: ", m->algo->name,
-		     m->flags, (unsigned long long)m->step);
+	n = snprintf(m->why, m->why_len, "%s step %llu: ", m->algo->name,
+		     (unsigned long long)m->step);
 	va_start(ap, fmt);
 	if (n >= 0 && (size_t)n < m->why_len)
 		vsnprintf(m->why + n, m->why_len - (size_t)n, fmt, ap);
@@ -231,12 +232,20 @@ static void expect_refused(struct model *m, int ret, int want, const char *what)
 		model_fail(m, "%s returned %d, want %d", what, ret, want);
 }
 
-/* Frees the contract says must fail: out of span always, double with CHECK. */
+/* The first frame at or after @off in state @s, or m->count. */
+static uint64_t model_find(const struct model *m, uint64_t off, enum model_state s)
+{
+	for (; off < m->count && m->state[off] != s; off++)
+		;
+	return off;
+}
+
+/* Frees the contract says must fail: out of span, never handed over, double. */
 static void op_bad_free(struct model *m, uint8_t a, uint8_t b)
 {
 	uint64_t off = a * m->count / 256;
 
-	switch (b % 4) {
+	switch (b % 5) {
 	case 0:
 		expect_refused(m, m->algo->free(m->inst, PPN(m->base - 1 - a)),
 			       FRAME_ERANGE, "free below the span");
@@ -250,11 +259,19 @@ static void op_bad_free(struct model *m, uint8_t a, uint8_t b)
 						    m->count - off + 1 + b / 4),
 			       FRAME_ERANGE, "free_run across the span end");
 		break;
-	default:
-		if (!(m->flags & FRAME_ALGO_CHECK))
+	case 3:
+		off = model_find(m, off, RESERVED);
+		if (off == m->count)
 			break;
-		for (; off < m->count && m->state[off] != FREE; off++)
-			;
+		if (b & 0x80)
+			expect_refused(m, m->algo->free(m->inst, PPN(m->base + off)),
+				       FRAME_ERANGE, "free of a frame never handed over");
+		else
+			expect_refused(m, m->algo->free_run(m->inst, PPN(m->base + off), 1 + b % 3),
+				       FRAME_ERANGE, "free_run over a frame never handed over");
+		break;
+	default:
+		off = model_find(m, off, FREE);
 		if (off == m->count)
 			break;
 		if (off > 0 && m->state[off - 1] == LIVE)
@@ -280,7 +297,7 @@ static void op_bad_args(struct model *m, uint8_t a)
 		       "free_run(0)");
 }
 
-/* Hand reserved frames over late; with CHECK, overlap with free ones is refused. */
+/* Hand reserved frames over late; overlap with free ones is refused. */
 static void op_add_free(struct model *m, uint8_t a, uint8_t b)
 {
 	uint64_t off = a * m->count / 256, n = MIN(1 + b % 8ULL, m->count - off);
@@ -295,8 +312,6 @@ static void op_add_free(struct model *m, uint8_t a, uint8_t b)
 		m->free += n;
 		return;
 	}
-	if (!(m->flags & FRAME_ALGO_CHECK))
-		return;
 	for (i = off; i < off + n; i++)
 		if (m->state[i] == LIVE)
 			return;	/* live frames are the caller's to free, not to add */
@@ -323,14 +338,14 @@ bool frames_model_run(const struct frame_algo *algo, const uint8_t *data, size_t
 
 	if (size < 5)
 		return true;
-	m.flags = data[0] & FRAME_ALGO_CHECK;
+	m.runs_heavy = data[0] & 1;
 	m.count = 1 + (data[1] | (uint64_t)data[2] << 8) % MODEL_MAX_FRAMES;
 	m.base = model_bases[data[3] % ARRAY_SIZE(model_bases)];
 	nranges = data[4] % 8;
-	meta = malloc(algo->meta_size(m.count, m.flags));
+	meta = malloc(algo->meta_size(m.count));
 	m.state = calloc(m.count, 1);
 	m.live = malloc(m.count * sizeof(*m.live));
-	m.inst = algo->init(meta, ppn_range_sized(PPN(m.base), m.count), m.flags);
+	m.inst = algo->init(meta, ppn_range_sized(PPN(m.base), m.count));
 	if (!m.inst)
 		model_fail(&m, "init refused %llu frames", (unsigned long long)m.count);
 	for (pos = 5; !m.failed && nranges-- && pos + 2 <= size; pos += 2) {
@@ -347,7 +362,9 @@ bool frames_model_run(const struct frame_algo *algo, const uint8_t *data, size_t
 	for (; !m.failed && pos + 3 <= size; pos += 3, m.step++) {
 		uint8_t kind = data[pos] % 10, a = data[pos + 1], b = data[pos + 2];
 
-		if (kind <= 2)
+		if (kind <= 2 && m.runs_heavy && (a & 1))
+			op_alloc_run(&m, a, b);
+		else if (kind <= 2)
 			op_alloc(&m);
 		else if (kind <= 5)
 			op_free(&m, a);

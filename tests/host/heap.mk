@@ -9,6 +9,8 @@ heap-shared-srcs := mm/heap/stress.c mm/heap/poison.c
 heap-algo-srcs := $(call algo-srcs,mm/heap,heap-algo)
 
 host-progs += heap_test
+# Its long cases run side by side, one shard per core (run-host-tests).
+heap_test-shards := 2
 heap_test-srcs := tests/host/heap_test.c $(heap-shared-srcs) lib/bitmap.c $(heap-algo-srcs)
 
 # heap_grain_test: the cases whose outcome depends on the block size, again

@@ -19,6 +19,13 @@
  *          allocate or free a random live block with equal odds
  *   lab    the standard lab test (box a value, grow a vector to 10000 words)
  *   fill   random 16-256 byte blocks, two allocations per free, until failure
+ *   worst  the adversarial case: 64-256 byte blocks until the heap is full,
+ *          every other one freed, then 2000 requests of 1-64 KiB aligned to
+ *          256-4096 bytes (the holes cannot take them); everything freed in
+ *          allocation order (long runs of merging frees); 16 B-4 KiB blocks
+ *          until the heap is full again, then 20000 times a free and an
+ *          allocation; everything freed; 1 byte and the largest free block
+ *          of the whole heap. The fills are set-up and not dumped.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -113,6 +120,81 @@ static unsigned long bench_lab(const struct heap_algo *a, void *heap)
 	return ops + 2;
 }
 
+static void *worst_alloc(const struct heap_algo *a, void *heap, size_t size, size_t align)
+{
+	void *p = a->alloc(heap, size, align, NULL);
+
+	op_done();
+	return p;
+}
+
+static void worst_free(const struct heap_algo *a, void *heap, void *p)
+{
+	if (a->free(heap, p, NULL) != HEAP_FREE_OK) {
+		fprintf(stderr, "heap_bench: %s refused %p\n", a->name, p);
+		abort();
+	}
+	op_done();
+}
+
+/* Allocate (not dumped) blocks of @lo..@hi bytes into @live until the heap is full. */
+static size_t worst_fill(const struct heap_algo *a, void *heap, void **live, size_t n, size_t cap,
+			 struct rand_state *rng, size_t lo, size_t hi)
+{
+	while (n < cap && (live[n] = a->alloc(heap, rand_range(rng, lo, hi), 16, NULL)))
+		n++;
+	return n;
+}
+
+/* The adversarial workload (see the top of the file); returns the operations dumped. */
+static unsigned long bench_worst(const struct heap_algo *a, void *heap)
+{
+	size_t cap = HEAP_SIZE / 64, n, i, kept;
+	void **live = calloc(cap, sizeof(*live)), *p;
+	struct heap_algo_space sp;
+	struct rand_state rng;
+	unsigned long done = 0;
+
+	rand_seed(&rng, 8);
+	n = worst_fill(a, heap, live, 0, cap, &rng, 64, 256);
+	for (i = kept = 0; i < n; i++) {
+		if (i % 2)
+			a->free(heap, live[i], NULL);
+		else
+			live[kept++] = live[i];
+	}
+	n = kept;
+	for (i = 0; i < 2000 && n < cap; i++, done++) {
+		p = worst_alloc(a, heap, rand_range(&rng, KiB, 64 * KiB),
+				1UL << rand_range(&rng, 8, 12));
+		if (p)
+			live[n++] = p;
+	}
+	for (i = 0; i < n; i++, done++)
+		worst_free(a, heap, live[i]);
+	n = worst_fill(a, heap, live, 0, cap, &rng, 16, 4096);
+	for (i = 0; i < 20000 && n; i++, done += 2) {
+		size_t k = rand_range(&rng, 0, n - 1);
+
+		worst_free(a, heap, live[k]);
+		live[k] = live[--n];
+		p = worst_alloc(a, heap, rand_range(&rng, 16, 4096), 16);
+		if (p)
+			live[n++] = p;
+	}
+	for (i = 0; i < n; i++, done++)
+		worst_free(a, heap, live[i]);
+	a->space(heap, &sp);
+	p = worst_alloc(a, heap, 1, 16);
+	if (p)
+		worst_free(a, heap, p);
+	p = worst_alloc(a, heap, sp.largest_free, 16);
+	if (p)
+		worst_free(a, heap, p);
+	free(live);
+	return done + 4;
+}
+
 /* The fill-to-failure workload of the shared harness; prints the utilisation,
  * returns the problem count. */
 static unsigned long bench_fill(const struct heap_algo *a, void *heap, void *region)
@@ -156,6 +238,8 @@ int main(int argc, char **argv)
 		done = bench_lab(a, heap);
 	else if (strcmp(work, "fill") == 0)
 		return bench_fill(a, heap, region) ? 1 : 0;
+	else if (strcmp(work, "worst") == 0)
+		done = bench_worst(a, heap);
 	else
 		return 2;
 	printf("%s %s: %lu operations, validate %u\n", a->name, work, done, a->validate(heap));

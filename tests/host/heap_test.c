@@ -234,7 +234,8 @@ static void model_run(const struct heap_algo *a, size_t size, uint64_t seed, uns
 	for (op = 0; heap && op < ops && !strstr(failed_algos, a->name); op++) {
 		if (n == 0 || (n < size / 64 && rand_range(&rng, 0, 99) < 55)) {
 			size_t sz = (size_t)1 << rand_range(&rng, 0, 11);
-			size_t align = rand_range(&rng, 0, 15) ? 1 : (size_t)1 << rand_range(&rng, 0, 12);
+			size_t align = rand_range(&rng, 0, 15) ? 1
+						 : (size_t)1 << rand_range(&rng, 0, 12);
 			struct model_block b;
 
 			size_t said = 0;
@@ -360,6 +361,65 @@ HOST_TEST(heap_bad_free)
 		free(outside);
 		region_free(region, 0);
 	}
+	algos_verdict();
+}
+
+/*
+ * A forged header: whatever lies in front of a live block, the block itself
+ * and what follows it, copied into the middle of another live block (as a
+ * caller's own data may look). Freeing the copy must be refused as not a
+ * block and change nothing: the space figures, the live block's bytes, and
+ * no later allocation may land inside it.
+ */
+static void forged_header_case(const struct heap_algo *a)
+{
+	const size_t size = 64 * KiB;
+	unsigned char *region = region_alloc(size, 0), *saved = malloc(4096);
+	void *heap = a->init(region, size, 0);
+	unsigned char *lo, *p, *hi, *big, *forged, *q[64];
+	size_t span, big_usable, i, n = 0;
+
+	ALGO_CHECK(a, heap != NULL);
+	lo = heap ? a->alloc(heap, 64, 16, NULL) : NULL;
+	p = lo ? a->alloc(heap, 64, 16, NULL) : NULL;
+	hi = p ? a->alloc(heap, 64, 16, NULL) : NULL;
+	big = hi ? a->alloc(heap, 2048, 16, NULL) : NULL;
+	ALGO_CHECK(a, big != NULL);
+	if (big) {
+		span = 16 + a->usable_size(heap, p) + 16;
+		big_usable = a->usable_size(heap, big);
+		forged = big + 256;
+		ALGO_CHECK(a, 256 + span <= big_usable && big_usable <= 4096);
+		memset(big, 0x5a, big_usable);
+		memcpy(forged - 16, p - 16, span);
+		memcpy(saved, big, big_usable);
+
+		bad_free_check(a, heap, forged, HEAP_FREE_NOT_BLOCK,
+			       "a copy of a block's header inside a live block");
+		ALGO_CHECK(a, a->usable_size(heap, forged) == 0);
+		ALGO_CHECK(a, memcmp(saved, big, big_usable) == 0);
+		while (n < ARRAY_SIZE(q) && (q[n] = a->alloc(heap, 64, 16, NULL)) != NULL) {
+			ALGO_CHECK(a, q[n] + 64 <= big || q[n] >= big + big_usable);
+			n++;
+		}
+		for (i = 0; i < n; i++)
+			ALGO_CHECK(a, a->free(heap, q[i], NULL) == HEAP_FREE_OK);
+		ALGO_CHECK(a, a->free(heap, big, NULL) == HEAP_FREE_OK);
+		ALGO_CHECK(a, a->free(heap, hi, NULL) == HEAP_FREE_OK);
+		ALGO_CHECK(a, a->free(heap, p, NULL) == HEAP_FREE_OK);
+		ALGO_CHECK(a, a->free(heap, lo, NULL) == HEAP_FREE_OK);
+		ALGO_CHECK(a, a->validate(heap) == 0);
+	}
+	free(saved);
+	region_free(region, 0);
+}
+
+HOST_TEST(heap_forged_header_free)
+{
+	const struct heap_algo *a;
+
+	for_each_algo(a)
+		forged_header_case(a);
 	algos_verdict();
 }
 

@@ -81,19 +81,35 @@ static bool name_selected(const char *name, const char *filter)
 	}
 }
 
+/*
+ * True when case number @index (counting selected cases from 0) belongs to
+ * the shard $HOST_TEST_SHARD ("i/n": every n-th case from the i-th; unset:
+ * all), so that run-host-tests can spread a long program over the cores.
+ */
+static bool shard_selected(unsigned index)
+{
+	const char *shard = getenv("HOST_TEST_SHARD");
+	unsigned i, n;
+
+	if (!shard || sscanf(shard, "%u/%u", &i, &n) != 2 || n == 0)
+		return true;
+	return index % n == i;
+}
+
 int host_test_main(int argc, char **argv)
 {
 	const char *filter = argc > 1 ? argv[1] : HOST_TEST_DEFAULT_FILTER;
 	const struct host_test *t;
-	unsigned passed = 0, failed = 0, n = 0;
+	unsigned passed = 0, failed = 0, n = 0, index = 0;
 
 	for (t = __start_host_tests; t < __stop_host_tests; t++)
-		if (name_selected(t->name, filter))
+		if (name_selected(t->name, filter) && shard_selected(index++))
 			n++;
 	printf("KTAP version 1\n1..%u\n", n);
 	n = 0;
+	index = 0;
 	for (t = __start_host_tests; t < __stop_host_tests; t++) {
-		if (!name_selected(t->name, filter))
+		if (!name_selected(t->name, filter) || !shard_selected(index++))
 			continue;
 		n++;
 		if (case_run(t)) {

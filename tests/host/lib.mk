@@ -20,6 +20,14 @@ $(hostdir)/.string_test.stamp: $(srctree)/lib/string.c
 	@mkdir -p $(@D)
 	@touch $@
 
+# bitmap_test checks lib/bitmap.c's range operations against single bits.
+host-progs += bitmap_test
+bitmap_test-srcs := tests/host/bitmap_test.c lib/bitmap.c
+
+# sort_test compares lib/sort.c with the C library's qsort.
+host-progs += sort_test
+sort_test-srcs := tests/host/sort_test.c lib/sort.c
+
 # glob_test checks the wildcard matcher against a brute-force oracle.
 host-progs += glob_test
 glob_test-srcs := tests/host/glob_test.c lib/glob.c

@@ -50,6 +50,27 @@ HOST_TEST(parse_valid_lines)
 	CHECK_EQ(op.align, 1);
 }
 
+HOST_TEST(parse_v2_lines)
+{
+	struct mmtrace_op op;
+
+	CHECK(!parse(MMTRACE_VERSION_LINE, &op));
+	CHECK_EQ(op.kind, MMTRACE_SKIP);
+	CHECK(!parse("# mmtrace v1 ", &op));
+	CHECK(!parse("# mmtrace kind=churn", &op));
+	CHECK(!parse("c 3 10 12", &op));
+	CHECK_EQ(op.kind, MMTRACE_CALLOC);
+	CHECK_EQ(op.id, 3);
+	CHECK_EQ(op.count, 10);
+	CHECK_EQ(op.size, 120);
+	CHECK(!parse("r 3 4 4000 # grow", &op));
+	CHECK_EQ(op.kind, MMTRACE_REALLOC);
+	CHECK_EQ(op.id, 3);
+	CHECK_EQ(op.new_id, 4);
+	CHECK_EQ(op.size, 4000);
+	CHECK_EQ(op.align, 0);
+}
+
 HOST_TEST(parse_rejects_malformed_lines)
 {
 	static const struct { const char *line, *reason; } bad[] = {
@@ -68,6 +89,16 @@ HOST_TEST(parse_rejects_malformed_lines)
 		{ "a 1 8 16 16", "too many fields" },
 		{ "f", "missing ID" },
 		{ "f 1 8", "only an ID" },
+		{ "# mmtrace v3", "newer than this replay" },
+		{ "c 1 8", "ID N SIZE" },
+		{ "c 1 8 8 8", "ID N SIZE" },
+		{ "c 1 0 8", "N is not" },
+		{ "c 1 8 0", "SIZE is not" },
+		{ "c 1 4294967296 4294967296", "overflows" },
+		{ "r 1 2", "ID NEWID NEWSIZE" },
+		{ "r 1 x 8", "NEWID is not" },
+		{ "r 1 2 0", "SIZE is not" },
+		{ "r 1 2 8 16", "ID NEWID NEWSIZE" },
 	};
 	char longline[MMTRACE_LINE_MAX + 2];
 	struct mmtrace_op op;
@@ -257,6 +288,44 @@ HOST_TEST(replay_tracks_live_ids)
 	free(r.slots);
 }
 
+static void model_sample(void *ctx, const struct mmtrace_replay *r)
+{
+	struct model *m = ctx;
+
+	m->table_allocs += 1000;	/* counts samples, apart from table growth */
+	if (r->ops_done % 3)
+		m->bad_frees++;
+}
+
+/* The timeline callback runs after every third operation, skips not counted. */
+HOST_TEST(replay_samples_every_n_ops)
+{
+	static const struct mmtrace_ops ops = {
+		.alloc = model_alloc, .free = model_free, .largest_free = model_largest_free,
+		.sample = model_sample,
+	};
+	static const char *const lines[] = { "a 1 8", "# skip", "a 2 8", "f 1", "", "a 3 8",
+					     "f 2", "f 3", "a 4 8" };
+	static struct model m;
+	struct mmtrace_slot slots[8];
+	struct mmtrace_replay r;
+	struct mmtrace_op op;
+	const char *why;
+	size_t i;
+
+	memset(&m, 0, sizeof(m));
+	m.limit = 8;
+	mmtrace_replay_init(&r, &ops, &m, slots, 8);
+	r.sample_every = 3;
+	for (i = 0; i < ARRAY_SIZE(lines); i++) {
+		CHECK(!parse(lines[i], &op));
+		CHECK_EQ(mmtrace_replay_op(&r, &op, i + 1, &why), 0);
+	}
+	CHECK_EQ(r.ops_done, 7);
+	CHECK_EQ(m.table_allocs, 2000);
+	CHECK_EQ(m.bad_frees, 0);
+}
+
 HOST_TEST(replay_refuses_bad_ids_and_counts_failures)
 {
 	static struct model m;
@@ -296,6 +365,44 @@ HOST_TEST(replay_refuses_bad_ids_and_counts_failures)
 	CHECK_EQ(r.st.live_bytes, 0);
 	CHECK_EQ(r.st.first_failure_line, 3);
 	CHECK_EQ(m.bad_frees, 0);
+}
+
+/* A calloc that leaves the last byte dirty (blocks up to 64 bytes): the replay must notice. */
+static unsigned char dirty_block[64];
+
+static void *dirty_calloc(void *ctx, size_t n, size_t size)
+{
+	(void)ctx;
+	memset(dirty_block, 0, sizeof(dirty_block));
+	dirty_block[n * size - 1] = 1;
+	return dirty_block;
+}
+
+static void dirty_free(void *ctx, void *ptr)
+{
+	(void)ctx;
+	(void)ptr;
+}
+
+HOST_TEST(replay_checks_calloc_zeroes)
+{
+	static const struct mmtrace_ops ops = { .calloc = dirty_calloc, .free = dirty_free,
+						.largest_free = model_largest_free };
+	static struct model m;
+	struct mmtrace_slot slots[4];
+	struct mmtrace_replay r;
+	struct mmtrace_op op;
+	const char *why = NULL;
+
+	mmtrace_replay_init(&r, &ops, &m, slots, 4);
+	CHECK(!parse("c 1 8 8", &op));
+	CHECK_EQ(mmtrace_replay_op(&r, &op, 1, &why), -1);
+	CHECK(why && strstr(why, "not zero-filled"));
+	CHECK_EQ(mmtrace_replay_drain(&r), 1);	/* the block is still live: drained */
+	CHECK(!parse("c 2 7 9", &op));
+	why = NULL;
+	CHECK_EQ(mmtrace_replay_op(&r, &op, 2, &why), -1);	/* the last of 63 bytes */
+	CHECK(why && strstr(why, "not zero-filled"));
 }
 
 /* ------------------------------------------------------------------ */
@@ -393,6 +500,89 @@ HOST_TEST(tool_replays_on_every_algorithm)
 	free(text);
 }
 
+/*
+ * calloc and realloc on every algorithm: zeroed blocks, grows that move,
+ * shrinks that stay, content kept (the engine's block is filled before the
+ * grow and the tool copies), and a failed grow that keeps the old block
+ * under the new ID.
+ */
+HOST_TEST(tool_replays_calloc_and_realloc)
+{
+	static const char text[] = MMTRACE_VERSION_LINE "\n"
+		"c 1 10 10\na 2 16\nr 1 3 5000\nr 3 4 20\nr 2 5 1000000000\n"
+		"c 6 1 64\nr 6 7 30000\nf 4\nf 5\n";
+	const struct heap_algo *a;
+
+	heap_algo_for_each(a) {
+		struct tool_result res = tool_run(a->name, 256 * KiB, false, text);
+
+		if (res.status != 0 || summary_field(res.out, "callocs") != 2 ||
+		    summary_field(res.out, "allocs") != 3 ||
+		    summary_field(res.out, "reallocs") != 3 ||
+		    summary_field(res.out, "realloc_moves") < 2 ||
+		    summary_field(res.out, "failures") != 1 ||
+		    summary_field(res.out, "first_failure_line") != 6 ||
+		    summary_field(res.out, "frees") != 2 ||
+		    summary_field(res.out, "live_blocks_end") != 1 ||
+		    summary_field(res.out, "live_bytes_end") != 30000 ||
+		    summary_field(res.out, "peak_live_bytes") != 30036 ||
+		    summary_field(res.out, "validate") != 0)
+			host_test_fail(__FILE__, __LINE__, "%s: status %d, out %s err %s",
+				       a->name, res.status, res.out, res.err);
+		tool_result_free(&res);
+	}
+}
+
+/* The value of "key": in the "fit:" line of @algo in @out, or ~0 when missing. */
+static unsigned long long fit_field(const char *out, const char *algo, const char *key)
+{
+	char pat[64];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "fit: {\"algo\":\"%s\"", algo);
+	p = strstr(out, pat);
+	return p ? summary_field(p, key) : ~0ULL;
+}
+
+/*
+ * --fit: the size found replays with no failure, 4 KiB less fails (or
+ * cannot be set up), and the worst call named is that failure.
+ */
+HOST_TEST(tool_fit_finds_smallest_heap)
+{
+	struct mmtrace_opts o = { 0 };
+	char *text = trace_fill(3000), *out;
+	const struct heap_algo *a;
+	size_t out_len;
+	FILE *f = open_memstream(&out, &out_len);
+
+	CHECK_EQ(mmtrace_fit(&o, text, strlen(text), "t.trace", f, stderr), 0);
+	fclose(f);
+	CHECK(strstr(out, "| algorithm | heap needed |"));
+	heap_algo_for_each(a) {
+		unsigned long long heap = fit_field(out, a->name, "heap_needed");
+		struct tool_result at, below;
+
+		if (heap == ~0ULL || heap % 4096 || heap < fit_field(out, a->name, "peak_live_bytes")) {
+			host_test_fail(__FILE__, __LINE__, "%s: %s", a->name, out);
+			continue;
+		}
+		at = tool_run(a->name, heap, false, text);
+		below = tool_run(a->name, heap - 4096, false, text);
+		if (at.status || summary_field(at.out, "failures") != 0 ||
+		    (below.status == 0 && summary_field(below.out, "first_failure_line") !=
+					 fit_field(out, a->name, "worst_call_line")) ||
+		    (below.status == 0 && summary_field(below.out, "failures") == 0) ||
+		    (below.status != 0 && below.status != 2))
+			host_test_fail(__FILE__, __LINE__, "%s at %llu: %s / %s%s", a->name, heap,
+				       at.out, below.out, below.err);
+		tool_result_free(&at);
+		tool_result_free(&below);
+	}
+	free(out);
+	free(text);
+}
+
 /* A heap too small for the trace: the first failure and its utilisation are reported. */
 HOST_TEST(tool_reports_first_failure)
 {
@@ -421,6 +611,9 @@ HOST_TEST(tool_names_file_and_line_of_errors)
 		{ "a 1 8\nf 1\nf 1\n", "t.trace:3: free of an ID that is not live" },
 		{ "a 1 8\na 1 8\n", "t.trace:2: ID is already live" },
 		{ "\n\n\nq\n", "t.trace:4: unknown operation" },
+		{ "a 1 8\nr 2 3 8\n", "t.trace:2: realloc of an ID that is not live" },
+		{ "a 1 8\na 2 8\nr 1 2 16\n", "t.trace:3: NEWID is already live" },
+		{ "# mmtrace v9\na 1 8\n", "t.trace:1: trace format newer" },
 	};
 	struct tool_result res;
 	size_t i;

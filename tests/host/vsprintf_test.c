@@ -169,7 +169,8 @@ HOST_TEST(integer_table_matches_libc)
 				format_build(fmt, flags, widths[wi], precisions[pi],
 					     lengths[li], *c);
 				integer_compare(fmt, lengths[li], widths[wi][0] == '*',
-						strchr(precisions[pi], '*') != NULL, edge_values[vi]);
+						strchr(precisions[pi], '*') != NULL,
+						edge_values[vi]);
 				cases++;
 			}
 		}

@@ -16,7 +16,7 @@ def stage_bench(ctx):
                              "--out", os.path.join(ctx.out, "bench-check"),
                              "--determinism", "defconfig"])
     if status == 0:
-        ctx.tally.ok()
+        ctx.tally.ok(name="bench: two runs give identical instruction counts")
         print("  bench: two runs gave identical instruction counts", flush=True)
     else:
         sys.stdout.write(text[-2000:])

@@ -20,17 +20,19 @@ SMP_REDIRECTED = re.compile(r"^smp: (\d+) harts entered at _start")
 # The SMP image that is also booted with smp.entry=boot: every hart started
 # at _start, as OpenSBI 1.1's hart-start race sends one there (docs/smp.md).
 SMP_BOOT_ENTRY = ("debug_defconfig", "smp.entry=boot ktest.filter=frames_smp")
-RAM_SIZES = ["64M", "512M", "2G", "4G"]
+RAM_SIZES = ["16M", "64M", "512M", "2G", "4G", "16G"]
 # Seeds that found bugs once, run by every make check.
 RANDCONFIG_SEEDS = [0x2a, 0x1d0c, 0x5eed, 0xbeef]
 COMMIT_SEEDS = 12           # seeds drawn from the commit id by make check
 
 
-def build_or_fail(ctx, label, out_dir, goal, env=None, hint="", force=()):
+def build_or_fail(ctx, label, out_dir, goal, env=None, hint="", force=(), start_from=None):
     """Build @goal in @out_dir (with the "CONFIG_X=y" lines of @force on
-    top); on failure print the log's tail and count one failure named
-    @label (followed by @hint). Return: True when built."""
-    ok, log = build.build_config(ctx.srctree, out_dir, goal, force=force, env=env)
+    top; a new @out_dir starts as a copy of the build in @start_from: see
+    build.build_config); on failure print the log's tail and count one
+    failure named @label (followed by @hint). Return: True when built."""
+    ok, log = build.build_config(ctx.srctree, out_dir, goal, force=force, env=env,
+                                 start_from=start_from)
     if not ok:
         sys.stdout.write(log[-3000:])
         ctx.tally.fail("%s does not build%s" % (label, hint))
@@ -55,41 +57,51 @@ def stage_matrix(ctx):
     """Every configs/*defconfig (or the --configs chosen): build, self-tests,
     panic cases on one hart; then its CONFIG_SMP=y variant on SMP_HARTS
     harts in parallel (self-tests with the concurrency suites; the panic
-    cases are the single-hart image's); then the CACHE_VARIANTS."""
+    cases are the single-hart image's); then the CACHE_VARIANTS. The first
+    is built from nothing, each next one from a copy of one before, as
+    Kbuild users switch configurations: only what the change reaches is
+    compiled (stage extremes builds from nothing)."""
+    previous = None
     for path in sorted(glob.glob(os.path.join(ctx.srctree, "configs", "*defconfig"))):
         name = os.path.basename(path)
         if ctx.configs and name not in ctx.configs:
             continue
         d = os.path.join(ctx.out, "matrix", name)
-        if build_or_fail(ctx, "matrix: " + name, d, name):
+        built = build_or_fail(ctx, "matrix: " + name, d, name, start_from=previous)
+        previous = d if built else previous
+        if built:
             boot_and_count(ctx.tally, name, os.path.join(d, "mmlab.elf"),
                            log_path=os.path.join(d, "boot.log"))
-        matrix_smp(ctx, name)
+        matrix_smp(ctx, name, previous)
     for name, force, panic_cases in CACHE_VARIANTS:
         if not ctx.configs or name in ctx.configs:
-            matrix_caches(ctx, name, force, panic_cases)
+            matrix_caches(ctx, name, force, panic_cases,
+                          os.path.join(ctx.out, "matrix-smp", name))
 
 
-def matrix_caches(ctx, name, force, panic_cases):
+def matrix_caches(ctx, name, force, panic_cases, start_from):
     """Defconfig @name with the @force lines (SMP and per-hart caches),
-    booted on SMP_HARTS harts: every self-test, the concurrency suites
-    among them, and with @panic_cases the panic cases."""
+    built from a copy of @start_from and booted on SMP_HARTS harts: every
+    self-test, the concurrency suites among them, and with @panic_cases the
+    panic cases."""
     label = "%s smp=%d +%s" % (name, SMP_HARTS, ",".join(
         l[len("CONFIG_"):-2].lower() for l in force[1:]))
     d = os.path.join(ctx.out, "matrix-caches", name)
-    if build_or_fail(ctx, "matrix: " + label, d, name, force=force):
+    if build_or_fail(ctx, "matrix: " + label, d, name, force=force, start_from=start_from):
         res = boot_and_count(ctx.tally, label, os.path.join(d, "mmlab.elf"),
                              panic_cases=panic_cases, log_path=os.path.join(d, "boot.log"),
                              smp=SMP_HARTS)
         harts_online_check(ctx, label, res)
 
 
-def matrix_smp(ctx, name):
-    """Defconfig @name with CONFIG_SMP=y, booted with -smp SMP_HARTS: its
-    self-tests pass and every hart comes online."""
+def matrix_smp(ctx, name, start_from):
+    """Defconfig @name with CONFIG_SMP=y (built from a copy of
+    @start_from), booted with -smp SMP_HARTS: its self-tests pass and every
+    hart comes online."""
     label = "%s smp=%d" % (name, SMP_HARTS)
     d = os.path.join(ctx.out, "matrix-smp", name)
-    if not build_or_fail(ctx, "matrix: " + label, d, name, force=["CONFIG_SMP=y"]):
+    if not build_or_fail(ctx, "matrix: " + label, d, name, force=["CONFIG_SMP=y"],
+                         start_from=start_from):
         return
     res = boot_and_count(ctx.tally, label, os.path.join(d, "mmlab.elf"), panic_cases=False,
                          log_path=os.path.join(d, "boot.log"), smp=SMP_HARTS)
@@ -114,17 +126,19 @@ def harts_online_check(ctx, label, res, redirected=0):
         ctx.tally.fail("matrix: %s: %d harts redirected from _start, expected %d"
                        % (label, moved_count, redirected))
     else:
-        ctx.tally.ok()
+        ctx.tally.ok(name="%s: every hart online" % label)
 
 
 def stage_ram(ctx):
-    """Boot at several RAM sizes; the frame total must be the RAM in pages."""
-    for config in ("defconfig", "buddy_bitmap_defconfig"):
+    """Boot at several RAM sizes, once per frame algorithm (stack, bitmap,
+    buddy); the frame total must be the RAM in pages. The images are the
+    matrix stage's, brought up to date (nothing to do after that stage)."""
+    for config in ("defconfig", "buddy_bitmap_defconfig", "buddy_buddy_defconfig"):
         if not os.path.exists(os.path.join(ctx.srctree, "configs", config)):
             continue
         d = os.path.join(ctx.out, "matrix", config)
         elf = os.path.join(d, "mmlab.elf")
-        if not os.path.exists(elf) and not build_or_fail(ctx, "ram: " + config, d, config):
+        if not build_or_fail(ctx, "ram: " + config, d, config):
             continue
         for mem in RAM_SIZES:
             label = "%s -m %s" % (config, mem)
@@ -137,7 +151,7 @@ def stage_ram(ctx):
                 ctx.tally.fail("ram: %s: frames total=%s, expected %d"
                                % (label, totals[0].group(1), want))
             else:
-                ctx.tally.ok()
+                ctx.tally.ok(name="ram: %s: frames total matches the RAM" % label)
 
 
 def commit_seeds(srctree, count):
@@ -164,14 +178,18 @@ def fresh_seeds(count):
 
 def stage_randconfig(ctx):
     """One random configuration per seed in ctx.seeds: build, boot, panic cases.
-    A failure prints the command that rebuilds it."""
+    A failure prints the command that rebuilds it. Each build starts from a
+    copy of the one before (see stage_matrix)."""
+    previous = None
     for seed in ctx.seeds:
         label = "randconfig KCONFIG_SEED=0x%x" % seed
         repro = "KCONFIG_SEED=0x%x make randconfig all && make run" % seed
         d = os.path.join(ctx.out, "rand", "0x%x" % seed)
         env = proc.clean_env({"KCONFIG_SEED": str(seed)})
-        if not build_or_fail(ctx, label, d, "randconfig", env, "; reproduce with: " + repro):
+        if not build_or_fail(ctx, label, d, "randconfig", env, "; reproduce with: " + repro,
+                             start_from=previous):
             continue
+        previous = d
         before = ctx.tally.failed
         boot_and_count(ctx.tally, label, os.path.join(d, "mmlab.elf"),
                        log_path=os.path.join(d, "boot.log"))

@@ -9,7 +9,7 @@ import sys
 
 import yaml
 
-from mmlab import build, kconfig, proc
+from mmlab import build, kconfig, proc, style
 
 
 def stage_lint(ctx):
@@ -23,7 +23,7 @@ def stage_lint(ctx):
             have = kconfig.settings(f.read())
         want = kconfig.minimal_form(kconf, path)
         if want == have:
-            ctx.tally.ok()
+            ctx.tally.ok(name="%s is minimal" % os.path.basename(path))
         else:
             ctx.tally.fail("lint: %s is not minimal (make savedefconfig): expected %s, found %s"
                            % (os.path.basename(path), want, have))
@@ -34,12 +34,51 @@ def stage_lint(ctx):
         if status:
             ctx.tally.fail("lint: %s" % text.strip())
         else:
-            ctx.tally.ok()
+            ctx.tally.ok(name="%s: every symbol known and kept" % os.path.basename(path))
     print("  defconfigs checked for minimality and unknown or lost symbols", flush=True)
     lint_workflow(ctx)
     lint_script_modes(ctx)
     lint_python_imports(ctx)
     lint_layers(ctx)
+    lint_style(ctx)
+
+
+STYLE_SAMPLE = (
+    "int no_spdx(void);\n"
+    "int no_contract(void)\n{\n#ifdef CONFIG_X\n        return 1; \n#endif\n"
+    "\treturn " + "1 + " * 30 + "0;\n}\n")
+STYLE_RULES = ("no SPDX", "no contract comment", "#if on CONFIG_", "indented with spaces",
+               "trailing white space", "columns", "op alloc is", "takes a name of lib's")
+# An algorithm of the sample's heap family that breaks the family rules.
+STYLE_SAMPLE_ALGO = ("// SPDX-License-Identifier: MIT\n"
+                     "static int bitmap_thing(void)\n{\n\treturn 0;\n}\n\n"
+                     "HEAP_ALGO_REGISTER(sample, {\n\t.name = \"sample\",\n"
+                     "\t.alloc = sample_alloc,\n});\n")
+
+
+def lint_style(ctx):
+    """The project's style check over every tracked source, after proving
+    on a sample file that each of its rules can fire."""
+    sample_dir = os.path.join(ctx.out, "lint", "style-sample")
+    os.makedirs(os.path.join(sample_dir, "mm"), exist_ok=True)
+    with open(os.path.join(sample_dir, "mm", "sample.c"), "w") as f:
+        f.write(STYLE_SAMPLE)
+    os.makedirs(os.path.join(sample_dir, "mm", "heap"), exist_ok=True)
+    with open(os.path.join(sample_dir, "mm", "heap", "Makefile"), "w") as f:
+        f.write("heap-algo-$(CONFIG_HEAP_SAMPLE) += sample.o\n")
+    with open(os.path.join(sample_dir, "mm", "heap", "sample.c"), "w") as f:
+        f.write(STYLE_SAMPLE_ALGO)
+    found = "\n".join(style.problems(sample_dir, ["mm/sample.c"]))
+    silent = [rule for rule in STYLE_RULES if rule not in found]
+    ctx.tally.verdict(silent and "lint: style check misses in its sample: %s" % ", ".join(silent),
+                      "style: each rule fires on a sample that breaks it")
+    paths = style.tracked_sources(ctx.srctree, proc.run)
+    if paths is None:
+        ctx.tally.skip("lint: style: %s is not a git checkout" % ctx.srctree)
+        return
+    bad = style.problems(ctx.srctree, paths)
+    ctx.tally.verdict(bad and "lint: style (scripts/mmlab/style.py):\n    " + "\n    ".join(bad),
+                      "style: %d sources follow the checked rules" % len(paths))
 
 
 def lint_layers(ctx):
@@ -149,7 +188,8 @@ def lint_python_imports(ctx):
                           if name.startswith("mmlab.") and name != mod} & modules
     cycle = package_cycle(graph)
     ctx.tally.verdict((hidden and "lint: imports inside functions: %s" % "; ".join(hidden))
-                      or (cycle and "lint: import circle in scripts/mmlab: %s" % " -> ".join(cycle)),
+                      or (cycle and "lint: import circle in scripts/mmlab: %s"
+                          % " -> ".join(cycle)),
                       "scripts/mmlab: %d modules, imports at the top, no circle" % len(graph))
 
 

@@ -48,7 +48,7 @@ def run_inner(ctx, label, goals, variables):
     status, text = build.make(ctx.srctree, goals, d, variables=variables)
     m = ktap.last_summary(text)
     if status == 0 and m and int(m.group(2)) == 0:
-        ctx.tally.ok()
+        ctx.tally.ok(name=label)
         print("  %-40s ok: %s" % (label, m.group(0)), flush=True)
     else:
         ctx.tally.fail("objtree: %s: exit %s, output: %s" % (label, status, text.strip()[-1500:]))
