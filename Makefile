@@ -323,7 +323,13 @@ mmlab.bin: mmlab.elf FORCE
 # Running, debugging and testing
 
 QEMU_MEM  ?= 128M
+# QEMU_SMP=N: N harts (a CONFIG_SMP=y image starts them all), run in
+# parallel on host threads (multi-threaded TCG), or in turn on one thread
+# under QEMU_EXTRA="-icount shift=0" (QEMU refuses the two together).
+QEMU_SMP  ?= 1
 QEMU_ARGS := -machine virt -nographic -m $(QEMU_MEM) -bios $(QEMU_BIOS) \
+	$(if $(filter-out 1,$(QEMU_SMP)),-smp $(QEMU_SMP) \
+	  $(if $(findstring icount,$(QEMU_EXTRA)),,-accel tcg$(comma)thread=multi)) \
 	-kernel mmlab.elf $(if $(BOOTARGS),-append "$(BOOTARGS)") $(QEMU_EXTRA)
 
 PHONY += run debug check randcheck host-check host-fuzz check-tools install-deps docs
@@ -367,13 +373,16 @@ check: $(KCONFIG_CONFIG)
 # latest by default); make fit TRACE=file sizes a heap for a trace;
 # HEAP_SIZES=64K,1M,8M,64M runs the heap workloads at each heap size. See
 # docs/performance.md.
+# SMP=1,2,4,8 instead runs the scaling benchmark (frame pairs and heap churn
+# on that many harts, with and without the per-hart caches): scaling.md and
+# scaling.png, see docs/smp.md.
 bench-out := $(abspath $(if $(filter 1,$(mmlab_in_objtree)),bench,build/bench))
 PHONY += bench bench-compare fit
 bench:
 	$(Q)$(PYTHON) $(srctree)/scripts/bench.py --srctree $(srctree) --out $(bench-out) \
 		--current $(abspath $(KCONFIG_CONFIG)) $(if $(NAME),--name $(NAME)) \
 		$(if $(CONFIGS),--configs $(CONFIGS)) $(if $(TRACE),--trace $(TRACE)) \
-		$(if $(HEAP_SIZES),--heap-sizes $(HEAP_SIZES))
+		$(if $(HEAP_SIZES),--heap-sizes $(HEAP_SIZES)) $(if $(SMP),--smp $(SMP))
 
 bench-compare:
 	$(Q)$(PYTHON) $(srctree)/scripts/bench-compare --out $(bench-out) $(or $(A),$(error \

@@ -6,7 +6,8 @@
  * Before it, with .bss not yet cleared, boot_early() probes SBI (console),
  * finds the exit device, stops when RAM cannot hold the image and moves the
  * device tree out of .bss. Then: trap vector, device tree, banner, timer,
- * memory management, then the self-tests (CONFIG_KTEST) and exit.
+ * memory management, the other harts (CONFIG_SMP), then the self-tests
+ * (CONFIG_KTEST) and exit.
  */
 #include <asm/sbi.h>
 #include <lib/fdt.h>
@@ -20,6 +21,7 @@
 #include <mmlab/kernel.h>
 #include <mmlab/ktest.h>
 #include <mmlab/printk.h>
+#include <mmlab/smp.h>
 #include <mmlab/trap.h>
 
 #define DTB_MAX_SIZE	(2 * MiB)	/* a larger "totalsize" is treated as corrupt */
@@ -166,6 +168,7 @@ void start_kernel(unsigned long hartid, unsigned long dtb)
 	banner_print(&boot);
 	timer_init(timebase_hz(boot.fdt));
 	mm_init(&boot);
+	smp_init(&boot);	/* after mm: the other harts may allocate at once */
 
 	if (IS_ENABLED(CONFIG_BENCH) && map_requested())
 		status = map_run();

@@ -11,6 +11,7 @@ write results.json, results.csv, table.md and plots into OUT/runs/NAME
     scripts/bench.py --trace tests/traces/churn-20k.trace my.trace
     scripts/bench.py --determinism defconfig      # used by make check
     scripts/bench.py --heap-sizes 64K,1M,8M,64M --configs bitmap_stack_defconfig
+    scripts/bench.py --smp 1,2,4,8                # scaling with harts (make bench SMP=)
 
 Each configuration is built in OUT/<name>/ and booted twice: with -m 128M
 and "bench=all" (every benchmark), and with -m 2G and "bench=frames" (how
@@ -29,7 +30,7 @@ import sys
 
 sys.dont_write_bytecode = True      # leave no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mmlab import bench, benchrun, sizes  # noqa: E402
+from mmlab import bench, benchrun, scaling, sizes  # noqa: E402
 
 
 def find_trace(path, srctree):
@@ -54,6 +55,8 @@ def main():
     p.add_argument("--determinism", metavar="NAME",
                    help="build NAME, run %s twice, fail on any difference"
                    % benchrun.DETERMINISM_WORKLOAD)
+    p.add_argument("--smp", metavar="N,N,...",
+                   help="instead: the scaling benchmark on these hart counts (scaling.md)")
     p.add_argument("--heap-sizes", metavar="LIST",
                    help="heap sizes such as 64K,1M,8M,64M: the heap workloads at each size")
     p.add_argument("--timeout", type=float, default=600, help="seconds per boot")
@@ -66,6 +69,12 @@ def main():
         configs = bench.config_list(srctree, args.configs, args.current)
     except ValueError as e:
         sys.exit("bench: %s" % e)
+    if args.smp:
+        try:
+            harts = scaling.parse_harts(args.smp)
+        except ValueError as e:
+            sys.exit("bench: %s" % e)
+        return scaling.run_scaling(srctree, out, args.configs, harts, args.timeout)
     if args.heap_sizes:
         try:
             heap_sizes = sizes.parse_sizes(args.heap_sizes)

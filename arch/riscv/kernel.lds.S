@@ -55,6 +55,9 @@ SECTIONS
 	REGISTRY(heap_algos)
 	REGISTRY(frame_algos)
 	REGISTRY(benches)
+#ifdef CONFIG_LOCK_STAT
+	REGISTRY(lock_stats)
+#endif
 
 	. = ALIGN(8);
 	.kallsyms : {

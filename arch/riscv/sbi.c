@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * SBI calls: ecall with the extension id in a7 and the function id in a6.
+ * Hart start (HSM) and IPIs serve CONFIG_SMP (kernel/smp.c).
  * The debug console (DBCN) extension is used when the firmware has it; the
  * legacy putchar call otherwise (OpenSBI 1.1, Debian 12's, has only that).
  */
@@ -72,3 +73,15 @@ void sbi_shutdown(bool failure)
 		sbi_ecall(SBI_EXT_SRST, 0, 0, failure ? 1 : 0, 0);
 	sbi_ecall(0x08, 0, 0, 0, 0);	/* legacy shutdown */
 }
+
+#ifdef CONFIG_SMP
+long sbi_hart_start(unsigned long hartid, unsigned long start, unsigned long opaque)
+{
+	return sbi_ecall(SBI_EXT_HSM, 0, hartid, start, opaque).error;
+}
+
+long sbi_send_ipi(unsigned long mask, unsigned long base)
+{
+	return sbi_ecall(SBI_EXT_IPI, 0, mask, base, 0).error;
+}
+#endif /* CONFIG_SMP */

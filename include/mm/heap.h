@@ -125,6 +125,14 @@ void heap_stats(struct heap_stats *out);
 unsigned heap_validate(void);
 
 /*
+ * heap_cache_drain - give the calling hart's per-hart magazines
+ * (CONFIG_HEAP_PCPU_CACHE) back to the algorithm; nothing without them.
+ * smp_call_all() of it empties every hart's. Blocks in magazines count as
+ * reserved, not free, in heap_stats() until then.
+ */
+void heap_cache_drain(void);
+
+/*
  * heap_walk - call @fn for every block of the heap in address order (offsets
  * from the start of the heap array), for heap maps. @fn runs with the heap
  * lock held and must not call into the heap.

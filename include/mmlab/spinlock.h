@@ -9,17 +9,60 @@
  *
  * The lock sits in the structure it guards (xv6 style); hold it only around
  * the data it protects. Functions named __foo expect the caller to hold it.
+ *
+ * Ordering under real parallelism (CONFIG_SMP, multi-threaded QEMU): the
+ * compare-and-swap that takes the lock is an acquire (lr.w.aq/sc.w on
+ * rv64imac), so no access inside the critical section moves above it; the
+ * store that frees it is a release (fence rw,w; sw), so none moves below.
+ * A hart waits with plain loads and retries the swap only once the word
+ * reads free, so waiters do not keep the line's reservation busy.
+ *
+ * CONFIG_LOCK_STAT: each lock counts its acquisitions, the acquisitions
+ * that found it held (contended) and the failed swaps and wait-loop reads
+ * (spins), all updated by the holder, so plain adds suffice. A lock
+ * registered with LOCK_STAT_REGISTER() is listed by the "locks" benchmark.
  */
 #ifndef MMLAB_SPINLOCK_H
 #define MMLAB_SPINLOCK_H
 
 #include <mmlab/compiler.h>
 #include <mmlab/panic.h>
+#include <mmlab/registry.h>
 
 struct spinlock {
 	uint32_t owner;		/* hart id + 1 of the holder; 0 when free */
 	const char *name;
+#ifdef CONFIG_LOCK_STAT
+	unsigned long acquired;		/* times taken */
+	unsigned long contended;	/* of those, times it was held by another hart */
+	unsigned long spins;		/* failed swaps plus wait-loop reads */
+#endif
 };
+
+#ifdef CONFIG_LOCK_STAT
+/* Count one acquisition of @lock after @spins spins (the caller holds it). */
+static inline void lock_stat_note(struct spinlock *lock, unsigned long spins)
+{
+	lock->acquired++;
+	lock->contended += spins != 0;
+	lock->spins += spins;
+}
+
+/* An entry of the lock_stats table: a lock whose counters may be read and reset. */
+typedef struct spinlock *lock_stat_entry;
+
+/* LOCK_STAT_REGISTER - list @lockp (a constant address) for the "locks" benchmark. */
+#define LOCK_STAT_REGISTER(ident, lockp)					\
+	static REGISTRY_ENTRY(lock_stats, lock_stat_entry, lock_stat_##ident) = (lockp)
+REGISTRY_DECLARE(lock_stats, lock_stat_entry);
+#else
+static inline void lock_stat_note(struct spinlock *lock, unsigned long spins)
+{
+	(void)lock;
+	(void)spins;
+}
+#define LOCK_STAT_REGISTER(ident, lockp)
+#endif
 
 #define SPINLOCK_INIT(lockname)	{ .owner = 0, .name = #lockname }
 
@@ -57,18 +100,22 @@ static inline bool spin_is_held(const struct spinlock *lock)
 static inline void spin_lock(struct spinlock *lock)
 {
 	uint32_t me = spin_owner_tag();
+	unsigned long spins = 0;
 
 	for (;;) {
 		uint32_t old = 0;
 
 		if (likely(__atomic_compare_exchange_n(&lock->owner, &old, me, false,
-						       __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)))
+						       __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))) {
+			lock_stat_note(lock, spins);
 			return;
+		}
 		if (unlikely(old == me))
 			panic("spin_lock: recursive acquire of %s on hart %ld",
 			      lock->name, hart_id());
+		spins++;
 		while (__atomic_load_n(&lock->owner, __ATOMIC_RELAXED))
-			;
+			spins++;
 	}
 }
 
@@ -82,8 +129,11 @@ static inline bool spin_trylock(struct spinlock *lock)
 {
 	uint32_t old = 0;
 
-	return __atomic_compare_exchange_n(&lock->owner, &old, spin_owner_tag(), false,
-					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+	if (!__atomic_compare_exchange_n(&lock->owner, &old, spin_owner_tag(), false,
+					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return false;	/* the spin_lock() of the slow path counts the wait */
+	lock_stat_note(lock, 0);
+	return true;
 }
 
 /*

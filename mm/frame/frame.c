@@ -33,7 +33,18 @@
  * CONFIG_DEBUG_FRAMES: freed frames are filled with FRAME_POISON and marked
  * in a poison map (a bit per frame, carved with the metadata); an
  * allocation that gets a marked frame checks the fill and panics if
- * anything wrote to the frame while it was free.
+ * anything wrote to the frame while it was free. The fill happens before
+ * the free, while the caller still owns the frame: after it another hart
+ * may be handed the frame at once. A free of a frame already marked is a
+ * double free, caught before anything is written (so also while the frame
+ * sits in a per-hart cache).
+ *
+ * CONFIG_FRAME_PCP: single frames go through the per-hart caches of
+ * pcp.c, which refill from and drain to the algorithm in batches; a cached
+ * frame counts as free, and a frame freed into a cache is not seen by the
+ * algorithm, so only DEBUG_FRAMES catches its double free. Runs and
+ * everything else go to the algorithm; a refused run, and frame_walk(),
+ * first empty every cache.
  */
 #define FRAME_ALGO_BUILT_IN	/* before <mm/frame_algo.h>: see above */
 #include <mm/frame.h>
@@ -57,8 +68,7 @@
 #define FRAME_POISON	0xf4eef4eef4eef4eeUL	/* fills every word of a freed frame */
 
 struct frame_allocator {
-	struct spinlock lock;		/* guards inst and poisoned */
-	void *inst;
+	struct frame_source src;	/* its lock guards the instance and poisoned */
 	struct ppn_range span;		/* pages the algorithm manages */
 	struct ppn_range meta;		/* pages holding inst and poisoned */
 	unsigned long *poisoned;	/* DEBUG_FRAMES: bit per span frame */
@@ -67,7 +77,10 @@ struct frame_allocator {
 	uint64_t total;			/* frames of RAM */
 };
 
-static struct frame_allocator frames = { .lock = SPINLOCK_INIT(frame_lock) };
+static struct frame_allocator frames = {
+	.src = { .lock = SPINLOCK_INIT(frame_lock), .algo = ALGO },
+};
+LOCK_STAT_REGISTER(frame_lock, &frames.src.lock);
 
 /* ------------------------------------------------------------------------ */
 /* Managed ranges, statuses and poison                                      */
@@ -140,7 +153,7 @@ static void poison_mark(struct ppn_range r, bool on)
 {
 	ppn_t pn;
 
-	spin_lock(&frames.lock);
+	spin_lock(&frames.src.lock);
 	page_range_for_each(pn, r) {
 		size_t bit = ppn_diff(pn, frames.span.start);
 
@@ -149,14 +162,32 @@ static void poison_mark(struct ppn_range r, bool on)
 		else
 			bitmap_clear_bit(frames.poisoned, bit);
 	}
-	spin_unlock(&frames.lock);
+	spin_unlock(&frames.src.lock);
 }
 
-/* After a free succeeded: fill the frames of @r and mark them poisoned. */
-static void pages_bury(struct ppn_range r)
+/* True when frame @pn is marked poisoned (freed and not handed out since). */
+static bool page_poisoned(ppn_t pn)
 {
+	return bitmap_test(frames.poisoned, ppn_diff(pn, frames.span.start));
+}
+
+/*
+ * DEBUG_FRAMES, before a free by @fn: panic on a frame of @r that is not
+ * managed (it must not be written) or already marked (a double free), then
+ * fill the frames and mark them poisoned while the caller still owns them.
+ */
+static void pages_bury(const char *fn, struct ppn_range r)
+{
+	ppn_t pn;
+
 	if (!IS_ENABLED(CONFIG_DEBUG_FRAMES))
 		return;
+	page_range_for_each(pn, r) {
+		if (unlikely(!managed_has(pn)))
+			status_panic(fn, FRAME_ERANGE, pn);
+		if (unlikely(page_poisoned(pn)))
+			status_panic(fn, FRAME_EDOUBLE, pn);
+	}
 	pages_poison(r);
 	poison_mark(r, true);
 }
@@ -173,7 +204,7 @@ static void pages_exhume(struct ppn_range r)
 	if (!IS_ENABLED(CONFIG_DEBUG_FRAMES))
 		return;
 	page_range_for_each(pn, r)
-		if (bitmap_test(frames.poisoned, ppn_diff(pn, frames.span.start)))
+		if (page_poisoned(pn))
 			page_poison_check(pn);
 	poison_mark(r, false);
 }
@@ -249,8 +280,8 @@ void frame_init(const struct memmap *map)
 	frames.total = memmap_ram_frames(map);
 	frames.meta = meta_carve(map, (bytes + PAGE_SIZE - 1) / PAGE_SIZE);
 	meta = frame_words(frames.meta.start);
-	frames.inst = ALGO->init(meta, span);
-	if (!frames.inst)
+	frames.src.inst = ALGO->init(meta, span);
+	if (!frames.src.inst)
 		panic("frame_init: %s refused span " PPN_RANGE_FMT, ALGO->name,
 		      PPN_RANGE_ARG(span));
 	if (IS_ENABLED(CONFIG_DEBUG_FRAMES)) {
@@ -260,10 +291,12 @@ void frame_init(const struct memmap *map)
 		       BITS_TO_LONGS(ppn_range_len(span)) * sizeof(long));
 	}
 	for (i = 0; i < frames.nr_managed; i++)
-		status_check("frame_init", ALGO->add_free(frames.inst, frames.managed[i]),
+		status_check("frame_init", ALGO->add_free(frames.src.inst, frames.managed[i]),
 			     frames.managed[i].start);
 	sort(frames.managed, frames.nr_managed, sizeof(frames.managed[0]),
 	     range_longer_first, NULL);
+	if (IS_ENABLED(CONFIG_FRAME_PCP))
+		frame_pcp_init(&frames.src);
 	pr_info("mm: frame metadata " PA_RANGE_FMT " (%lu KiB)\n",
 		PA_RANGE_ARG(ppn_range_to_pa(frames.meta)),
 		(unsigned long)(ppn_range_len(frames.meta) * PAGE_SIZE / KiB));
@@ -275,17 +308,42 @@ void frame_init(const struct memmap *map)
 /* Public API                                                               */
 /* ------------------------------------------------------------------------ */
 
+/* With CONFIG_FRAME_PCP, give every cached frame back (a refusal panics, naming @fn). */
+static void caches_empty(const char *fn)
+{
+	ppn_t bad;
+
+	if (IS_ENABLED(CONFIG_FRAME_PCP))
+		status_check(fn, frame_pcp_drain_all(&bad), bad);
+}
+
+/* A run of @n frames at @align from the algorithm, under the global lock. */
+static int algo_alloc_run(uint64_t n, uint64_t align, ppn_t *first)
+{
+	int st;
+
+	spin_lock(&frames.src.lock);
+	st = ALGO->alloc_run(frames.src.inst, n, align, first);
+	spin_unlock(&frames.src.lock);
+	return st;
+}
+
 /*
  * The two hot entry points are flattened: spin_lock, the algorithm's op and
  * the checks are all compiled into one body (see the design note above).
+ * With CONFIG_FRAME_PCP single frames go through the hart's cache instead.
  */
 __attribute__((flatten)) int frame_alloc(struct frame *out)
 {
 	int st;
 
-	spin_lock(&frames.lock);
-	st = ALGO->alloc(frames.inst, &out->pn);
-	spin_unlock(&frames.lock);
+	if (IS_ENABLED(CONFIG_FRAME_PCP)) {
+		st = frame_pcp_alloc(&out->pn);
+	} else {
+		spin_lock(&frames.src.lock);
+		st = ALGO->alloc(frames.src.inst, &out->pn);
+		spin_unlock(&frames.src.lock);
+	}
 	if (unlikely(st != FRAME_OK)) {
 		if (st == FRAME_ENOMEM)
 			return st;
@@ -297,13 +355,21 @@ __attribute__((flatten)) int frame_alloc(struct frame *out)
 
 __attribute__((flatten)) void frame_free(struct frame f)
 {
+	ppn_t bad = f.pn;
 	int st;
 
-	spin_lock(&frames.lock);
-	st = ALGO->free(frames.inst, f.pn);
-	spin_unlock(&frames.lock);
-	status_check("frame_free", st, f.pn);
-	pages_bury(ppn_range_sized(f.pn, 1));
+	pages_bury("frame_free", ppn_range_sized(f.pn, 1));
+	if (IS_ENABLED(CONFIG_FRAME_PCP)) {
+		/* a cache takes a frame without asking the algorithm */
+		if (unlikely(!managed_has(f.pn)))
+			status_panic("frame_free", FRAME_ERANGE, f.pn);
+		st = frame_pcp_free(f.pn, &bad);
+	} else {
+		spin_lock(&frames.src.lock);
+		st = ALGO->free(frames.src.inst, f.pn);
+		spin_unlock(&frames.src.lock);
+	}
+	status_check("frame_free", st, bad);
 }
 
 int frame_alloc_run(uint64_t n, uint64_t align, struct frame_run *out)
@@ -311,9 +377,11 @@ int frame_alloc_run(uint64_t n, uint64_t align, struct frame_run *out)
 	ppn_t first;
 	int st;
 
-	spin_lock(&frames.lock);
-	st = ALGO->alloc_run(frames.inst, n, align, &first);
-	spin_unlock(&frames.lock);
+	st = algo_alloc_run(n, align, &first);
+	if (IS_ENABLED(CONFIG_FRAME_PCP) && st == FRAME_ENOMEM) {
+		caches_empty("frame_alloc_run");	/* cached frames may complete a run */
+		st = algo_alloc_run(n, align, &first);
+	}
 	if (st == FRAME_ENOMEM || st == FRAME_EINVAL)
 		return st;
 	status_check("frame_alloc_run", st, first);
@@ -328,11 +396,11 @@ void frame_free_run(struct frame_run run)
 	struct ppn_range r = frame_run_pages(run);
 	int st;
 
-	spin_lock(&frames.lock);
-	st = ALGO->free_run(frames.inst, run.first, run.count);
-	spin_unlock(&frames.lock);
+	pages_bury("frame_free_run", r);
+	spin_lock(&frames.src.lock);
+	st = ALGO->free_run(frames.src.inst, run.first, run.count);
+	spin_unlock(&frames.src.lock);
 	status_check("frame_free_run", st, run.first);
-	pages_bury(r);
 }
 
 void frame_put(struct frame *f)
@@ -350,9 +418,11 @@ uint64_t frame_free_count(void)
 {
 	uint64_t n;
 
-	spin_lock(&frames.lock);
-	n = ALGO->free_count(frames.inst);
-	spin_unlock(&frames.lock);
+	spin_lock(&frames.src.lock);	/* no batch is between a cache and the algorithm */
+	n = ALGO->free_count(frames.src.inst);
+	if (IS_ENABLED(CONFIG_FRAME_PCP))
+		n += frame_pcp_count();
+	spin_unlock(&frames.src.lock);
 	return n;
 }
 
@@ -378,18 +448,21 @@ const struct frame_algo *frame_algo_active(void)
 
 void frame_walk(frame_walk_fn fn, void *arg)
 {
-	spin_lock(&frames.lock);
-	ALGO->walk(frames.inst, fn, arg);
-	spin_unlock(&frames.lock);
+	caches_empty("frame_walk");	/* so that cached frames show as free */
+	spin_lock(&frames.src.lock);
+	ALGO->walk(frames.src.inst, fn, arg);
+	spin_unlock(&frames.src.lock);
 }
 
 unsigned frame_validate(void)
 {
 	unsigned problems;
 
-	spin_lock(&frames.lock);
-	problems = ALGO->validate(frames.inst);
-	spin_unlock(&frames.lock);
+	spin_lock(&frames.src.lock);
+	problems = ALGO->validate(frames.src.inst);
+	spin_unlock(&frames.src.lock);
+	if (IS_ENABLED(CONFIG_FRAME_PCP))
+		problems += frame_pcp_validate(frame_managed);
 	return problems;
 }
 
@@ -400,11 +473,17 @@ unsigned frame_validate(void)
 #if IS_ENABLED(CONFIG_KTEST)
 void frame_lock_for_test(void)
 {
-	spin_lock(&frames.lock);
+	if (IS_ENABLED(CONFIG_FRAME_PCP))
+		frame_pcp_lock_for_test();	/* the lock frame_free() takes first */
+	else
+		spin_lock(&frames.src.lock);
 }
 
 void frame_unlock_for_test(void)
 {
-	spin_unlock(&frames.lock);
+	if (IS_ENABLED(CONFIG_FRAME_PCP))
+		frame_pcp_unlock_for_test();
+	else
+		spin_unlock(&frames.src.lock);
 }
 #endif

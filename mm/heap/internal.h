@@ -80,4 +80,45 @@ enum heap_refusal heap_debug_free(const struct heap_debug *d, void *p, size_t *u
 unsigned heap_debug_validate(const struct heap_debug *d, unsigned long live, size_t used,
 			     char *first, size_t len);
 
+/*
+ * Per-hart magazines (mm/heap/pcpu_cache.c, CONFIG_HEAP_PCPU_CACHE) in
+ * front of the algorithm, for requests up to HEAP_PCPU_MAX bytes at the
+ * default alignment. Each hart's magazines are touched by that hart only
+ * (no trap handler allocates), so a hit takes no lock.
+ *
+ * heap_pcpu_init - empty magazines for the heap array [@base, @base + @size).
+ * heap_pcpu_alloc - a block of at least @size bytes (1..HEAP_PCPU_MAX), or
+ *	NULL when neither the magazine nor the algorithm has one.
+ * heap_pcpu_free - take @p back if it is a live block the magazines
+ *	handed out: HEAP_REFUSED_NONE; HEAP_REFUSED_DOUBLE when it is one they
+ *	hold already; HEAP_PCPU_NOT_MINE (nothing done) for any other pointer.
+ * heap_pcpu_owns - true when @p is a live block the magazines handed out.
+ * heap_pcpu_size - the class size of such a block @p (what ksize() says).
+ * heap_pcpu_drain - give the calling hart's magazines back to the algorithm.
+ * heap_pcpu_sum - add every hart's hits and live bytes to the counters
+ *	(exact when no kmalloc()/kfree() is running).
+ *
+ * And kmalloc.c, for them, under the heap lock:
+ * heap_cache_take - up to @n blocks of @size bytes from the algorithm into
+ *	@p[] (their usable bytes into @usable[]); Return: how many.
+ * heap_cache_give - the @n blocks @p[] back to the algorithm.
+ */
+#define HEAP_PCPU_MAX		1024UL
+#define HEAP_PCPU_NOT_MINE	(-1)
+
+struct heap_pcpu_counts {
+	unsigned long allocs, frees;	/* kmalloc()s and kfree()s served by magazines */
+	long live;			/* usable bytes of their blocks the program holds */
+};
+
+void heap_pcpu_init(uintptr_t base, size_t size);
+void *heap_pcpu_alloc(size_t size);
+int heap_pcpu_free(void *p);
+bool heap_pcpu_owns(const void *p);
+size_t heap_pcpu_size(const void *p);
+void heap_pcpu_drain(void);
+void heap_pcpu_sum(struct heap_pcpu_counts *sum);
+unsigned heap_cache_take(size_t size, void **p, uint32_t *usable, unsigned n);
+void heap_cache_give(void *const *p, unsigned n);
+
 #endif /* MM_HEAP_INTERNAL_H */

@@ -28,6 +28,12 @@
  * mm/heap/debug.c (header and guards around the payload), which answers
  * with refusals too, and the heap is validated after every call. All the
  * panics are here.
+ *
+ * With CONFIG_HEAP_PCPU_CACHE, small requests at the default alignment go
+ * to the per-hart magazines of mm/heap/pcpu_cache.c first; they take and
+ * give back blocks in batches through heap_cache_take()/heap_cache_give()
+ * below, which count them (the cache_* counters) so that validation stays
+ * exact.
  */
 #include <lib/string.h>
 #include <mm/heap.h>
@@ -71,8 +77,11 @@ static struct kheap {
 	size_t size;			/* 0 until heap_init(): every request is too large */
 	size_t used, peak_used;		/* usable bytes of live blocks */
 	unsigned long allocs, frees, failures;
+	unsigned long cache_blocks;	/* blocks the magazines took from the algorithm */
+	size_t cache_usable;		/* their usable bytes (the algorithm's figure) */
 	struct heap_debug view;		/* the instance, for debug.c */
 } kheap = { .lock = SPINLOCK_INIT(heap_lock) };
+LOCK_STAT_REGISTER(heap_lock, &kheap.lock);
 
 BUILD_BUG_ON((unsigned long long)CONFIG_HEAP_SIZE > UINT32_MAX);
 /* kmalloc() asks the algorithm for the alignment its largest_free is measured at. */
@@ -262,6 +271,8 @@ void heap_init(void)
 	kheap.inst = inst;
 	kheap.size = sizeof(heap_area);
 	heap_unlock();
+	if (IS_ENABLED(CONFIG_HEAP_PCPU_CACHE))
+		heap_pcpu_init((uintptr_t)heap_area, sizeof(heap_area));
 	heap_linked->space(inst, &space);
 	pr_info("heap: %s %zu KiB at 0x%lx-0x%lx (meta %zu bytes)\n", heap_linked->name,
 		sizeof(heap_area) / KiB, (unsigned long)heap_area,
@@ -271,6 +282,76 @@ void heap_init(void)
 const struct heap_algo *heap_algo_active(void)
 {
 	return heap_linked;
+}
+
+/* ------------------------------------------------------------------ */
+/* Per-hart magazines (CONFIG_HEAP_PCPU_CACHE)                         */
+/* ------------------------------------------------------------------ */
+
+unsigned heap_cache_take(size_t size, void **p, uint32_t *usable, unsigned n)
+{
+	unsigned got;
+
+	heap_lock();
+	heap_ready_check("kmalloc");
+	for (got = 0; got < n; got++) {
+		size_t u;
+
+		p[got] = heap_linked->alloc(kheap.inst, size, KMALLOC_MIN_ALIGN, &u);
+		if (!p[got])
+			break;
+		usable[got] = (uint32_t)u;
+		kheap.cache_blocks++;
+		kheap.cache_usable += u;
+	}
+	heap_unlock();
+	return got;
+}
+
+void heap_cache_give(void *const *p, unsigned n)
+{
+	unsigned i;
+
+	heap_lock();
+	for (i = 0; i < n; i++) {
+		size_t u;
+		enum heap_refusal r = (enum heap_refusal)heap_linked->free(kheap.inst, p[i], &u);
+
+		if (unlikely(r != HEAP_REFUSED_NONE))
+			heap_refuse("kfree", p[i], r);
+		kheap.cache_blocks--;
+		kheap.cache_usable -= u;
+	}
+	heap_unlock();
+}
+
+/*
+ * A small request from the calling hart's magazines; when neither they nor
+ * the algorithm have a block of its class, the hart's magazines go back
+ * (they may hold the space) and the class is tried once more. A NULL is
+ * counted as a failure.
+ */
+static __attribute__((noinline)) void *heap_alloc_cached(size_t size)
+{
+	void *p = heap_pcpu_alloc(size);
+
+	if (unlikely(!p)) {
+		heap_pcpu_drain();
+		p = heap_pcpu_alloc(size);
+	}
+	if (unlikely(!p)) {
+		heap_lock();
+		kheap.failures++;
+		heap_unlock();
+	}
+	return p;
+}
+
+/* True when a request of @size at @align is served by the magazines. */
+static __always_inline bool heap_cacheable(size_t size, size_t align)
+{
+	return IS_ENABLED(CONFIG_HEAP_PCPU_CACHE) && size - 1 < HEAP_PCPU_MAX &&
+	       IS_POWER_OF_2(align) && align <= KMALLOC_MIN_ALIGN;
 }
 
 /*
@@ -307,11 +388,14 @@ static __attribute__((noinline)) void *heap_alloc_slow(size_t size, size_t align
  */
 static __always_inline void *heap_alloc(size_t size, size_t align)
 {
-	bool held = spin_trylock(&kheap.lock);
 	unsigned long hint = HEAP_HINT_NONE;
 	size_t usable;
+	bool held;
 	void *p;
 
+	if (heap_cacheable(size, align))
+		return heap_alloc_cached(size);
+	held = spin_trylock(&kheap.lock);
 	/* size 0 wraps; kheap.size is 0 before init */
 	if (likely(held && size - 1 < kheap.size && IS_POWER_OF_2(align) &&
 		   align <= KMALLOC_MAX_ALIGN)) {
@@ -376,6 +460,15 @@ void kfree(void *p)
 
 	if (ZERO_OR_NULL_PTR(p))
 		return;
+	if (IS_ENABLED(CONFIG_HEAP_PCPU_CACHE)) {
+		int r = heap_pcpu_free(p);
+
+		if (r != HEAP_PCPU_NOT_MINE) {
+			if (unlikely(r != HEAP_REFUSED_NONE))
+				heap_refuse("kfree", p, (enum heap_refusal)r);
+			return;
+		}
+	}
 	held = spin_trylock(&kheap.lock);
 	if (likely(held && kheap.inst && HEAP_ALGO_TRY_FREE(kheap.inst, p, &usable, &hint))) {
 		__block_uncount(usable);
@@ -395,6 +488,17 @@ void *krealloc(void *p, size_t size)
 	if (!size) {
 		kfree(p);
 		return NULL;
+	}
+	if (IS_ENABLED(CONFIG_HEAP_PCPU_CACHE) && heap_pcpu_owns(p)) {
+		old = heap_pcpu_size(p);	/* a magazine block holds its class */
+		if (size <= old)
+			return p;
+		q = kmalloc(size);
+		if (q) {
+			memcpy(q, p, old);
+			kfree(p);
+		}
+		return q;
 	}
 	heap_lock();
 	old = __block_usable(p, "krealloc");
@@ -425,6 +529,8 @@ size_t ksize(const void *p)
 
 	if (ZERO_OR_NULL_PTR(p))
 		return 0;
+	if (IS_ENABLED(CONFIG_HEAP_PCPU_CACHE) && heap_pcpu_owns(p))
+		return heap_pcpu_size(p);
 	heap_lock();
 	n = __block_usable(p, "ksize");
 	heap_unlock();
@@ -433,22 +539,28 @@ size_t ksize(const void *p)
 
 void heap_stats(struct heap_stats *out)
 {
+	struct heap_pcpu_counts hits = { 0 };
 	struct heap_algo_space space;
 
+	if (IS_ENABLED(CONFIG_HEAP_PCPU_CACHE)) {
+		heap_pcpu_drain();	/* on one hart, free is then the algorithm's */
+		heap_pcpu_sum(&hits);
+	}
 	heap_lock();
 	heap_ready_check("heap_stats");
 	heap_linked->space(kheap.inst, &space);
 	out->total = kheap.size;
 	out->meta = space.meta;
-	out->used = kheap.used;
+	out->used = kheap.used + hits.live;
 	out->reserved = kheap.size - space.meta - space.free;	/* walk() tiles the region */
 	out->free = space.free;
-	out->peak_used = kheap.peak_used;
+	/* with magazines only blocks that pass the lock update the peak */
+	out->peak_used = MAX(kheap.peak_used, out->used);
 	/* kmalloc(n) asks for n + HEAP_DEBUG_OVERHEAD bytes at 16: exact too */
 	out->largest_free = space.largest_free > HEAP_DEBUG_OVERHEAD ?
 			    space.largest_free - HEAP_DEBUG_OVERHEAD : 0;
-	out->allocs = kheap.allocs;
-	out->frees = kheap.frees;
+	out->allocs = kheap.allocs + hits.allocs;
+	out->frees = kheap.frees + hits.frees;
 	out->failures = kheap.failures;
 	heap_unlock();
 }
@@ -459,9 +571,17 @@ unsigned heap_validate(void)
 
 	heap_lock();
 	heap_ready_check("heap_validate");
-	n = heap_debug_validate(&kheap.view, kheap.allocs - kheap.frees, kheap.used, NULL, 0);
+	/* magazine blocks are live to the algorithm, whoever holds them */
+	n = heap_debug_validate(&kheap.view, kheap.allocs - kheap.frees + kheap.cache_blocks,
+				kheap.used + kheap.cache_usable, NULL, 0);
 	heap_unlock();
 	return n;
+}
+
+void heap_cache_drain(void)
+{
+	if (IS_ENABLED(CONFIG_HEAP_PCPU_CACHE))
+		heap_pcpu_drain();
 }
 
 void heap_walk(heap_walk_fn fn, void *arg)

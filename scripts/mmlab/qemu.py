@@ -23,12 +23,15 @@ def default_qemu():
 @dataclass
 class QemuOptions:
     """How to start QEMU: binary, firmware, RAM (-m value), seconds per boot,
-    and whether to count instructions exactly (-icount shift=0)."""
+    harts (-smp), and whether to count instructions exactly (-icount
+    shift=0: the harts then run in turn on one host thread; without it
+    several harts run in parallel, multi-threaded TCG)."""
     qemu: str = field(default_factory=default_qemu)
     bios: str = BIOS
     mem: str = "128M"
     timeout: float = 120
     icount: bool = False
+    smp: int = 1
     extra: list = field(default_factory=list)   # more QEMU arguments (-dtb, -cpu)
 
 
@@ -99,8 +102,12 @@ def qemu_command(opts, elf, append=""):
     """The QEMU command line that boots @elf with kernel command line @append."""
     cmd = [opts.qemu, "-machine", "virt", "-nographic", "-m", opts.mem,
            "-bios", opts.bios, "-kernel", elf, "-monitor", "none", "-serial", "stdio"]
+    if opts.smp != 1:
+        cmd += ["-smp", str(opts.smp)]
     if opts.icount:
         cmd += ["-icount", "shift=0"]
+    elif opts.smp != 1:
+        cmd += ["-accel", "tcg,thread=multi"]
     cmd += opts.extra
     if append:
         cmd += ["-append", append]

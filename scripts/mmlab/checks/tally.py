@@ -85,15 +85,18 @@ class Context:
     seeds: list = field(default_factory=list)   # KCONFIG_SEED values for randconfig
 
 
-def boot_and_count(tally, label, elf, mem="128M", panic_cases=True, log_path=None):
-    """Boot @elf's self-tests (and panic cases) with @mem of RAM and add the
-    counts to @tally under @label, one table row; the console goes to
-    @log_path if given. Return: the qemu.Boot of the self-test boot."""
+def boot_and_count(tally, label, elf, mem="128M", panic_cases=True, log_path=None, smp=1,
+                   append=""):
+    """Boot @elf's self-tests (and panic cases) with @mem of RAM on @smp
+    harts (kernel command line @append) and add the counts to @tally under
+    @label, one table row; the console goes to @log_path (default: next to
+    @elf), which every failure line names.
+    Return: the qemu.Boot of the self-test boot."""
     t0 = time.time()
-    opts = qemu.QemuOptions(mem=mem, timeout=180)
-    res = selftest.run_image(opts, elf, panic_cases=panic_cases)
-    log_path = log_path or os.path.join(os.path.dirname(os.path.abspath(elf)),
-                                        "boot-%s.log" % mem)
+    opts = qemu.QemuOptions(mem=mem, timeout=180, smp=smp)
+    res = selftest.run_image(opts, elf, append, panic_cases=panic_cases)
+    name = "boot-%s%s.log" % (mem, "-smp%d" % smp if smp > 1 else "")
+    log_path = log_path or os.path.join(os.path.dirname(os.path.abspath(elf)), name)
     with open(log_path, "w") as f:
         f.write("\n".join(res.boot.lines) + "\n")
     tally.add(label, res, log_path)

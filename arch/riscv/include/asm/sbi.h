@@ -11,6 +11,8 @@
 #define SBI_EXT_TIME		0x54494d45	/* "TIME" */
 #define SBI_EXT_SRST		0x53525354	/* "SRST" */
 #define SBI_EXT_DBCN		0x4442434e	/* "DBCN" */
+#define SBI_EXT_HSM		0x48534d	/* "HSM": hart state management */
+#define SBI_EXT_IPI		0x735049	/* "sPI": inter-processor interrupts */
 
 #ifndef __ASSEMBLY__
 #include <mmlab/compiler.h>
@@ -37,6 +39,21 @@ long sbi_spec_version(void);
 
 /* sbi_has_dbcn - whether the debug-console extension is in use. */
 bool sbi_has_dbcn(void);
+
+/*
+ * sbi_hart_start - start the stopped hart @hartid in S-mode at physical
+ * address @start with a0 = @hartid and a1 = @opaque, MMU off (HSM, FID 0).
+ * Return: 0, or the SBI error (negative: the hart does not exist, is not
+ * stopped, or the firmware lacks HSM).
+ */
+long sbi_hart_start(unsigned long hartid, unsigned long start, unsigned long opaque);
+
+/*
+ * sbi_send_ipi - raise a supervisor software interrupt on the harts whose
+ * bits are set in @mask, bit 0 being hart @base (IPI extension, FID 0).
+ * Return: 0 or the SBI error.
+ */
+long sbi_send_ipi(unsigned long mask, unsigned long base);
 #endif /* !__ASSEMBLY__ */
 
 #endif /* ASM_SBI_H */
