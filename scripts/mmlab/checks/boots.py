@@ -48,7 +48,7 @@ CACHE_VARIANTS = [
     ("buddy_stack_defconfig", CACHES, True),
     ("bitmap_bitmap_defconfig", CACHES, False),
     ("first_fit_stack_defconfig", CACHES, False),
-    ("tlsf_bitmap_defconfig", CACHES, False),
+    ("tlsf_buddy_defconfig", CACHES, False),
     ("debug_defconfig", CACHES[:2], True),
 ]
 
