@@ -360,10 +360,11 @@ host-fuzz:
 	$(Q)$(MAKE) -f $(srctree)/tests/host/Makefile objtree=$(abspath build) fuzz
 
 # Everything: host tests, the defconfig matrix, RAM sizes, randconfigs...
-# STAGES="lint docs" runs only those stages of scripts/check.py.
+# STAGES="lint docs" runs only those stages of scripts/check.py; JOBS=N
+# runs N stages at once (default: the machine's cores; JOBS=1 one by one).
 check: $(KCONFIG_CONFIG)
 	$(Q)$(PYTHON) $(srctree)/scripts/check.py --srctree $(srctree) --out $(abspath build) \
-		$(addprefix --only ,$(STAGES))
+		$(addprefix --only ,$(STAGES)) $(if $(JOBS),--jobs $(JOBS))
 
 # Benchmarks of every defconfig and the current .config when it matches none
 # (or CONFIGS="a_defconfig current"), replaying tests/traces/real/*.trace

@@ -29,7 +29,7 @@ import time
 sys.dont_write_bytecode = True      # leave no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mmlab.checks import (badinput, benchmark, boots, docs, errors, habits,  # noqa: E402
-                          host, labkit, lint, objtree)
+                          host, labkit, lanes, lint, objtree)
 from mmlab.checks.tally import Context, Tally  # noqa: E402
 from mmlab import report  # noqa: E402
 
@@ -93,21 +93,20 @@ def main():
     p.add_argument("--commit-seeds", type=int, default=boots.COMMIT_SEEDS,
                    help="seeds drawn from the commit id besides the fixed ones (default %(default)s)")
     p.add_argument("--configs", nargs="*", help="defconfigs for the matrix (default all)")
+    p.add_argument("--jobs", type=int, default=lanes.default_jobs(),
+                   help="stages run at once (default: the cores, %(default)s)")
     args = p.parse_args()
     args.srctree = os.path.abspath(args.srctree)
-    tally = Tally()
-    ctx = Context(srctree=args.srctree, out=os.path.abspath(args.out), tally=tally,
+    ctx = Context(srctree=args.srctree, out=os.path.abspath(args.out), tally=None,
                   stage_names=list(STAGES), configs=args.configs)
     start = time.time()
-    stages = args.only or list(STAGES)
-    for stage in stages:
-        print("== %s" % stage, flush=True)
-        tally.group = stage
-        t0 = time.time()
+    stages = list(dict.fromkeys(args.only or STAGES))
+
+    def before(stage, ctx):
         if stage == "randconfig":
             ctx.seeds = randconfig_seeds(args)
-        STAGES[stage](ctx)
-        print("   (%s: %.0fs)" % (stage, time.time() - t0), flush=True)
+
+    tally = lanes.run_stages(stages, STAGES, ctx, Tally, before, args.jobs)
     os.makedirs(ctx.out, exist_ok=True)
     paths = [os.path.join(ctx.out, n) for n in (report.JUNIT_NAME, report.SUMMARY_NAME)]
     report.write(tally, time.time() - start, stages, *paths)

@@ -64,6 +64,15 @@ class Tally:
             self.failures.append(what)
             print("FAIL: %s" % what, flush=True)
 
+    def merge(self, other):
+        """Add every count, case, failure and table row of the Tally @other."""
+        self.passed += other.passed
+        self.failed += other.failed
+        self.skipped += other.skipped
+        self.failures += other.failures
+        self.rows += other.rows
+        self.cases += other.cases
+
     def verdict(self, failure, success):
         """One check: a failure described by @failure when it is not empty,
         else a pass named @success, printing it."""
