@@ -376,14 +376,17 @@ check: $(KCONFIG_CONFIG)
 # docs/performance.md.
 # SMP=1,2,4,8 instead runs the scaling benchmark (frame pairs and heap churn
 # on that many harts, with and without the per-hart caches): scaling.md and
-# scaling.png, see docs/smp.md.
+# scaling.png, see docs/smp.md. MAPS_ANIMATE=1 (or =NAME of a replayed trace)
+# also draws the replay of the first trace (or NAME) as an animated heap map
+# of every configuration: maps/replay-NAME.gif in the run's folder.
 bench-out := $(abspath $(if $(filter 1,$(mmlab_in_objtree)),bench,build/bench))
 PHONY += bench bench-compare fit
 bench:
 	$(Q)$(PYTHON) $(srctree)/scripts/bench.py --srctree $(srctree) --out $(bench-out) \
 		--current $(abspath $(KCONFIG_CONFIG)) $(if $(NAME),--name $(NAME)) \
 		$(if $(CONFIGS),--configs $(CONFIGS)) $(if $(TRACE),--trace $(TRACE)) \
-		$(if $(HEAP_SIZES),--heap-sizes $(HEAP_SIZES)) $(if $(SMP),--smp $(SMP))
+		$(if $(HEAP_SIZES),--heap-sizes $(HEAP_SIZES)) $(if $(SMP),--smp $(SMP)) \
+		$(if $(MAPS_ANIMATE),--animate $(MAPS_ANIMATE))
 
 bench-compare:
 	$(Q)$(PYTHON) $(srctree)/scripts/bench-compare --out $(bench-out) $(or $(A),$(error \

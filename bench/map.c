@@ -325,6 +325,64 @@ static int map_frames(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* Heap strips: the frames of an animated replay                       */
+/* ------------------------------------------------------------------ */
+
+/* Bytes of one strip cell covered by live blocks and by metadata. */
+struct strip_cell {
+	size_t used, meta;
+};
+
+static struct strip_cell strip_cells[MAP_STRIP_CELLS];
+static char strip_text[MAP_STRIP_CELLS + 1];
+
+/* Add the bytes of one block to the cells it covers; runs under the heap lock. */
+static void strip_block_add(void *arg, enum heap_block_kind kind, size_t offset, size_t size)
+{
+	size_t cell_bytes = *(const size_t *)arg;
+
+	while (kind != HEAP_BLOCK_FREE && size) {
+		size_t cell = offset / cell_bytes;
+		size_t n = MIN(size, (cell + 1) * cell_bytes - offset);
+
+		if (cell >= MAP_STRIP_CELLS)
+			break;
+		if (kind == HEAP_BLOCK_META)
+			strip_cells[cell].meta += n;
+		else
+			strip_cells[cell].used += n;
+		offset += n;
+		size -= n;
+	}
+}
+
+/* The character of one cell of @cell_bytes (see <bench/map.h>). */
+static char strip_char(const struct strip_cell *c, size_t cell_bytes)
+{
+	if (c->meta * 2 > cell_bytes)
+		return 'M';
+	return (char)('0' + MIN(9UL, (c->used * 9 + cell_bytes - 1) / cell_bytes));
+}
+
+void map_heap_strip(const char *trace, unsigned long op, unsigned long ops,
+		    unsigned long long live)
+{
+	size_t cell_bytes = (CONFIG_HEAP_SIZE + MAP_STRIP_CELLS - 1) / MAP_STRIP_CELLS;
+	struct heap_stats st;
+	size_t i;
+
+	memset(strip_cells, 0, sizeof(strip_cells));
+	heap_walk(strip_block_add, &cell_bytes);
+	for (i = 0; i < MAP_STRIP_CELLS; i++)
+		strip_text[i] = strip_char(&strip_cells[i], cell_bytes);
+	strip_text[MAP_STRIP_CELLS] = '\0';
+	heap_stats(&st);
+	printk("map: strip %s %u %s %lu %lu %llu %zu %zu %zu %s\n", heap_algo_active()->name,
+	       CONFIG_HEAP_SIZE, trace, op, ops, live, st.used, st.free, st.largest_free,
+	       strip_text);
+}
+
+/* ------------------------------------------------------------------ */
 /* Command line                                                        */
 /* ------------------------------------------------------------------ */
 

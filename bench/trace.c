@@ -17,12 +17,17 @@
  * live at the end are freed (not timed) and the heap must then be whole
  * again, before the next trace starts. Every 1/100 of the operations a
  * timeline point is printed (live, used, free and largest free bytes, not
- * timed), from which `make bench` draws fragmentation over time.
+ * timed), from which `make bench` draws fragmentation over time; with
+ * "trace.animate=NAME" on the command line the replay of trace NAME also
+ * prints the whole heap as a "map: strip" line there (bench/map.c), the
+ * frames of `make bench MAPS_ANIMATE=1`.
  */
 #include <lib/string.h>
 #include <mm/heap.h>
 #include <bench/mmtrace.h>
 #include <bench/bench.h>
+#include <bench/map.h>
+#include <mmlab/kernel.h>
 #include <mmlab/printk.h>
 
 /* One embedded trace (bench/trace_data.S lays these out). */
@@ -42,7 +47,15 @@ struct trace_ctx {
 	struct bench_series alloc, free, calloc, realloc;
 	const struct bench_trace *trace;
 	char workload[TRACE_NAME_MAX];	/* "trace:NAME" */
+	unsigned long ops;		/* operations in the trace */
+	bool animate;			/* trace.animate=NAME names it: print heap strips */
 };
+
+/* The trace's NAME (its workload without "trace:"). */
+static const char *trace_name(const struct trace_ctx *t)
+{
+	return t->workload + sizeof(TRACE_WORKLOAD);
+}
 
 static void *trace_cb_alloc(void *arg, size_t size, size_t align)
 {
@@ -118,6 +131,9 @@ static void trace_cb_sample(void *arg, const struct mmtrace_replay *r)
 	printk("bench: {\"workload\":\"%s\",\"timeline\":%lu,\"live\":%llu,\"used\":%zu,"
 	       "\"free\":%zu,\"largest_free\":%zu}\n", t->workload, r->ops_done,
 	       (unsigned long long)r->st.live_bytes, st.used, st.free, st.largest_free);
+	if (t->animate)
+		map_heap_strip(trace_name(t), r->ops_done, t->ops,
+			       (unsigned long long)r->st.live_bytes);
 }
 
 static const struct mmtrace_ops trace_ops = {
@@ -220,8 +236,13 @@ static void trace_name_set(struct trace_ctx *t)
 	t->workload[sizeof(TRACE_WORKLOAD) + len] = '\0';
 }
 
-/* Replay one embedded trace. Return: BENCH_OK, BENCH_FAILED or BENCH_SKIPPED. */
-static enum bench_status trace_run(const struct bench_trace *trace)
+/*
+ * Replay one embedded trace, printing heap strips (and setting *@animated)
+ * when it is the one named @animate (may be NULL).
+ * Return: BENCH_OK, BENCH_FAILED or BENCH_SKIPPED.
+ */
+static enum bench_status trace_run(const struct bench_trace *trace, const char *animate,
+				   bool *animated)
 {
 	struct trace_ctx t = { .trace = trace };
 	struct heap_stats before, after;
@@ -233,10 +254,13 @@ static enum bench_status trace_run(const struct bench_trace *trace)
 	int err;
 
 	trace_name_set(&t);
+	t.animate = animate && !strcmp(animate, trace_name(&t));
+	*animated |= t.animate;
 	if (mmtrace_scan(trace->start, (size_t)(trace->end - trace->start), &scan)) {
 		bench_error(t.workload, "%s:%lu: %s", trace->path, scan.bad_line, scan.why);
 		return BENCH_FAILED;
 	}
+	t.ops = scan.ops;
 	cap = mmtrace_table_cap(scan.max_live);
 	slots = bench_buffer_get(cap * sizeof(*slots), &table_mem);
 	if (!slots || trace_series_init(&t, t.workload, scan.ops + 1)) {
@@ -266,15 +290,24 @@ static enum bench_status bench_trace(void)
 {
 	const struct bench_trace *tr = bench_traces_start, *end = bench_traces_end;
 	enum bench_status status = BENCH_OK;
+	char buf[TRACE_NAME_MAX];
+	const char *animate = cmdline_get("trace.animate", buf, sizeof(buf));
+	bool animated = false;
 
 	if (!tr || tr == end) {
 		printk("bench: {\"workload\":\"" TRACE_WORKLOAD "\",\"skipped\":"
 		       "\"no trace in the image (make bench TRACE=file)\"}\n");
-		return BENCH_SKIPPED;
+		if (!animate)
+			return BENCH_SKIPPED;
 	}
-	for (; tr < end; tr++)
-		if (trace_run(tr) == BENCH_FAILED)
+	for (; tr && tr < end; tr++)
+		if (trace_run(tr, animate, &animated) == BENCH_FAILED)
 			status = BENCH_FAILED;
+	if (animate && !animated) {
+		bench_error(TRACE_WORKLOAD, "trace.animate=%s: no such trace in the image",
+			    animate);
+		status = BENCH_FAILED;
+	}
 	return status;
 }
 BENCH_REGISTER("trace", bench_trace);

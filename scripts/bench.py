@@ -30,7 +30,7 @@ import sys
 
 sys.dont_write_bytecode = True      # leave no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mmlab import bench, benchrun, scaling, sizes  # noqa: E402
+from mmlab import animate, bench, benchrun, scaling, sizes  # noqa: E402
 
 
 def find_trace(path, srctree):
@@ -59,6 +59,9 @@ def main():
                    help="instead: the scaling benchmark on these hart counts (scaling.md)")
     p.add_argument("--heap-sizes", metavar="LIST",
                    help="heap sizes such as 64K,1M,8M,64M: the heap workloads at each size")
+    p.add_argument("--animate", metavar="TRACE",
+                   help="also draw the replay of this trace (its NAME, or 1 for the first) "
+                   "as an animated heap map of every configuration")
     p.add_argument("--timeout", type=float, default=600, help="seconds per boot")
     args = p.parse_args()
     srctree, out = os.path.abspath(args.srctree), os.path.abspath(args.out)
@@ -83,8 +86,15 @@ def main():
         return sizes.run_sizes(srctree, out, configs, heap_sizes, args.timeout, args.name)
     traces = ([find_trace(t, srctree) for t in args.trace] if args.trace
               else bench.default_traces(srctree))
+    animated = args.animate
+    if animated == "1":
+        animated = animate.default_trace(traces)
+    names = [animate.trace_name(t) for t in traces]
+    if animated and animated not in names:
+        sys.exit("bench: MAPS_ANIMATE=%s: no such trace among the replayed ones (%s)"
+                 % (args.animate, " ".join(names) or "none"))
     return benchrun.run_all(srctree, out, configs, traces, args.timeout, args.name,
-                            os.path.abspath(args.current) if args.current else None)
+                            os.path.abspath(args.current) if args.current else None, animated)
 
 
 if __name__ == "__main__":

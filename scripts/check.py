@@ -13,7 +13,7 @@ Stages (each can be run alone with --only STAGE, several times):
   ram         RAM sizes 16M to 16G: frame counts match the RAM
   randconfig  random configurations: the fixed seeds, then 12 from the commit id
   extremes    allnoconfig and allyesconfig build and boot
-  bench       one benchmark run twice gives identical instruction counts
+  bench       one benchmark run twice gives identical instruction counts; an animated replay
   docs        every command README.md and docs/*.md show runs as written
   labkit      the lab kit: scaffolded stubs build and grade 0; a shipped heap grades the same twice
   objtree     make O=DIR check and randcheck leave the source tree byte-identical

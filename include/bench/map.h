@@ -14,6 +14,16 @@
  *   map: f <F|U|K> <first-ppn> <count>          one run of frames
  *   map: end frames <state> key=value...
  *   map: done status=<ok|failed>
+ *   map: strip <algo> <heap-bytes> <trace> <op> <ops> <live> <used> <free>
+ *              <largest-free> <cells>             one frame of a replay
+ *
+ * A strip is the whole heap in MAP_STRIP_CELLS equal cells, one character
+ * each: '0' nothing allocated, '1'..'9' up to that many tenths of the cell
+ * held by live blocks (rounded up, so a sliver shows), 'M' mostly the
+ * algorithm's metadata. The trace benchmark prints one at every point of
+ * its timeline for the trace named by "trace.animate=NAME" (make bench
+ * MAPS_ANIMATE=1 turns them into an animation); @op of @ops operations are
+ * done, @live bytes asked for are live, the rest are heap_stats() figures.
  *
  * F free, U used (an allocation of the workload), M the heap algorithm's own
  * metadata, K frames already in use before the workload started (firmware,
@@ -36,5 +46,15 @@ bool map_requested(void);
  * (or does not validate) afterwards.
  */
 int map_run(void);
+
+#define MAP_STRIP_CELLS		4096
+
+/*
+ * map_heap_strip - print the heap as one "map: strip" line (format above)
+ * for operation @op of @ops of the replay of @trace, with @live requested
+ * bytes live. Not for timed code: it walks the whole heap under its lock.
+ */
+void map_heap_strip(const char *trace, unsigned long op, unsigned long ops,
+		    unsigned long long live);
 
 #endif /* MM_MAP_H */

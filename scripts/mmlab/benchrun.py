@@ -3,14 +3,16 @@
 booted twice, its records kept; results.json, results.csv, table.md and the
 plots written into the run's own folder OUT/runs/NAME/ (OUT/latest points at
 the last run); then each image booted once more with map=all and its maps
-drawn into OUT/runs/NAME/maps/ (grid.png plus one folder per configuration).
+drawn into OUT/runs/NAME/maps/ (grid.png plus one folder per configuration);
+with an animated trace, each booted again replaying it, and
+OUT/runs/NAME/maps/replay-TRACE.gif drawn (animate.py).
 """
 import json
 import os
 import sys
 import time
 
-from mmlab import bench, mapdraw, maps, plots, results
+from mmlab import animate, bench, mapdraw, maps, plots, results
 
 BOOTS = [("128M", "bench=all"), ("2G", "bench=frames")]
 DETERMINISM_WORKLOAD = "heap_churn"
@@ -49,9 +51,10 @@ def run_dir_make(out, name):
     return d
 
 
-def run_all(srctree, out, configs, traces, timeout, name=None, current=None):
+def run_all(srctree, out, configs, traces, timeout, name=None, current=None, animated=None):
     """Benchmark @configs (defconfig names, or bench.CURRENT for the .config
-    file @current), replaying the trace files @traces, as the run @name.
+    file @current), replaying the trace files @traces, as the run @name;
+    with @animated (the NAME of one of @traces), draw its replay animated.
     Return: the exit status (1 if any configuration failed to build, boot
     cleanly or draw its maps)."""
     found, failed = {}, []
@@ -86,6 +89,8 @@ def run_all(srctree, out, configs, traces, timeout, name=None, current=None):
           % (rundir, ", ".join(os.path.basename(p) for p in pngs), time.time() - start))
     sys.stdout.write(table)
     failed += draw_maps(out, rundir, found, timeout)
+    if animated and found:
+        failed += animate.animate_run(out, rundir, found, animated, timeout)[1]
     if failed:
         print("\nbench: failed: %s" % " ".join(sorted(set(failed))))
     return 1 if failed else 0

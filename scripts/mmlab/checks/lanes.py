@@ -16,6 +16,7 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import pickle
+import resource
 import sys
 import time
 import traceback
@@ -52,9 +53,17 @@ def run_stage(stage, fn, ctx, tally_cls, before):
     return ctx.tally
 
 
+def cpu_seconds():
+    """User and system seconds this process and its waited-for children used."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(
+        resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def child_main(stage, fn, ctx, tally_cls, before, log_path, result_path):
-    """Body of a stage's child process: output to @log_path, the Tally
-    pickled into @result_path (a stage that raises counts one failure)."""
+    """Body of a stage's child process: output to @log_path, the Tally and
+    the CPU seconds it took pickled into @result_path (a stage that raises
+    counts one failure)."""
     fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     os.dup2(fd, 1)
     os.dup2(fd, 2)
@@ -68,7 +77,7 @@ def child_main(stage, fn, ctx, tally_cls, before, log_path, result_path):
         tally.fail("%s: the stage stopped: %s: %s" % (stage, type(e).__name__, e))
     sys.stdout.flush()
     with open(result_path, "wb") as f:
-        pickle.dump(tally, f)
+        pickle.dump((tally, cpu_seconds()), f)
 
 
 def run_serial(stages, table, ctx, tally_cls, before, total):
@@ -124,13 +133,13 @@ def collect(stage, p, log_path, result_path, t0, tally_cls):
         sys.stdout.write(f.read())
     try:
         with open(result_path, "rb") as f:
-            tally = pickle.load(f)
+            tally, cpu = pickle.load(f)
     except (OSError, EOFError, pickle.UnpicklingError):
-        tally = tally_cls()
+        tally, cpu = tally_cls(), 0
         tally.group = stage
         tally.fail("%s: the stage's process ended with status %s and no counts (output: %s)"
                    % (stage, p.exitcode, log_path))
-    print("   (%s: %.0fs)" % (stage, time.time() - t0), flush=True)
+    print("   (%s: %.0fs, %.0fs of CPU)" % (stage, time.time() - t0, cpu), flush=True)
     return tally
 
 
