@@ -7,7 +7,7 @@ import sys
 
 from PIL import Image
 
-from mmlab import animate, bench, proc
+from mmlab import animate, bench, build, proc
 
 PYTHON = "/usr/bin/python3"
 ANIMATED = "churn-20k"      # tests/traces/churn-20k.trace: small, quick to replay
@@ -50,6 +50,8 @@ def check_animation(ctx):
     a trace name the image lacks refused in one line."""
     d = os.path.join(ctx.out, "bench-check", "animate")
     trace = os.path.join(ctx.srctree, "tests", "traces", ANIMATED + ".trace")
+    # from a copy of the determinism check's build: only the trace table is new
+    build.seed_build_dir(d, os.path.join(ctx.out, "bench-check", "determinism", "defconfig"))
     ok, log = bench.build_image(ctx.srctree, d, "defconfig", [trace])
     if not ok:
         sys.stdout.write(log[-2000:])
