@@ -223,7 +223,7 @@ static enum bench_status algo_pairs(uint64_t count)
 		}
 		bench_series_report(&pair);
 	}
-	if (inst && (a->free_count(inst) != count - live || a->validate(inst))) {
+	if (inst && (a->free_count(inst) != count - live || a->validate(inst, NULL))) {
 		bench_error("frames_algo", "private instance not whole");
 		st = BENCH_FAILED;
 	}

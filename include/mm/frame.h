@@ -167,7 +167,11 @@ const struct frame_algo *frame_algo_active(void);
  */
 void frame_walk(frame_walk_fn fn, void *arg);
 
-/* frame_validate - Return: problems found in the allocator's metadata (0 = none). */
+/*
+ * frame_validate - check the allocator's metadata (and the per-hart caches);
+ * when it finds problems, one line names how many and the first.
+ * Return: the problems found (0 = none).
+ */
 unsigned frame_validate(void);
 
 /* frame_put - free *@f unless it is FRAME_NONE, then make it FRAME_NONE. */

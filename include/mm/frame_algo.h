@@ -26,6 +26,7 @@
 #ifndef MM_FRAME_ALGO_H
 #define MM_FRAME_ALGO_H
 
+#include <lib/audit.h>
 #include <lib/bitops.h>
 #include <mm/range.h>
 #include <mmlab/registry.h>
@@ -99,8 +100,11 @@ struct frame_algo {
 	/* free_count - number of free frames. */
 	uint64_t (*free_count)(void *inst);
 
-	/* validate - walk the metadata; number of problems found (0 = consistent). */
-	unsigned (*validate)(void *inst);
+	/*
+	 * validate - walk the metadata; number of problems found (0 =
+	 * consistent), the first one described in @a (may be NULL).
+	 */
+	unsigned (*validate)(void *inst, struct audit *a);
 
 	/*
 	 * walk - call @fn for each maximal run of free and of allocated frames

@@ -340,7 +340,7 @@ static unsigned long summary_expected(const struct frame_bitmap *b, unsigned k, 
  * 0, and each summary bit that disagrees with its word below (or is set
  * past the end of its level).
  */
-static unsigned frame_bitmap_validate(void *inst)
+static unsigned frame_bitmap_validate(void *inst, struct audit *a)
 {
 	const struct frame_bitmap *b = inst;
 	uint64_t set = 0, j;
@@ -351,14 +351,22 @@ static unsigned frame_bitmap_validate(void *inst)
 		uint64_t first = j * BITS_PER_LONG;
 
 		set += word_popcount(w);
-		problems += word_popcount(w & ~b->managed[j]);
+		problems += audit_note(a, word_popcount(w & ~b->managed[j]),
+				       "free bit set on a frame not managed, near page 0x%llx",
+				       (unsigned long long)(b->base + first));
 		if (first + BITS_PER_LONG > b->count)
-			problems += word_popcount(w & ~word_mask(0, (unsigned)(b->count - first)));
+			problems += audit_note(a, word_popcount(w & ~word_mask(0, (unsigned)(
+						       b->count - first))),
+					       "free bit set past the end of the span");
 	}
-	problems += set != b->free;
+	problems += audit_note(a, set != b->free, "%llu free bits, the free count says %llu",
+			       (unsigned long long)set, (unsigned long long)b->free);
 	for (k = 1; k < BITMAP_LEVELS; k++)
 		for (j = 0; j < b->words[k]; j++)
-			problems += word_popcount(b->level[k][j] ^ summary_expected(b, k, j));
+			problems += audit_note(a, word_popcount(b->level[k][j] ^
+								summary_expected(b, k, j)),
+					       "summary level %u word %llu disagrees with the "
+					       "words below it", k, (unsigned long long)j);
 	return problems;
 }
 

@@ -460,26 +460,37 @@ static uint64_t frame_buddy_free_count(void *inst)
  * frames to *@frames; stops after s->count blocks (a cycle).
  */
 static unsigned area_validate(const struct frame_buddy *s, unsigned order,
-			      uint64_t *blocks, uint64_t *frames)
+			      uint64_t *blocks, uint64_t *frames, struct audit *a)
 {
 	uint64_t size = 1ULL << order, seen = 0, i;
 	uint32_t off, prev = BUDDY_NIL;
 	unsigned problems = 0;
 
-	problems += !(s->nonempty & BIT(order)) != (s->area[order] == BUDDY_NIL);
+	problems += audit_note(a, !(s->nonempty & BIT(order)) != (s->area[order] == BUDDY_NIL),
+			       "order %u: the non-empty mask disagrees with its list", order);
 	for (off = s->area[order]; off != BUDDY_NIL; prev = off, off = s->link[off].next) {
+		unsigned long long pn = s->base + off;
 		uint64_t buddy;
 
 		if (off >= s->count || size > s->count - off || ++seen > s->count)
-			return problems + 1;
-		problems += !IS_ALIGNED(s->base + off, size) || s->order[off] != order ||
-			    s->link[off].prev != prev;
-		problems += !bitmap_range_all_set(s->freemap, off, size);
+			return problems + audit_note(a, 1, "order %u: list leaves the span or "
+						     "loops at offset %u", order, off);
+		problems += audit_note(a, !IS_ALIGNED(s->base + off, size) ||
+				       s->order[off] != order || s->link[off].prev != prev,
+				       "order %u block at page 0x%llx: misaligned, not recorded "
+				       "at its head or badly linked", order, pn);
+		problems += audit_note(a, !bitmap_range_all_set(s->freemap, off, size),
+				       "order %u block at page 0x%llx: a frame in it is not free",
+				       order, pn);
 		for (i = 1; i < size; i++)
-			problems += s->order[off + i] != NOT_HEAD;
+			problems += audit_note(a, s->order[off + i] != NOT_HEAD,
+					       "order %u block at page 0x%llx: another head inside "
+					       "it at page 0x%llx", order, pn, pn + i);
 		buddy = buddy_of(s, off, order);
-		problems += order < BUDDY_MAX_ORDER && buddy < s->count &&
-			    s->order[buddy] == order;
+		problems += audit_note(a, order < BUDDY_MAX_ORDER && buddy < s->count &&
+				       s->order[buddy] == order,
+				       "order %u block at page 0x%llx: its buddy is free and "
+				       "whole, they should have merged", order, pn);
 		*frames += size;
 	}
 	*blocks += seen;
@@ -493,33 +504,48 @@ static unsigned area_validate(const struct frame_buddy *s, unsigned order,
  * frames of blocks and the hot list, and a block frame count that differs
  * from the blocks.
  */
-static unsigned frame_buddy_validate(void *inst)
+static unsigned frame_buddy_validate(void *inst, struct audit *a)
 {
 	const struct frame_buddy *s = inst;
 	uint64_t blocks = 0, frames = 0, heads = 0, set = 0, i;
 	uint64_t hot = MIN(s->hot_top, (uint64_t)BUDDY_HOT_FRAMES);
-	unsigned problems = s->hot_top > BUDDY_HOT_FRAMES, order;
+	unsigned problems, order;
 	size_t words = BITS_TO_LONGS(s->count), w;
 
+	problems = audit_note(a, s->hot_top > BUDDY_HOT_FRAMES, "hot list top %u past its %u slots",
+			      (unsigned)s->hot_top, BUDDY_HOT_FRAMES);
 	for (order = 0; order < BUDDY_ORDERS; order++)
-		problems += area_validate(s, order, &blocks, &frames);
+		problems += area_validate(s, order, &blocks, &frames, a);
 	for (i = 0; i < hot; i++)
-		problems += s->hot[i] >= s->count || !bitmap_test(s->freemap, s->hot[i]) ||
-			    s->order[s->hot[i]] != NOT_HEAD;
+		problems += audit_note(a, s->hot[i] >= s->count ||
+				       !bitmap_test(s->freemap, s->hot[i]) ||
+				       s->order[s->hot[i]] != NOT_HEAD,
+				       "hot slot %llu holds offset %u: outside the span, not free "
+				       "or a block head", (unsigned long long)i, s->hot[i]);
 	for (i = 0; i < s->count; i++) {
 		heads += s->order[i] <= BUDDY_MAX_ORDER;
-		problems += s->order[i] > BUDDY_MAX_ORDER && s->order[i] != NOT_HEAD;
+		problems += audit_note(a, s->order[i] > BUDDY_MAX_ORDER && s->order[i] != NOT_HEAD,
+				       "page 0x%llx has the unknown order record %u",
+				       (unsigned long long)(s->base + i), s->order[i]);
 	}
 	for (w = 0; w < words; w++) {
 		set += word_popcount(s->freemap[w]);
-		problems += word_popcount(s->freemap[w] & ~s->managed[w]);
+		problems += audit_note(a, word_popcount(s->freemap[w] & ~s->managed[w]),
+				       "free bit set on a frame not managed, near page 0x%llx",
+				       (unsigned long long)(s->base + w * BITS_PER_LONG));
 	}
 	if (s->count % BITS_PER_LONG)
-		problems += word_popcount(s->freemap[words - 1] &
-					  ~word_mask(0, s->count % BITS_PER_LONG));
-	problems += heads != blocks;
-	problems += set != frames + hot;
-	problems += s->block_frames != frames;
+		problems += audit_note(a, word_popcount(s->freemap[words - 1] &
+							~word_mask(0, s->count % BITS_PER_LONG)),
+				       "free bit set past the end of the span");
+	problems += audit_note(a, heads != blocks, "%llu block heads, but %llu blocks listed",
+			       (unsigned long long)heads, (unsigned long long)blocks);
+	problems += audit_note(a, set != frames + hot,
+			       "%llu free bits, but blocks and hot list hold %llu frames",
+			       (unsigned long long)set, (unsigned long long)(frames + hot));
+	problems += audit_note(a, s->block_frames != frames,
+			       "block frame count %llu, the lists hold %llu",
+			       (unsigned long long)s->block_frames, (unsigned long long)frames);
 	return problems;
 }
 

@@ -456,13 +456,18 @@ void frame_walk(frame_walk_fn fn, void *arg)
 
 unsigned frame_validate(void)
 {
+	char first[120];
+	struct audit a = AUDIT_INIT(first);
 	unsigned problems;
 
 	spin_lock(&frames.src.lock);
-	problems = ALGO->validate(frames.src.inst);
+	problems = ALGO->validate(frames.src.inst, &a);
 	spin_unlock(&frames.src.lock);
 	if (IS_ENABLED(CONFIG_FRAME_PCP))
-		problems += frame_pcp_validate(frame_managed);
+		problems += frame_pcp_validate(frame_managed, &a);
+	if (problems)
+		pr_err("frame_validate: %s found %u problems, first: %s\n", ALGO->name, problems,
+		       audit_first(&a));
 	return problems;
 }
 

@@ -40,7 +40,7 @@ struct frame_source {
  * frame_pcp_count - frames in all caches; call with @src->lock held, so
  *	that no batch is between a cache and the algorithm.
  * frame_pcp_validate - problems in the caches: a count over the limit or a
- *	cached frame @managed does not accept.
+ *	cached frame @managed does not accept; the first described in @a.
  * frame_pcp_lock_for_test, frame_pcp_unlock_for_test - hold the calling
  *	hart's cache lock (the one frame_free() takes first).
  */
@@ -49,7 +49,7 @@ int frame_pcp_alloc(ppn_t *pn);
 int frame_pcp_free(ppn_t pn, ppn_t *bad);
 int frame_pcp_drain_all(ppn_t *bad);
 uint64_t frame_pcp_count(void);
-unsigned frame_pcp_validate(bool (*managed)(ppn_t pn));
+unsigned frame_pcp_validate(bool (*managed)(ppn_t pn), struct audit *a);
 void frame_pcp_lock_for_test(void);
 void frame_pcp_unlock_for_test(void);
 

@@ -196,7 +196,7 @@ uint64_t frame_pcp_count(void)
 	return n;
 }
 
-unsigned frame_pcp_validate(bool (*managed)(ppn_t pn))
+unsigned frame_pcp_validate(bool (*managed)(ppn_t pn), struct audit *a)
 {
 	unsigned problems = 0, cpu, i;
 
@@ -204,9 +204,12 @@ unsigned frame_pcp_validate(bool (*managed)(ppn_t pn))
 		struct frame_pcp *pcp = &pcps[cpu];
 
 		spin_lock(&pcp->lock);
-		problems += pcp->count > PCP_HIGH;
+		problems += audit_note(a, pcp->count > PCP_HIGH, "hart %u's frame cache holds %u "
+				       "frames, more than %u", cpu, (unsigned)pcp->count, PCP_HIGH);
 		for (i = 0; i < pcp->count && i < PCP_HIGH; i++)
-			problems += !managed(pcp->pn[i]);
+			problems += audit_note(a, !managed(pcp->pn[i]), "hart %u's frame cache "
+					       "holds page 0x%llx, which is not managed", cpu,
+					       (unsigned long long)ppn_val(pcp->pn[i]));
 		spin_unlock(&pcp->lock);
 	}
 	return problems;

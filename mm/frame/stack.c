@@ -219,27 +219,34 @@ static uint64_t frame_stack_free_count(void *inst)
  * free frame has a slot), and each free bit set past the end of the span or
  * on a frame that is not managed.
  */
-static unsigned frame_stack_validate(void *inst)
+static unsigned frame_stack_validate(void *inst, struct audit *a)
 {
 	const struct frame_stack *s = inst;
 	uint64_t top = MIN(s->top, s->count), set = 0, i;
 	size_t words = BITS_TO_LONGS(s->count), w;
-	unsigned problems = s->top > s->count;
+	unsigned problems = audit_note(a, s->top > s->count, "stack top %llu past the %llu frames",
+				       (unsigned long long)s->top, (unsigned long long)s->count);
 
 	for (i = 0; i < top; i++) {
 		uint32_t off = s->slot[i];
 
-		problems += off >= s->count || !bitmap_test(s->freemap, off) ||
-			    s->where[off] != i;
+		problems += audit_note(a, off >= s->count || !bitmap_test(s->freemap, off) ||
+				       s->where[off] != i,
+				       "stack slot %llu holds offset %u: outside the span, not free "
+				       "or listed twice", (unsigned long long)i, off);
 	}
 	for (w = 0; w < words; w++) {
 		set += word_popcount(s->freemap[w]);
-		problems += word_popcount(s->freemap[w] & ~s->managed[w]);
+		problems += audit_note(a, word_popcount(s->freemap[w] & ~s->managed[w]),
+				       "free bit set on a frame not managed, near page 0x%llx",
+				       (unsigned long long)(s->base + w * BITS_PER_LONG));
 	}
-	problems += set != top;
+	problems += audit_note(a, set != top, "%llu free bits but %llu frames on the stack",
+			       (unsigned long long)set, (unsigned long long)top);
 	if (s->count % BITS_PER_LONG)
-		problems += word_popcount(s->freemap[words - 1] &
-					  ~word_mask(0, s->count % BITS_PER_LONG));
+		problems += audit_note(a, word_popcount(s->freemap[words - 1] &
+							~word_mask(0, s->count % BITS_PER_LONG)),
+				       "free bit set past the end of the span");
 	return problems;
 }
 

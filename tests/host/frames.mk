@@ -13,10 +13,10 @@ addr_test-srcs := tests/host/addr_test.c
 # frames_test drives the model checker of fuzz_frames.c with long random
 # sequences, next to its own directed cases.
 host-progs += frames_test
-frames_test-srcs := tests/host/frames_test.c tests/host/fuzz_frames.c lib/bitmap.c \
+frames_test-srcs := tests/host/frames_test.c tests/host/fuzz_frames.c $(algo-lib-srcs) \
 	$(frames-algo-srcs)
 frames_test-cflags := -DFRAME_ALGO_COUNT=$(words $(frames-algo-srcs))
 
 host-fuzzers += fuzz_frames
-fuzz_frames-srcs := tests/host/fuzz_frames.c lib/bitmap.c $(frames-algo-srcs)
+fuzz_frames-srcs := tests/host/fuzz_frames.c $(algo-lib-srcs) $(frames-algo-srcs)
 fuzz_frames-runs := 25000

@@ -107,10 +107,12 @@ static void model_walk_fn(void *arg, bool free, struct ppn_range run)
 static void model_compare(struct model *m)
 {
 	struct walk_check w = { .m = m, .first = true };
-	unsigned problems = m->algo->validate(m->inst);
+	char first[160];
+	struct audit a = AUDIT_INIT(first);
+	unsigned problems = m->algo->validate(m->inst, &a);
 
 	if (problems)
-		model_fail(m, "validate found %u problems", problems);
+		model_fail(m, "validate found %u problems, first: %s", problems, audit_first(&a));
 	if (m->algo->free_count(m->inst) != m->free)
 		model_fail(m, "free_count %llu, model %llu",
 			   (unsigned long long)m->algo->free_count(m->inst),

@@ -11,7 +11,7 @@ heap-algo-srcs := $(call algo-srcs,mm/heap,heap-algo)
 host-progs += heap_test
 # Its long cases run side by side, one shard per core (run-host-tests).
 heap_test-shards := 2
-heap_test-srcs := tests/host/heap_test.c $(heap-shared-srcs) lib/bitmap.c $(heap-algo-srcs)
+heap_test-srcs := tests/host/heap_test.c $(heap-shared-srcs) $(algo-lib-srcs) $(heap-algo-srcs)
 
 # heap_grain_test: the cases whose outcome depends on the block size, again
 # with the other extreme of each Kconfig grain (heap_test builds the defaults:
@@ -23,14 +23,14 @@ heap_grain_test-cflags := -DCONFIG_HEAP_BITMAP_BLOCK_SIZE=8 -DCONFIG_HEAP_BUDDY_
 	-DHOST_TEST_DEFAULT_FILTER='"heap_largest_free,heap_stress_odd,heap_stress_poisoned,heap_bad_free,heap_poison,heap_walk"'
 
 host-fuzzers += fuzz_heap
-fuzz_heap-srcs := tests/host/fuzz_heap.c mm/heap/poison.c lib/bitmap.c $(heap-algo-srcs)
+fuzz_heap-srcs := tests/host/fuzz_heap.c mm/heap/poison.c $(algo-lib-srcs) $(heap-algo-srcs)
 fuzz_heap-runs := 15000
 
 # heap-bench: an optimised, unsanitised build of the host proxy benchmark, to
 # run under callgrind (see the comment at the top of tests/host/heap_bench.c).
 .PHONY: heap-bench
 heap-bench: $(hostdir)/heap_bench
-$(hostdir)/heap_bench: $(addprefix $(srctree)/,tests/host/heap_bench.c mm/heap/stress.c mm/heap/poison.c lib/bitmap.c $(heap-algo-srcs)) $(wildcard $(srctree)/include/*/*.h)
+$(hostdir)/heap_bench: $(addprefix $(srctree)/,tests/host/heap_bench.c mm/heap/stress.c mm/heap/poison.c $(algo-lib-srcs) $(heap-algo-srcs)) $(wildcard $(srctree)/include/*/*.h)
 	@mkdir -p $(@D)
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -I$(srctree)/include -DMMLAB_HOST=1 \

@@ -11,7 +11,7 @@
 # here would become make's default goal; it is saved and put back at the end.
 trace-mk-saved-goal := $(.DEFAULT_GOAL)
 
-mmtrace-srcs = scripts/mmtrace/mmtrace.c scripts/mmtrace/fit.c bench/mmtrace.c mm/heap/poison.c lib/bitmap.c \
+mmtrace-srcs = scripts/mmtrace/mmtrace.c scripts/mmtrace/fit.c bench/mmtrace.c mm/heap/poison.c $(algo-lib-srcs) \
 	$(heap-algo-srcs)
 
 # trace_test #includes scripts/mmtrace/mmtrace.c (without its main), so the
