@@ -66,6 +66,15 @@
  * read and the neighbours' tags), up to two list unlinks for the merges, one
  * push. Alignments above 16 search for size + align - 16, so any block found
  * fits at any pad.
+ *
+ * Two halves. alloc() and free() are each an inline try and an
+ * out-of-line rest (alloc_slow(), free_slow()). The tries take the common
+ * case whole, with no call: a request at the default alignment whose
+ * good-fit search finds a list (pop and split), and a free that passes
+ * every pointer check (merge and push). Everything else (an alignment
+ * above 16, the unrounded list's head, a bad pointer, a poisoned heap)
+ * goes out of line. The kernel's front end inlines the tries into
+ * kmalloc() and kfree() (HEAP_ALGO_TRY_ALLOC and friends, at the end).
  */
 #include <lib/bitops.h>
 #include <lib/string.h>
@@ -544,8 +553,9 @@ static __attribute__((noinline)) void *alloc_slow(struct tlsf_heap *h, size_t si
 }
 
 /*
- * free() for what the inline path leaves: a pointer outside the region, or
- * any pointer on a poisoned heap.
+ * free() in full, for what the inline path leaves: a pointer outside the
+ * region or one block_check() refuses (judged again here, to name the
+ * refusal), or any pointer on a poisoned heap.
  */
 static __attribute__((noinline)) enum heap_free_result free_slow(struct tlsf_heap *h, blk_t off,
 								  size_t *usable)
@@ -617,24 +627,24 @@ static void *heap_tlsf_init(void *base, size_t size, unsigned flags)
 }
 
 /*
- * heap_tlsf_alloc - @size bytes at a multiple of @align (1..4096, a power of
- * two; payloads are always 16-byte aligned): the head of the first non-empty
- * list whose blocks all fit, else the head of the request's own list if it
- * fits. Returns NULL, changing nothing, when neither fits or @align is bad.
- * The caller owns the block until heap_tlsf_free().
+ * The inline half of alloc(): a request at the default alignment whose
+ * good-fit search finds a list, served from that list's head with at most
+ * one split. NULL, with nothing changed, for anything else: an alignment
+ * above 16, a poisoned heap (fast_request 0), a size too large, or no list
+ * at or above the rounded class. No calls and no stack frame.
  */
-static void *heap_tlsf_alloc(void *heap, size_t size, size_t align, size_t *usable)
+static __always_inline void *alloc_try(struct tlsf_heap *h, size_t size, size_t align,
+				       size_t *usable)
 {
-	struct tlsf_heap *h = heap;
 	size_t need, c, m;
 	blk_t b;
 
 	if (unlikely(size > h->fast_request || align > GRANULE))
-		return alloc_slow(h, size, align, usable);
+		return NULL;
 	need = bytes_for(size);
 	c = class_search(h, class_good_fit(need));
 	if (unlikely(c == NO_CLASS))
-		return alloc_slow(h, size, align, usable);
+		return NULL;
 	b = class_pop(h, c);
 	m = tag_bytes(tag_read(h, b));
 	block_split(h, b, m, need, 0);
@@ -644,28 +654,72 @@ static void *heap_tlsf_alloc(void *heap, size_t size, size_t align, size_t *usab
 }
 
 /*
+ * The inline half of free(): release @ptr and merge it with its free
+ * neighbours when it passes every check of block_check(). False, with
+ * nothing changed, when it does not or the heap is poisoned (fast_span 0):
+ * free_slow() then judges it again and names the refusal.
+ */
+static __always_inline bool free_try(struct tlsf_heap *h, void *ptr, size_t *usable)
+{
+	blk_t off = (uintptr_t)ptr - (uintptr_t)h;
+	size_t n;
+
+	if (unlikely(off >= h->fast_span))
+		return false;
+	if (unlikely(block_check(h, off, &n) != HEAP_FREE_OK))
+		return false;
+	if (usable)
+		*usable = bytes_usable(n);
+	block_release(h, off, n, false);
+	return true;
+}
+
+/*
+ * heap_tlsf_alloc - @size bytes at a multiple of @align (1..4096, a power of
+ * two; payloads are always 16-byte aligned): the head of the first non-empty
+ * list whose blocks all fit, else the head of the request's own list if it
+ * fits. Returns NULL, changing nothing, when neither fits or @align is bad.
+ * The caller owns the block until heap_tlsf_free().
+ */
+static __always_inline void *heap_tlsf_alloc(void *heap, size_t size, size_t align,
+					     size_t *usable)
+{
+	void *p = alloc_try(heap, size, align, usable);
+
+	if (likely(p))
+		return p;
+	return alloc_slow(heap, size, align, usable);
+}
+
+/*
  * heap_tlsf_free - give back the block at @ptr, merging it with free
  * neighbours. Returns HEAP_FREE_FOREIGN, _NOT_BLOCK or _DOUBLE, changing
  * nothing, when @ptr is not a live block of this heap (a pointer to a block
  * that has merged away is NOT_BLOCK).
  */
-static enum heap_free_result heap_tlsf_free(void *heap, void *ptr, size_t *usable)
+static __always_inline enum heap_free_result heap_tlsf_free(void *heap, void *ptr,
+							    size_t *usable)
 {
-	struct tlsf_heap *h = heap;
-	blk_t off = (uintptr_t)ptr - (uintptr_t)h;
-	enum heap_free_result r;
-	size_t n;
-
-	if (unlikely(off >= h->fast_span))
-		return free_slow(h, off, usable);
-	r = block_check(h, off, &n);
-	if (unlikely(r != HEAP_FREE_OK))
-		return r;
-	if (usable)
-		*usable = bytes_usable(n);
-	block_release(h, off, n, false);
-	return HEAP_FREE_OK;
+	if (likely(free_try(heap, ptr, usable)))
+		return HEAP_FREE_OK;
+	return free_slow(heap, (uintptr_t)ptr - (uintptr_t)heap, usable);
 }
+
+/*
+ * For the kernel's front end, which compiles this file (mm/heap/kmalloc.c):
+ * alloc() and free() in their two halves, as buddy.c offers them. The
+ * inline halves are the common cases above and inline into kmalloc() and
+ * kfree(); the out-of-line halves redo the call in full (TLSF needs no
+ * hint: a miss costs one class search more, never a different result).
+ */
+#define HEAP_ALGO_TRY_ALLOC(heap, size, align, usable, hint) \
+	((void)(hint), alloc_try(heap, size, align, usable))
+#define HEAP_ALGO_ALLOC_MISS(heap, size, align, hint, usable) \
+	((void)(hint), alloc_slow(heap, size, align, usable))
+#define HEAP_ALGO_TRY_FREE(heap, ptr, usable, hint) \
+	((void)(hint), free_try(heap, ptr, usable))
+#define HEAP_ALGO_FREE_MISS(heap, ptr, hint, usable) \
+	((void)(hint), free_slow(heap, (uintptr_t)(ptr) - (uintptr_t)(heap), usable))
 
 /*
  * heap_tlsf_usable_size - payload bytes of the live block at @ptr; 0 when
