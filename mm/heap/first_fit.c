@@ -240,25 +240,57 @@ static __always_inline void starts_clear(struct ff_heap *h, unsigned long u)
 	}
 }
 
-/* starts_next beyond @u's own word: climb the summaries, then step down. */
-static unsigned long starts_next_far(const struct ff_heap *h, unsigned long u)
+/* The bits of a word at or above bit @b (@up), or at or below it. */
+static __always_inline unsigned long word_side(unsigned long b, bool up)
 {
-	unsigned long i = u / BITS_PER_LONG + 1, w;
+	return up ? ~0UL << b : ~0UL >> (BITS_PER_LONG - 1 - b);
+}
+
+/* The bit of non-zero @w nearest the start of a walk up (@up: its lowest) or down. */
+static __always_inline unsigned long word_nearest(unsigned long w, bool up)
+{
+	return up ? word_ffs(w) : word_fls(w);
+}
+
+/*
+ * The nearest block start beyond @u's own word, above it (@up) or below:
+ * climb the summary levels until a word has a bit on that side, then step
+ * down taking the nearest bit of each word.
+ */
+static __always_inline unsigned long starts_far(const struct ff_heap *h, unsigned long u,
+						bool up)
+{
+	unsigned long i = u / BITS_PER_LONG, w;
 	unsigned k = 1;
 
 	for (;;) {
-		if (unlikely(k == h->levels))
-			panic("heap_first_fit: no block start after unit %lu", u);
-		w = h->map[k][i / BITS_PER_LONG] & (~0UL << (i % BITS_PER_LONG));
+		if (unlikely(k == h->levels || (!up && i == 0)))
+			panic("heap_first_fit: no block start %s unit %lu", up ? "after" : "before",
+			      u);
+		i = up ? i + 1 : i - 1;
+		w = h->map[k][i / BITS_PER_LONG] & word_side(i % BITS_PER_LONG, up);
 		if (w)
 			break;
-		i = i / BITS_PER_LONG + 1;
+		i /= BITS_PER_LONG;
 		k++;
 	}
-	i = ALIGN_DOWN(i, BITS_PER_LONG) + word_ffs(w);
+	i = ALIGN_DOWN(i, BITS_PER_LONG) + word_nearest(w, up);
 	while (--k)
-		i = i * BITS_PER_LONG + word_ffs(h->map[k][i]);
-	return i * BITS_PER_LONG + word_ffs(h->map[0][i]);
+		i = i * BITS_PER_LONG + word_nearest(h->map[k][i], up);
+	return i * BITS_PER_LONG + word_nearest(h->map[0][i], up);
+}
+
+/* starts_far() upward and downward, each compiled for its direction. */
+static __attribute__((noinline)) unsigned long starts_next_far(const struct ff_heap *h,
+							       unsigned long u)
+{
+	return starts_far(h, u, true);
+}
+
+static __attribute__((noinline)) unsigned long starts_prev_far(const struct ff_heap *h,
+							       unsigned long u)
+{
+	return starts_far(h, u, false);
 }
 
 /*
@@ -268,7 +300,7 @@ static unsigned long starts_next_far(const struct ff_heap *h, unsigned long u)
 static __always_inline unsigned long starts_next(const struct ff_heap *h, unsigned long u)
 {
 	const unsigned long *w = &h->map[0][u / BITS_PER_LONG];
-	unsigned long here = w[0] & (~0UL << (u % BITS_PER_LONG));
+	unsigned long here = w[0] & word_side(u % BITS_PER_LONG, true);
 
 	if (likely(here))
 		return ALIGN_DOWN(u, BITS_PER_LONG) + word_ffs(here);
@@ -277,34 +309,10 @@ static __always_inline unsigned long starts_next(const struct ff_heap *h, unsign
 	return starts_next_far(h, u);
 }
 
-/* starts_prev beyond @u's own word; the mirror of starts_next_far. */
-static unsigned long starts_prev_far(const struct ff_heap *h, unsigned long u)
-{
-	unsigned long i = u / BITS_PER_LONG, w;
-	unsigned k = 1;
-
-	for (;;) {
-		if (unlikely(k == h->levels || i == 0))
-			panic("heap_first_fit: no block start before unit %lu", u);
-		i--;
-		w = h->map[k][i / BITS_PER_LONG] &
-		    (~0UL >> (BITS_PER_LONG - 1 - i % BITS_PER_LONG));
-		if (w)
-			break;
-		i /= BITS_PER_LONG;
-		k++;
-	}
-	i = ALIGN_DOWN(i, BITS_PER_LONG) + word_fls(w);
-	while (--k)
-		i = i * BITS_PER_LONG + word_fls(h->map[k][i]);
-	return i * BITS_PER_LONG + word_fls(h->map[0][i]);
-}
-
 /* The last block start at or before @u, @u >= first (the first block's bit makes it exist). */
 static __always_inline unsigned long starts_prev(const struct ff_heap *h, unsigned long u)
 {
-	unsigned long w = h->map[0][u / BITS_PER_LONG] &
-			  (~0UL >> (BITS_PER_LONG - 1 - u % BITS_PER_LONG));
+	unsigned long w = h->map[0][u / BITS_PER_LONG] & word_side(u % BITS_PER_LONG, false);
 
 	if (likely(w))
 		return ALIGN_DOWN(u, BITS_PER_LONG) + word_fls(w);
@@ -666,6 +674,17 @@ static void group_cover(struct ff_heap *h, unsigned long below)
 	}
 }
 
+/* The top block gives up its units below @a + @need, @need of them handed out at @a. */
+static __always_inline void top_advance(struct ff_heap *h, unsigned long a, unsigned long need)
+{
+	h->top = (unit_t)(a + need);
+	if (h->top == h->end)
+		h->free_blocks--;
+	else
+		starts_set(h, a + need);
+	h->free_units -= (uint32_t)need;
+}
+
 /*
  * Hand out @need units at alignment (@amask + 1) from the front of the top
  * block; a pad below them becomes a listed free block. Returns the first
@@ -694,12 +713,7 @@ static __attribute__((noinline)) unsigned long top_carve(struct ff_heap *h, unsi
 		h->free_blocks++;
 		seg_raise(h, s, a - t);
 	}
-	h->top = (unit_t)(a + need);
-	if (h->top == end)
-		h->free_blocks--;
-	else
-		starts_set(h, a + need);
-	h->free_units -= (uint32_t)need;
+	top_advance(h, a, need);
 	return a;
 }
 
@@ -1004,31 +1018,68 @@ static void *heap_first_fit_init(void *base, size_t size, unsigned flags)
 }
 
 /*
- * heap_first_fit_alloc - the lowest free block that holds @size bytes at a
- * multiple of @align (see the top of the file for alignments above 16).
- * Returns NULL, changing nothing, when none does or @align is not a power
- * of two. The caller owns the block until heap_first_fit_free.
+ * Hand out @need units from the front of the top block (no pad), or 0 when
+ * it is too small: inline when nothing else is needed, else top_carve().
  */
-static void *heap_first_fit_alloc(void *heap, size_t size, size_t align, size_t *usable)
+static __always_inline unsigned long top_take(struct ff_heap *h, unsigned long need)
 {
-	struct ff_heap *h = heap;
+	unsigned long a = h->top, end = h->end;
+
+	if (unlikely(end - a < need || a + need > h->gcover || heap_poisoned(h)))
+		return top_carve(h, need, 0);
+	top_advance(h, a, need);
+	return a;
+}
+
+/*
+ * The inline half of alloc(): a request at the default alignment (@align
+ * <= 16), cut from the back of the lowest listed block that holds it or
+ * from the front of the top block. NULL, with nothing changed, when the
+ * request is aligned above 16 or too large, or no free block holds it.
+ */
+static __always_inline void *plain_take(struct ff_heap *h, size_t size, size_t align,
+					size_t *usable)
+{
 	unsigned long need, s, a;
 	struct seg_pos pos;
 
-	if (unlikely(!IS_POWER_OF_2(align) || size > h->region_size ||
-		     align > h->region_size))
+	if (unlikely(align > UNIT_SIZE || size > h->region_size))
 		return NULL;
 	need = units_for(size);
-	if (unlikely(align > UNIT_SIZE)) {
-		a = aligned_take(h, need, (align >> UNIT_SHIFT) - 1);
-	} else if (likely((s = seg_find(h, need)) != NO_SEG)) {
+	if (likely((s = seg_find(h, need)) != NO_SEG)) {
 		/* The tree promises a block that big on s's list; cut from its back. */
 		seg_fit_plain(h, s, need, &pos);
 		a = pos.at + free_of(h, pos.at)->size - need;
 		hole_carve(h, s, &pos, a, need);
 	} else {
-		a = top_carve(h, need, 0);
+		a = top_take(h, need);
+		if (unlikely(!a))
+			return NULL;
 	}
+	if (usable)
+		*usable = need << UNIT_SHIFT;
+	return unit_addr(h, a);
+}
+
+/*
+ * heap_first_fit_alloc - the lowest free block that holds @size bytes at a
+ * multiple of @align (see the top of the file for alignments above 16).
+ * Returns NULL, changing nothing, when none does or @align is not a power
+ * of two. The caller owns the block until heap_first_fit_free.
+ */
+static __attribute__((noinline)) void *heap_first_fit_alloc(void *heap, size_t size,
+							     size_t align, size_t *usable)
+{
+	struct ff_heap *h = heap;
+	unsigned long need, a;
+
+	if (unlikely(!IS_POWER_OF_2(align) || size > h->region_size ||
+		     align > h->region_size))
+		return NULL;
+	if (likely(align <= UNIT_SIZE))
+		return plain_take(h, size, align, usable);
+	need = units_for(size);
+	a = aligned_take(h, need, (align >> UNIT_SHIFT) - 1);
 	if (unlikely(!a))
 		return NULL;
 	if (usable)
@@ -1036,26 +1087,66 @@ static void *heap_first_fit_alloc(void *heap, size_t size, size_t align, size_t 
 	return unit_addr(h, a);
 }
 
+/* Give back the checked live block @b, merging it with free neighbours. */
+static __always_inline void live_release(struct ff_heap *h, const struct live_block *b,
+					 size_t *usable)
+{
+	unsigned long n = used_units(h, b->unit);
+
+	if (usable)
+		*usable = n << UNIT_SHIFT;
+	block_release(h, b->seg, &b->pos, b->unit, n);
+}
+
+/*
+ * The inline half of free(): give back the live block at @ptr. False, with
+ * nothing changed, when @ptr is not a live block of this heap
+ * (heap_first_fit_free() then names the reason).
+ */
+static __always_inline bool live_give(struct ff_heap *h, void *ptr, size_t *usable)
+{
+	struct live_block b;
+
+	if (unlikely(live_block_check(h, ptr, &b) != HEAP_FREE_OK))
+		return false;
+	live_release(h, &b, usable);
+	return true;
+}
+
 /*
  * heap_first_fit_free - give back the block at @ptr, merging it with free
  * neighbours. Returns HEAP_FREE_FOREIGN, _NOT_BLOCK or _DOUBLE, changing
  * nothing, when @ptr is not a live block of this heap.
  */
-static enum heap_free_result heap_first_fit_free(void *heap, void *ptr, size_t *usable)
+static __attribute__((noinline)) enum heap_free_result heap_first_fit_free(void *heap, void *ptr,
+									    size_t *usable)
 {
 	struct ff_heap *h = heap;
 	struct live_block b;
 	enum heap_free_result r = live_block_check(h, ptr, &b);
-	unsigned long n;
 
 	if (unlikely(r != HEAP_FREE_OK))
 		return r;
-	n = used_units(h, b.unit);
-	if (usable)
-		*usable = n << UNIT_SHIFT;
-	block_release(h, b.seg, &b.pos, b.unit, n);
+	live_release(h, &b, usable);
 	return HEAP_FREE_OK;
 }
+
+/*
+ * For the kernel's front end, which compiles this file (mm/heap/kmalloc.c):
+ * alloc() and free() in their two halves. The inline half serves a request
+ * at the default alignment, or frees a live block, without calling anything
+ * on its common paths; it fails with nothing changed (no hint: first fit
+ * has nothing to pass on) and the out-of-line half, the whole op, finishes
+ * the call: an aligned request, a failure, or a refused pointer.
+ */
+#define HEAP_ALGO_TRY_ALLOC(heap, size, align, usable, hint) \
+	plain_take(heap, size, align, usable)
+#define HEAP_ALGO_ALLOC_MISS(heap, size, align, hint, usable) \
+	heap_first_fit_alloc(heap, size, align, usable)
+#define HEAP_ALGO_TRY_FREE(heap, ptr, usable, hint) \
+	live_give(heap, ptr, usable)
+#define HEAP_ALGO_FREE_MISS(heap, ptr, hint, usable) \
+	heap_first_fit_free(heap, ptr, usable)
 
 /*
  * heap_first_fit_usable_size - bytes of the live block at @ptr; 0 when @ptr
