@@ -415,16 +415,26 @@ static __always_inline unsigned long seg_scan_max(const struct ff_heap *h, unsig
 /* ---------------------------------------------------------------------- */
 
 /*
- * A group's tree is an implicit binary max-tree of 16-bit entries: [1] is the
- * root, [2k] and [2k + 1] are the children of [k], and the leaves
- * [GROUP_SEGS + j] are the group's segments. Entries saturate at LANE_SAT, so
- * their top bit is clear: the four grandchildren [4k .. 4k + 3] of an entry
- * are one aligned 64-bit word, compared with a request all at once by one
- * subtraction, and a search goes down two levels per step.
+ * A group's tree is an implicit 4-way max-tree of 16-bit entries: [1] is the
+ * root, [4k .. 4k + 3] are the children of [k], and the leaves
+ * [GROUP_SEGS + j] are the group's segments; the levels are [1], [4, 8),
+ * [16, 32), [64, 128) and the leaves, and the entries between them are
+ * unused (0). Entries saturate at LANE_SAT, so their top bit is clear: the
+ * four children of an entry are one aligned 64-bit word, compared with a
+ * request all at once by one subtraction, and a change climbs four levels,
+ * each the largest of one word's entries.
  */
 static __always_inline uint16_t *group_tree(const struct ff_heap *h, unsigned long g)
 {
 	return &h->seg_max[g * GROUP_TREE];
+}
+
+/* The largest of the four entries of tree @t in the word that holds entry @k. */
+static __always_inline unsigned long lanes_max(const uint16_t *t, unsigned long k)
+{
+	const uint16_t *q = &t[k & ~3UL];
+
+	return MAX(MAX(q[0], q[1]), MAX(q[2], q[3]));
 }
 
 /* The first of the four entries packed in @w holding at least n; @n4 = n * LANES_ONE. */
@@ -491,7 +501,7 @@ static __always_inline void seg_raise(struct ff_heap *h, unsigned long s, unsign
 
 	while (k && t[k] < v) {
 		t[k] = (uint16_t)v;
-		k >>= 1;
+		k >>= 2;
 	}
 	for (i = h->gleaves + (s >> GROUP_SHIFT); i >= h->groot && h->group_max[i] < size; i >>= 1)
 		h->group_max[i] = (uint32_t)size;
@@ -518,8 +528,8 @@ static __always_inline void seg_lower(struct ff_heap *h, unsigned long s, unsign
 		return;
 	t[k] = (uint16_t)now;
 	while (k > 1) {
-		now = MAX(now, (unsigned long)t[k ^ 1]);
-		k >>= 1;
+		now = lanes_max(t, k);
+		k >>= 2;
 		if (t[k] == now)
 			break;
 		t[k] = (uint16_t)now;
@@ -886,16 +896,17 @@ static __always_inline enum heap_free_result live_block_check(const struct ff_he
 							      struct live_block *b)
 {
 	uintptr_t off = (uintptr_t)ptr - (uintptr_t)h;
-	unsigned long u, v;
+	/* Rotated, a misaligned offset is huge: one compare checks both ends and alignment. */
+	unsigned long u = (off >> UNIT_SHIFT) | (off << (BITS_PER_LONG - UNIT_SHIFT)), v;
 	struct seg_pos vp;
 
-	if (unlikely((uintptr_t)ptr < (uintptr_t)h || off >= h->region_size))
-		return HEAP_FREE_FOREIGN;
-	u = off >> UNIT_SHIFT;
-	if (unlikely((off & (UNIT_SIZE - 1)) || u < h->first || u >= h->end))
-		return HEAP_FREE_NOT_BLOCK;
-	if (unlikely(u >= h->top))
-		return HEAP_FREE_DOUBLE;
+	if (unlikely(u - h->first >= (unsigned long)(h->top - h->first))) {
+		if ((uintptr_t)ptr < (uintptr_t)h || off >= h->region_size)
+			return HEAP_FREE_FOREIGN;
+		if ((off & (UNIT_SIZE - 1)) || u < h->first || u >= h->end)
+			return HEAP_FREE_NOT_BLOCK;
+		return HEAP_FREE_DOUBLE;	/* in the top block */
+	}
 	b->unit = u;
 	b->seg = seg_of(u);
 	seg_walk(h, b->seg, u, &b->pos);
@@ -1033,9 +1044,10 @@ static __always_inline unsigned long top_take(struct ff_heap *h, unsigned long n
 
 /*
  * The inline half of alloc(): a request at the default alignment (@align
- * <= 16), cut from the back of the lowest listed block that holds it or
- * from the front of the top block. NULL, with nothing changed, when the
- * request is aligned above 16 or too large, or no free block holds it.
+ * <= 16) of at most the region's size (kmalloc() checks it), cut from the
+ * back of the lowest listed block that holds it or from the front of the
+ * top block. NULL, with nothing changed, when the request is aligned above
+ * 16 or no free block holds it.
  */
 static __always_inline void *plain_take(struct ff_heap *h, size_t size, size_t align,
 					size_t *usable)
@@ -1043,7 +1055,7 @@ static __always_inline void *plain_take(struct ff_heap *h, size_t size, size_t a
 	unsigned long need, s, a;
 	struct seg_pos pos;
 
-	if (unlikely(align > UNIT_SIZE || size > h->region_size))
+	if (unlikely(align > UNIT_SIZE))
 		return NULL;
 	need = units_for(size);
 	if (likely((s = seg_find(h, need)) != NO_SEG)) {
@@ -1293,7 +1305,7 @@ static unsigned validate_segment(const struct ff_heap *h, uint32_t s, unit_t *at
 	return bad;
 }
 
-/* Problems of group @g's tree against its segments' @largest figures. */
+/* Problems of group @g's tree against its segments' @largest figures; 0 when sound. */
 static unsigned validate_group(const struct ff_heap *h, unsigned long g, const uint32_t *largest,
 			       uint32_t *exact)
 {
@@ -1307,8 +1319,9 @@ static unsigned validate_group(const struct ff_heap *h, unsigned long g, const u
 		if (t[GROUP_SEGS + k] != MIN(largest[k], LANE_SAT))
 			bad++;
 	}
+	/* Entries on a level ([4^j, 2 * 4^j)) hold their children's largest. */
 	for (k = 1; k < GROUP_SEGS; k++)
-		if (t[k] != MAX(t[2 * k], t[2 * k + 1]))
+		if (t[k] != (word_fls(k) % 2 ? 0 : lanes_max(t, 4 * k)))
 			bad++;
 	return bad + (t[0] != 0);
 }
