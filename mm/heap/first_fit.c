@@ -1043,31 +1043,30 @@ static __always_inline unsigned long top_take(struct ff_heap *h, unsigned long n
 }
 
 /*
- * The inline half of alloc(): a request at the default alignment (@align
- * <= 16) of at most the region's size (kmalloc() checks it), cut from the
- * back of the lowest listed block that holds it or from the front of the
- * top block. NULL, with nothing changed, when the request is aligned above
- * 16 or no free block holds it.
+ * The inline half of alloc(): a request of at most the region's size
+ * (kmalloc() checks it) at a power-of-two @align. At the default alignment
+ * it is cut from the back of the lowest listed block that holds it, or
+ * from the front of the top block, without a call; aligned above 16 it goes
+ * to aligned_take(). NULL, with nothing changed, when no free block holds it.
  */
-static __always_inline void *plain_take(struct ff_heap *h, size_t size, size_t align,
-					size_t *usable)
+static __always_inline void *fit_take(struct ff_heap *h, size_t size, size_t align,
+				      size_t *usable)
 {
-	unsigned long need, s, a;
+	unsigned long need = units_for(size), s, a;
 	struct seg_pos pos;
 
-	if (unlikely(align > UNIT_SIZE))
-		return NULL;
-	need = units_for(size);
-	if (likely((s = seg_find(h, need)) != NO_SEG)) {
+	if (unlikely(align > UNIT_SIZE)) {
+		a = aligned_take(h, need, (align >> UNIT_SHIFT) - 1);
+	} else if (likely((s = seg_find(h, need)) != NO_SEG)) {
 		/* The tree promises a block that big on s's list; cut from its back. */
 		seg_fit_plain(h, s, need, &pos);
 		a = pos.at + free_of(h, pos.at)->size - need;
 		hole_carve(h, s, &pos, a, need);
 	} else {
 		a = top_take(h, need);
-		if (unlikely(!a))
-			return NULL;
 	}
+	if (unlikely(!a))
+		return NULL;
 	if (usable)
 		*usable = need << UNIT_SHIFT;
 	return unit_addr(h, a);
@@ -1083,20 +1082,11 @@ static __attribute__((noinline)) void *heap_first_fit_alloc(void *heap, size_t s
 							     size_t align, size_t *usable)
 {
 	struct ff_heap *h = heap;
-	unsigned long need, a;
 
 	if (unlikely(!IS_POWER_OF_2(align) || size > h->region_size ||
 		     align > h->region_size))
 		return NULL;
-	if (likely(align <= UNIT_SIZE))
-		return plain_take(h, size, align, usable);
-	need = units_for(size);
-	a = aligned_take(h, need, (align >> UNIT_SHIFT) - 1);
-	if (unlikely(!a))
-		return NULL;
-	if (usable)
-		*usable = need << UNIT_SHIFT;
-	return unit_addr(h, a);
+	return fit_take(h, size, align, usable);
 }
 
 /* Give back the checked live block @b, merging it with free neighbours. */
@@ -1152,7 +1142,7 @@ static __attribute__((noinline)) enum heap_free_result heap_first_fit_free(void 
  * the call: an aligned request, a failure, or a refused pointer.
  */
 #define HEAP_ALGO_TRY_ALLOC(heap, size, align, usable, hint) \
-	plain_take(heap, size, align, usable)
+	fit_take(heap, size, align, usable)
 #define HEAP_ALGO_ALLOC_MISS(heap, size, align, hint, usable) \
 	heap_first_fit_alloc(heap, size, align, usable)
 #define HEAP_ALGO_TRY_FREE(heap, ptr, usable, hint) \
