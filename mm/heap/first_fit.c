@@ -503,6 +503,8 @@ static __always_inline void seg_raise(struct ff_heap *h, unsigned long s, unsign
 		t[k] = (uint16_t)v;
 		k >>= 2;
 	}
+	if (k && v < LANE_SAT)
+		return;		/* the group already had a block of @size: its figure stands */
 	for (i = h->gleaves + (s >> GROUP_SHIFT); i >= h->groot && h->group_max[i] < size; i >>= 1)
 		h->group_max[i] = (uint32_t)size;
 }
@@ -522,16 +524,26 @@ static __always_inline void seg_lower(struct ff_heap *h, unsigned long s, unsign
 
 	if (MIN(old, (unsigned long)LANE_SAT) < was)
 		return;
-	now = MIN(MAX(known, list_max_from(h, from)), (unsigned long)LANE_SAT);
+	now = MAX(known, list_max_from(h, from));
+	if (MIN(now, (unsigned long)LANE_SAT) > was) {
+		seg_raise(h, s, now);	/* a block that grew is the largest now */
+		return;
+	}
+	now = MIN(now, (unsigned long)LANE_SAT);
 	huge = was == LANE_SAT || now == LANE_SAT;
 	if (now == was && !huge)
 		return;
+	/*
+	 * Up while the parent's figure was this one's: a parent above @was had
+	 * it from another child, and one that still finds @was among its
+	 * children keeps it. k ends at the root only when the root changed.
+	 */
 	t[k] = (uint16_t)now;
-	while (k > 1) {
+	while (k > 1 && t[k >> 2] == was) {
 		now = lanes_max(t, k);
-		k >>= 2;
-		if (t[k] == now)
+		if (now == was)
 			break;
+		k >>= 2;
 		t[k] = (uint16_t)now;
 	}
 	/* Below the root nothing changed for the group, unless its huge block did. */
@@ -750,6 +762,7 @@ static __always_inline void lower_neighbour(const struct ff_heap *h, unsigned lo
 	unsigned long v;
 
 	lo->at = 0;
+	lo->below = 0;	/* (read only when at is set; spares a warning) */
 	if (bp->prev) {
 		if (bp->prev + free_of(h, bp->prev)->size != u)
 			return;
@@ -896,11 +909,11 @@ static __always_inline enum heap_free_result live_block_check(const struct ff_he
 							      struct live_block *b)
 {
 	uintptr_t off = (uintptr_t)ptr - (uintptr_t)h;
-	/* Rotated, a misaligned offset is huge: one compare checks both ends and alignment. */
+	/* Rotated, a misaligned offset is huge: two compares check the ends and alignment. */
 	unsigned long u = (off >> UNIT_SHIFT) | (off << (BITS_PER_LONG - UNIT_SHIFT)), v;
 	struct seg_pos vp;
 
-	if (unlikely(u - h->first >= (unsigned long)(h->top - h->first))) {
+	if (unlikely(u < h->first || u >= h->top)) {
 		if ((uintptr_t)ptr < (uintptr_t)h || off >= h->region_size)
 			return HEAP_FREE_FOREIGN;
 		if ((off & (UNIT_SIZE - 1)) || u < h->first || u >= h->end)
