@@ -39,8 +39,10 @@
  * segment holds at most 32 of them.
  *
  * Finding the lowest fit. 256 segments form a group (256 KiB). Per group a
- * max-tree of 16-bit entries over its segments holds each segment's largest
- * free block (saturating at 0x7fff units, 512 KiB); over the groups an exact
+ * 4-way max-tree of 16-bit entries over its segments (four levels above the
+ * leaves; the four children of an entry are one 64-bit word, searched with
+ * lane-parallel compares) holds each segment's largest free block
+ * (saturating at 0x7fff units, 512 KiB); over the groups an exact
  * 32-bit max-tree holds each group's largest free block. Two blocks of
  * 512 KiB or more cannot start within one 256 KiB group, so a saturated
  * group entry stands for exactly one block, whose size is its group's exact
@@ -49,7 +51,8 @@
  * along the segment's list to the first block that fits: the block a scan of
  * the whole heap in address order would have found. Nothing is rebalanced,
  * ever: the trees are arrays, and a change updates a leaf and the entries
- * above it until one stays the same. The group tree is entered at the lowest
+ * above it until one stays the same (a lowered entry climbs only while its
+ * parent held the old figure). The group tree is entered at the lowest
  * node whose groups hold every listed block (all lie below the top block),
  * so while the heap grows from its bottom the walks are no longer than the
  * part in use needs.
@@ -74,11 +77,17 @@
  *
  * Why every call is bounded. A call walks at most a few segment lists, each
  * at most 32 blocks long, and otherwise does a constant number of start map
- * look-ups (O(log64 units)) and tree walks (8 levels in a group tree plus
- * log2(groups) in the group tree, 5 for 8 MiB, 8 for 64 MiB). So the worst
- * call is a constant (the segment size) plus a term that grows with log2 of
- * the heap size, whatever the heap went through; the constants are in
- * docs/heap.md with the measured worst calls.
+ * look-ups (O(log64 units)) and tree walks (4 levels of one word in a group
+ * tree plus log2(groups) in the group tree, 5 for 8 MiB, 8 for 64 MiB). So
+ * the worst call is a constant (the segment size) plus a term that grows
+ * with log2 of the heap size, whatever the heap went through; the constants
+ * are in docs/heap.md with the measured worst calls.
+ *
+ * Two halves. kmalloc() compiles this file and inlines fit_take() and
+ * live_give(), the whole alloc and free at their common paths, so a call
+ * costs the front end its lock and counters and nothing more; only a
+ * failure or a refused pointer goes on to the out-of-line op, which names
+ * the reason (see the end of the file).
  *
  * Space. The start map takes one bit per unit plus 1/64 of that; the trees
  * and list heads about 5 bytes per segment (about 1.3% of the heap in all).
@@ -149,7 +158,7 @@ BUILD_BUG_ON((SEG_UNITS - 1) >= SEG_NONE);
 BUILD_BUG_ON((1ULL << (6 * (MAP_LEVELS_MAX - 1))) <= MAX_UNITS);
 /* A block of LANE_SAT units is longer than a group, so one starts per group at most. */
 BUILD_BUG_ON(LANE_SAT + 1 < (GROUP_SEGS << SEG_SHIFT));
-BUILD_BUG_ON(GROUP_SHIFT % 2);		/* the search takes two levels at a time */
+BUILD_BUG_ON(GROUP_SHIFT % 2);		/* a group tree is 4-way: its leaves are a power of 4 */
 
 /* ---------------------------------------------------------------------- */
 /* Accessors (unit numbers are unsigned long in code, unit_t in memory)    */
@@ -1102,17 +1111,6 @@ static __attribute__((noinline)) void *heap_first_fit_alloc(void *heap, size_t s
 	return fit_take(h, size, align, usable);
 }
 
-/* Give back the checked live block @b, merging it with free neighbours. */
-static __always_inline void live_release(struct ff_heap *h, const struct live_block *b,
-					 size_t *usable)
-{
-	unsigned long n = used_units(h, b->unit);
-
-	if (usable)
-		*usable = n << UNIT_SHIFT;
-	block_release(h, b->seg, &b->pos, b->unit, n);
-}
-
 /*
  * The inline half of free(): give back the live block at @ptr. False, with
  * nothing changed, when @ptr is not a live block of this heap
@@ -1121,10 +1119,14 @@ static __always_inline void live_release(struct ff_heap *h, const struct live_bl
 static __always_inline bool live_give(struct ff_heap *h, void *ptr, size_t *usable)
 {
 	struct live_block b;
+	unsigned long n;
 
 	if (unlikely(live_block_check(h, ptr, &b) != HEAP_FREE_OK))
 		return false;
-	live_release(h, &b, usable);
+	n = used_units(h, b.unit);
+	if (usable)
+		*usable = n << UNIT_SHIFT;
+	block_release(h, b.seg, &b.pos, b.unit, n);
 	return true;
 }
 
@@ -1136,23 +1138,21 @@ static __always_inline bool live_give(struct ff_heap *h, void *ptr, size_t *usab
 static __attribute__((noinline)) enum heap_free_result heap_first_fit_free(void *heap, void *ptr,
 									    size_t *usable)
 {
-	struct ff_heap *h = heap;
 	struct live_block b;
-	enum heap_free_result r = live_block_check(h, ptr, &b);
 
-	if (unlikely(r != HEAP_FREE_OK))
-		return r;
-	live_release(h, &b, usable);
-	return HEAP_FREE_OK;
+	if (likely(live_give(heap, ptr, usable)))
+		return HEAP_FREE_OK;
+	return live_block_check(heap, ptr, &b);	/* the reason, changing nothing */
 }
 
 /*
  * For the kernel's front end, which compiles this file (mm/heap/kmalloc.c):
  * alloc() and free() in their two halves. The inline half serves a request
- * at the default alignment, or frees a live block, without calling anything
- * on its common paths; it fails with nothing changed (no hint: first fit
- * has nothing to pass on) and the out-of-line half, the whole op, finishes
- * the call: an aligned request, a failure, or a refused pointer.
+ * (an aligned one through one call to aligned_take()) or frees a live
+ * block, without calling anything on the common paths; it fails with
+ * nothing changed (no hint: first fit has nothing to pass on) and the
+ * out-of-line half, the whole op, finishes the call: a failure, or a
+ * refused pointer, whose reason it names.
  */
 #define HEAP_ALGO_TRY_ALLOC(heap, size, align, usable, hint) \
 	fit_take(heap, size, align, usable)
