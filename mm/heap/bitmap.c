@@ -1210,14 +1210,40 @@ static void *heap_bitmap_init(void *base, size_t size, unsigned flags)
 	return h;
 }
 
+/*
+ * heap_bitmap_alloc() in the common case, calling nothing: @size (1 to 63
+ * blocks) at @align needs a key under RUN_LONG and some short run has it,
+ * and there is no poisoning. Returns the allocation, or NULL having changed
+ * nothing (then alloc_general() decides).
+ */
+static __always_inline void *alloc_near(struct heap_bitmap *h, size_t size, size_t align,
+					size_t *usable)
+{
+	size_t n = blocks_for(size), need = n + align_pad(align);
+	struct bm_fit fit;
+
+	/* size 0 wraps, and so goes to alloc_general() with everything large */
+	if (size - 1 >= (RUN_LONG - 1) * BM_BLOCK || need >= RUN_LONG ||
+	    (h->flags & HEAP_ALGO_POISON) || !short_find(h, n, need, align, &fit))
+		return NULL;
+	if (usable)
+		*usable = n * BM_BLOCK;	/* exactly n blocks are taken */
+	used_mark_near(h, fit.at, n);
+	bitmap_set_bit(h->last, fit.at + n - 1);
+	short_cut(h, &fit, n);
+	return (void *)block_addr(h, fit.at);
+}
+
 /* heap_bitmap_alloc() for every case: any size and alignment, poisoning. */
-static __always_inline void *alloc_general(struct heap_bitmap *h, size_t size, size_t align,
+static bm_noinline void *alloc_general(struct heap_bitmap *h, size_t size, size_t align,
 				       size_t *usable)
 {
 	struct bm_fit fit;
 	size_t n = blocks_for(size), need = n + align_pad(align);
 	void *p;
 
+	if (size - 1 >= (h->nblocks - h->meta_blocks) * BM_BLOCK)
+		return NULL;	/* 0, or more than the heap */
 	if (!(need < RUN_LONG && short_find(h, n, need, align, &fit)) &&
 	    !long_find(h, n, need, align, &fit))
 		return NULL;
@@ -1236,38 +1262,20 @@ static __always_inline void *alloc_general(struct heap_bitmap *h, size_t size, s
  * of the file). Returns NULL (and changes nothing) when no run can take
  * them. The caller owns the block until it passes it to free.
  *
- * The common case (a short run that fits, no poisoning) stays in this
- * function and calls nothing.
+ * The common case (a short run that fits, no poisoning) is alloc_near(),
+ * which calls nothing.
  */
 static void *heap_bitmap_alloc(void *heap, size_t size, size_t align, size_t *usable)
 {
-	struct heap_bitmap *h = heap;
-	size_t n = blocks_for(size), need, k, g, w;
-	unsigned long keys = h->short_mask;
-	struct bm_fit fit;
+	void *p = alloc_near(heap, size, align, usable);
 
-	if (size - 1 >= (h->nblocks - h->meta_blocks) * BM_BLOCK)
-		return NULL;	/* 0, or more than the heap */
-	need = n + align_pad(align);
-	if (need >= RUN_LONG || (h->flags & HEAP_ALGO_POISON) || !(keys &= bits_from(need)))
-		return alloc_general(h, size, align, usable);
-	/* the smallest key class with a run of n blocks or more, its lowest group and word */
-	k = word_ffs(keys);
-	g = tier_first(short_tier(h, k));
-	w = g * GROUP_WORDS + word_ffs(group_match(h->run_max[g], k)) / 8;
-	if (unlikely(!word_first_fit(h, w, n, align, &fit)))
-		panic("heap_bitmap: word %zu holds no run of key %zu", w, k);
-	if (usable)
-		*usable = n * BM_BLOCK;	/* exactly n blocks are taken */
-	used_mark_near(h, fit.at, n);
-	bitmap_set_bit(h->last, fit.at + n - 1);
-	short_cut(h, &fit, n);
-	return (void *)block_addr(h, fit.at);
+	if (likely(p))
+		return p;
+	return alloc_general(heap, size, align, usable);
 }
 
 /* heap_bitmap_free() for the live allocation at block @i, in every case. */
-static bm_noinline enum heap_free_result free_general(struct heap_bitmap *h, size_t i,
-						      size_t *usable)
+static enum heap_free_result free_general(struct heap_bitmap *h, size_t i, size_t *usable)
 {
 	size_t n = alloc_blocks(h, i);
 
@@ -1280,7 +1288,7 @@ static bm_noinline enum heap_free_result free_general(struct heap_bitmap *h, siz
 }
 
 /*
- * heap_bitmap_free() in the common case, calling nothing: the allocation of
+ * The release in the common case, calling nothing: the allocation of
  * @n blocks at block @i lies within two words, the runs on either side
  * start and end within a word of it, and what they merge into stays short.
  * Returns false, having changed nothing, in any other case.
@@ -1324,26 +1332,72 @@ static __always_inline bool release_near(struct heap_bitmap *h, size_t i, size_t
 }
 
 /*
+ * heap_bitmap_free() in the common case, calling nothing (see
+ * release_near()): true when @ptr was released, its size in *@usable.
+ * Otherwise false, with nothing changed and *@hint the block index of @ptr
+ * when it starts a live allocation (NONE, ~0, when it does not).
+ */
+static __always_inline bool free_near(struct heap_bitmap *h, void *ptr, size_t *usable,
+				      unsigned long *hint)
+{
+	size_t i = block_start_index(h, (uintptr_t)ptr), n;
+
+	*hint = i;
+	if (i == NONE)
+		return false;
+	n = alloc_blocks_near(h, i);
+	if (!n || (h->flags & HEAP_ALGO_POISON) || !release_near(h, i, n))
+		return false;
+	if (usable)
+		*usable = n * BM_BLOCK;
+	return true;
+}
+
+/*
+ * heap_bitmap_free() when free_near() refused or did not run: @hint is the
+ * block index it left, or NONE (~0) when nothing is known. A live
+ * allocation is released in every case; anything else is named (see
+ * heap_bitmap_free()).
+ */
+static bm_noinline enum heap_free_result free_miss(struct heap_bitmap *h, void *ptr,
+						   unsigned long hint, size_t *usable)
+{
+	size_t i = hint != NONE ? hint : block_start_index(h, (uintptr_t)ptr);
+
+	if (i == NONE)
+		return block_refusal(h, (uintptr_t)ptr);
+	return free_general(h, i, usable);
+}
+
+/*
  * heap_bitmap_free - release the allocation starting at @ptr. Returns
  * HEAP_FREE_FOREIGN, HEAP_FREE_NOT_BLOCK or HEAP_FREE_DOUBLE, changing
  * nothing, when @ptr is not the start of a live allocation.
  */
 static enum heap_free_result heap_bitmap_free(void *heap, void *ptr, size_t *usable)
 {
-	struct heap_bitmap *h = heap;
-	size_t i = block_start_index(h, (uintptr_t)ptr), n;
+	unsigned long hint;
 
-	if (i == NONE)
-		return block_refusal(h, (uintptr_t)ptr);
-	n = alloc_blocks_near(h, i);
-	if (!n || (h->flags & HEAP_ALGO_POISON))
-		return free_general(h, i, usable);
-	if (usable)
-		*usable = n * BM_BLOCK;	/* free_general(), if it runs, says the same */
-	if (!release_near(h, i, n))
-		return free_general(h, i, NULL);
-	return HEAP_FREE_OK;
+	if (likely(free_near(heap, ptr, usable, &hint)))
+		return HEAP_FREE_OK;
+	return free_miss(heap, ptr, hint, usable);
 }
+
+/*
+ * For the kernel's front end, which compiles this file (mm/heap/kmalloc.c):
+ * alloc() and free() in their two halves. The inline half serves the
+ * common case without calling anything, or fails with nothing changed
+ * (leaving, for free, the block index as the hint); the out-of-line half
+ * finishes the call exactly as alloc() or free() would.
+ */
+#define HEAP_ALGO_TRY_ALLOC(heap, size, align, usable, hint) \
+	alloc_near(heap, size, align, usable)
+#define HEAP_ALGO_ALLOC_MISS(heap, size, align, hint, usable) \
+	alloc_general(heap, size, align, usable)
+#define HEAP_ALGO_TRY_FREE(heap, ptr, usable, hint) \
+	free_near(heap, ptr, usable, hint)
+#define HEAP_ALGO_FREE_MISS(heap, ptr, hint, usable) \
+	free_miss(heap, ptr, hint, usable)
 
 /*
  * heap_bitmap_usable_size - bytes of the live allocation at @ptr (whole
