@@ -86,15 +86,17 @@
  * free_near(), which the kernel's front end inlines into kmalloc() and
  * kfree() as the first halves of alloc() and free() (HEAP_ALGO_TRY_*, after
  * the ops); they fail with nothing changed, and everything else goes
- * through the out-of-line alloc_general() and free_miss() and their *_far()
- * paths.
+ * through the out-of-line alloc_general() and free_miss(), into which the
+ * long-run paths (the *_far() marks, the class tiers, the walks) are
+ * inlined, so that a long request calls nothing more (but lib/bitmap.c for
+ * lazy ranges over two words of a level).
  *
  * What it costs (make bench, 8 MiB heap, guest instructions per call
- * through kmalloc/kfree): churn of 8-512 byte blocks 228, of which the
- * front end is 8.6; log-uniform sizes to 64 KiB 384, mixed alignments 345,
+ * through kmalloc/kfree): churn of 8-512 byte blocks 227, of which the
+ * front end is 8.6; log-uniform sizes to 64 KiB 338, mixed alignments 327,
  * where the requests of 64 blocks or more take the long-run paths (class
  * tiers, the walks along "busy", the lazy bits); the worst single call of
- * every heap workload 852, flat from 64 KiB to 64 MiB heaps. The short
+ * every heap workload 738, flat from 64 KiB to 64 MiB heaps. The short
  * paths are long enough that the compiler gives them a prologue saving a
  * dozen registers (about 27 instructions a call).
  */
@@ -601,7 +603,7 @@ static inline void lazy_bits(unsigned long *map, size_t a, size_t b, bool on)
  * the next level's chunk boundaries, the whole chunks one level up. Under
  * 2 * 63 bits a level, so O(1) words for any range.
  */
-static void lazy_assign(struct heap_bitmap *h, size_t a, size_t b, bool on)
+static __always_inline void lazy_assign(struct heap_bitmap *h, size_t a, size_t b, bool on)
 {
 	size_t unit = 1, l;
 
@@ -628,7 +630,7 @@ static void lazy_assign(struct heap_bitmap *h, size_t a, size_t b, bool on)
  * left out of "busy" (no search ever stops inside an allocation); the
  * words in between lazy.
  */
-static bm_noinline void used_mark_far(struct heap_bitmap *h, size_t s, size_t n)
+static __always_inline void used_mark_far(struct heap_bitmap *h, size_t s, size_t n)
 {
 	size_t w = s / WORD_BITS, we = (s + n - 1) / WORD_BITS;
 
@@ -642,7 +644,7 @@ static bm_noinline void used_mark_far(struct heap_bitmap *h, size_t s, size_t n)
 	used_word_set(h, we, bits_upto((s + n - 1) % WORD_BITS));
 }
 
-static bm_noinline void used_unmark_far(struct heap_bitmap *h, size_t s, size_t n)
+static __always_inline void used_unmark_far(struct heap_bitmap *h, size_t s, size_t n)
 {
 	size_t w = s / WORD_BITS, we = (s + n - 1) / WORD_BITS;
 
@@ -841,7 +843,7 @@ static inline size_t long_groups(const struct heap_bitmap *h, size_t fl)
 }
 
 /* Add the long run starting at @s to its class @c. */
-static void long_add(struct heap_bitmap *h, size_t c, size_t s)
+static __always_inline void long_add(struct heap_bitmap *h, size_t c, size_t s)
 {
 	if (tier_add(long_tier(h, c), long_group(c, s))) {
 		h->sl_mask[c / SL_COUNT] |= BIT(c % SL_COUNT);
@@ -850,7 +852,7 @@ static void long_add(struct heap_bitmap *h, size_t c, size_t s)
 }
 
 /* Remove the long run starting at @s from its class @c. */
-static void long_drop(struct heap_bitmap *h, size_t c, size_t s)
+static __always_inline void long_drop(struct heap_bitmap *h, size_t c, size_t s)
 {
 	size_t fl = c / SL_COUNT;
 
@@ -896,7 +898,7 @@ static size_t long_class_next(const struct heap_bitmap *h, size_t c)
 }
 
 /* The run at the lowest group of non-empty class @c: *@s and its length. */
-static size_t long_class_run(const struct heap_bitmap *h, size_t c, size_t *s)
+static __always_inline size_t long_class_run(const struct heap_bitmap *h, size_t c, size_t *s)
 {
 	size_t fl = c / SL_COUNT, g = tier_first(long_tier(h, c));
 	/* the run covers its group from its start to the group's last block */
@@ -923,7 +925,7 @@ static void run_add(struct heap_bitmap *h, size_t s, size_t len)
  * and the group are the same, which is the common case of a run cut from
  * its start or grown at its end by a little.
  */
-static void long_became(struct heap_bitmap *h, size_t c, size_t s, size_t s2, size_t len2)
+static __always_inline void long_became(struct heap_bitmap *h, size_t c, size_t s, size_t s2, size_t len2)
 {
 	size_t c2;
 
@@ -1171,7 +1173,7 @@ static __always_inline size_t alloc_blocks_near(const struct heap_bitmap *h, siz
  * said it starts one), from @i to its end mark: near, or through "far".
  * Panics when there is no end mark.
  */
-static size_t alloc_blocks(const struct heap_bitmap *h, size_t i)
+static __always_inline size_t alloc_blocks(const struct heap_bitmap *h, size_t i)
 {
 	size_t n = alloc_blocks_near(h, i), w = i / WORD_BITS, e;
 
