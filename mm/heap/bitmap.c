@@ -925,7 +925,8 @@ static void run_add(struct heap_bitmap *h, size_t s, size_t len)
  * and the group are the same, which is the common case of a run cut from
  * its start or grown at its end by a little.
  */
-static __always_inline void long_became(struct heap_bitmap *h, size_t c, size_t s, size_t s2, size_t len2)
+static __always_inline void long_became(struct heap_bitmap *h, size_t c, size_t s, size_t s2,
+					size_t len2)
 {
 	size_t c2;
 
