@@ -39,8 +39,10 @@
  * segment holds at most 32 of them.
  *
  * Finding the lowest fit. 256 segments form a group (256 KiB). Per group a
- * max-tree of 16-bit entries over its segments holds each segment's largest
- * free block (saturating at 0x7fff units, 512 KiB); over the groups an exact
+ * 4-way max-tree of 16-bit entries over its segments (four levels above the
+ * leaves; the four children of an entry are one 64-bit word, searched with
+ * lane-parallel compares) holds each segment's largest free block
+ * (saturating at 0x7fff units, 512 KiB); over the groups an exact
  * 32-bit max-tree holds each group's largest free block. Two blocks of
  * 512 KiB or more cannot start within one 256 KiB group, so a saturated
  * group entry stands for exactly one block, whose size is its group's exact
@@ -49,7 +51,8 @@
  * along the segment's list to the first block that fits: the block a scan of
  * the whole heap in address order would have found. Nothing is rebalanced,
  * ever: the trees are arrays, and a change updates a leaf and the entries
- * above it until one stays the same. The group tree is entered at the lowest
+ * above it until one stays the same (a lowered entry climbs only while its
+ * parent held the old figure). The group tree is entered at the lowest
  * node whose groups hold every listed block (all lie below the top block),
  * so while the heap grows from its bottom the walks are no longer than the
  * part in use needs.
@@ -74,11 +77,17 @@
  *
  * Why every call is bounded. A call walks at most a few segment lists, each
  * at most 32 blocks long, and otherwise does a constant number of start map
- * look-ups (O(log64 units)) and tree walks (8 levels in a group tree plus
- * log2(groups) in the group tree, 5 for 8 MiB, 8 for 64 MiB). So the worst
- * call is a constant (the segment size) plus a term that grows with log2 of
- * the heap size, whatever the heap went through; the constants are in
- * docs/heap.md with the measured worst calls.
+ * look-ups (O(log64 units)) and tree walks (4 levels of one word in a group
+ * tree plus log2(groups) in the group tree, 5 for 8 MiB, 8 for 64 MiB). So
+ * the worst call is a constant (the segment size) plus a term that grows
+ * with log2 of the heap size, whatever the heap went through; the constants
+ * are in docs/heap.md with the measured worst calls.
+ *
+ * Two halves. kmalloc() compiles this file and inlines fit_take() and
+ * live_give(), the whole alloc and free at their common paths, so a call
+ * costs the front end its lock and counters and nothing more; only a
+ * failure or a refused pointer goes on to the out-of-line op, which names
+ * the reason (see the end of the file).
  *
  * Space. The start map takes one bit per unit plus 1/64 of that; the trees
  * and list heads about 5 bytes per segment (about 1.3% of the heap in all).
@@ -149,7 +158,7 @@ BUILD_BUG_ON((SEG_UNITS - 1) >= SEG_NONE);
 BUILD_BUG_ON((1ULL << (6 * (MAP_LEVELS_MAX - 1))) <= MAX_UNITS);
 /* A block of LANE_SAT units is longer than a group, so one starts per group at most. */
 BUILD_BUG_ON(LANE_SAT + 1 < (GROUP_SEGS << SEG_SHIFT));
-BUILD_BUG_ON(GROUP_SHIFT % 2);		/* the search takes two levels at a time */
+BUILD_BUG_ON(GROUP_SHIFT % 2);		/* a group tree is 4-way: its leaves are a power of 4 */
 
 /* ---------------------------------------------------------------------- */
 /* Accessors (unit numbers are unsigned long in code, unit_t in memory)    */
@@ -240,25 +249,57 @@ static __always_inline void starts_clear(struct ff_heap *h, unsigned long u)
 	}
 }
 
-/* starts_next beyond @u's own word: climb the summaries, then step down. */
-static unsigned long starts_next_far(const struct ff_heap *h, unsigned long u)
+/* The bits of a word at or above bit @b (@up), or at or below it. */
+static __always_inline unsigned long word_side(unsigned long b, bool up)
 {
-	unsigned long i = u / BITS_PER_LONG + 1, w;
+	return up ? ~0UL << b : ~0UL >> (BITS_PER_LONG - 1 - b);
+}
+
+/* The bit of non-zero @w nearest the start of a walk up (@up: its lowest) or down. */
+static __always_inline unsigned long word_nearest(unsigned long w, bool up)
+{
+	return up ? word_ffs(w) : word_fls(w);
+}
+
+/*
+ * The nearest block start beyond @u's own word, above it (@up) or below:
+ * climb the summary levels until a word has a bit on that side, then step
+ * down taking the nearest bit of each word.
+ */
+static __always_inline unsigned long starts_far(const struct ff_heap *h, unsigned long u,
+						bool up)
+{
+	unsigned long i = u / BITS_PER_LONG, w;
 	unsigned k = 1;
 
 	for (;;) {
-		if (unlikely(k == h->levels))
-			panic("heap_first_fit: no block start after unit %lu", u);
-		w = h->map[k][i / BITS_PER_LONG] & (~0UL << (i % BITS_PER_LONG));
+		if (unlikely(k == h->levels || (!up && i == 0)))
+			panic("heap_first_fit: no block start %s unit %lu", up ? "after" : "before",
+			      u);
+		i = up ? i + 1 : i - 1;
+		w = h->map[k][i / BITS_PER_LONG] & word_side(i % BITS_PER_LONG, up);
 		if (w)
 			break;
-		i = i / BITS_PER_LONG + 1;
+		i /= BITS_PER_LONG;
 		k++;
 	}
-	i = ALIGN_DOWN(i, BITS_PER_LONG) + word_ffs(w);
+	i = ALIGN_DOWN(i, BITS_PER_LONG) + word_nearest(w, up);
 	while (--k)
-		i = i * BITS_PER_LONG + word_ffs(h->map[k][i]);
-	return i * BITS_PER_LONG + word_ffs(h->map[0][i]);
+		i = i * BITS_PER_LONG + word_nearest(h->map[k][i], up);
+	return i * BITS_PER_LONG + word_nearest(h->map[0][i], up);
+}
+
+/* starts_far() upward and downward, each compiled for its direction. */
+static __attribute__((noinline)) unsigned long starts_next_far(const struct ff_heap *h,
+							       unsigned long u)
+{
+	return starts_far(h, u, true);
+}
+
+static __attribute__((noinline)) unsigned long starts_prev_far(const struct ff_heap *h,
+							       unsigned long u)
+{
+	return starts_far(h, u, false);
 }
 
 /*
@@ -268,7 +309,7 @@ static unsigned long starts_next_far(const struct ff_heap *h, unsigned long u)
 static __always_inline unsigned long starts_next(const struct ff_heap *h, unsigned long u)
 {
 	const unsigned long *w = &h->map[0][u / BITS_PER_LONG];
-	unsigned long here = w[0] & (~0UL << (u % BITS_PER_LONG));
+	unsigned long here = w[0] & word_side(u % BITS_PER_LONG, true);
 
 	if (likely(here))
 		return ALIGN_DOWN(u, BITS_PER_LONG) + word_ffs(here);
@@ -277,34 +318,10 @@ static __always_inline unsigned long starts_next(const struct ff_heap *h, unsign
 	return starts_next_far(h, u);
 }
 
-/* starts_prev beyond @u's own word; the mirror of starts_next_far. */
-static unsigned long starts_prev_far(const struct ff_heap *h, unsigned long u)
-{
-	unsigned long i = u / BITS_PER_LONG, w;
-	unsigned k = 1;
-
-	for (;;) {
-		if (unlikely(k == h->levels || i == 0))
-			panic("heap_first_fit: no block start before unit %lu", u);
-		i--;
-		w = h->map[k][i / BITS_PER_LONG] &
-		    (~0UL >> (BITS_PER_LONG - 1 - i % BITS_PER_LONG));
-		if (w)
-			break;
-		i /= BITS_PER_LONG;
-		k++;
-	}
-	i = ALIGN_DOWN(i, BITS_PER_LONG) + word_fls(w);
-	while (--k)
-		i = i * BITS_PER_LONG + word_fls(h->map[k][i]);
-	return i * BITS_PER_LONG + word_fls(h->map[0][i]);
-}
-
 /* The last block start at or before @u, @u >= first (the first block's bit makes it exist). */
 static __always_inline unsigned long starts_prev(const struct ff_heap *h, unsigned long u)
 {
-	unsigned long w = h->map[0][u / BITS_PER_LONG] &
-			  (~0UL >> (BITS_PER_LONG - 1 - u % BITS_PER_LONG));
+	unsigned long w = h->map[0][u / BITS_PER_LONG] & word_side(u % BITS_PER_LONG, false);
 
 	if (likely(w))
 		return ALIGN_DOWN(u, BITS_PER_LONG) + word_fls(w);
@@ -407,16 +424,26 @@ static __always_inline unsigned long seg_scan_max(const struct ff_heap *h, unsig
 /* ---------------------------------------------------------------------- */
 
 /*
- * A group's tree is an implicit binary max-tree of 16-bit entries: [1] is the
- * root, [2k] and [2k + 1] are the children of [k], and the leaves
- * [GROUP_SEGS + j] are the group's segments. Entries saturate at LANE_SAT, so
- * their top bit is clear: the four grandchildren [4k .. 4k + 3] of an entry
- * are one aligned 64-bit word, compared with a request all at once by one
- * subtraction, and a search goes down two levels per step.
+ * A group's tree is an implicit 4-way max-tree of 16-bit entries: [1] is the
+ * root, [4k .. 4k + 3] are the children of [k], and the leaves
+ * [GROUP_SEGS + j] are the group's segments; the levels are [1], [4, 8),
+ * [16, 32), [64, 128) and the leaves, and the entries between them are
+ * unused (0). Entries saturate at LANE_SAT, so their top bit is clear: the
+ * four children of an entry are one aligned 64-bit word, compared with a
+ * request all at once by one subtraction, and a change climbs four levels,
+ * each the largest of one word's entries.
  */
 static __always_inline uint16_t *group_tree(const struct ff_heap *h, unsigned long g)
 {
 	return &h->seg_max[g * GROUP_TREE];
+}
+
+/* The largest of the four entries of tree @t in the word that holds entry @k. */
+static __always_inline unsigned long lanes_max(const uint16_t *t, unsigned long k)
+{
+	const uint16_t *q = &t[k & ~3UL];
+
+	return MAX(MAX(q[0], q[1]), MAX(q[2], q[3]));
 }
 
 /* The first of the four entries packed in @w holding at least n; @n4 = n * LANES_ONE. */
@@ -483,8 +510,10 @@ static __always_inline void seg_raise(struct ff_heap *h, unsigned long s, unsign
 
 	while (k && t[k] < v) {
 		t[k] = (uint16_t)v;
-		k >>= 1;
+		k >>= 2;
 	}
+	if (k && v < LANE_SAT)
+		return;		/* the group already had a block of @size: its figure stands */
 	for (i = h->gleaves + (s >> GROUP_SHIFT); i >= h->groot && h->group_max[i] < size; i >>= 1)
 		h->group_max[i] = (uint32_t)size;
 }
@@ -504,16 +533,26 @@ static __always_inline void seg_lower(struct ff_heap *h, unsigned long s, unsign
 
 	if (MIN(old, (unsigned long)LANE_SAT) < was)
 		return;
-	now = MIN(MAX(known, list_max_from(h, from)), (unsigned long)LANE_SAT);
+	now = MAX(known, list_max_from(h, from));
+	if (MIN(now, (unsigned long)LANE_SAT) > was) {
+		seg_raise(h, s, now);	/* a block that grew is the largest now */
+		return;
+	}
+	now = MIN(now, (unsigned long)LANE_SAT);
 	huge = was == LANE_SAT || now == LANE_SAT;
 	if (now == was && !huge)
 		return;
+	/*
+	 * Up while the parent's figure was this one's: a parent above @was had
+	 * it from another child, and one that still finds @was among its
+	 * children keeps it. k ends at the root only when the root changed.
+	 */
 	t[k] = (uint16_t)now;
-	while (k > 1) {
-		now = MAX(now, (unsigned long)t[k ^ 1]);
-		k >>= 1;
-		if (t[k] == now)
+	while (k > 1 && t[k >> 2] == was) {
+		now = lanes_max(t, k);
+		if (now == was)
 			break;
+		k >>= 2;
 		t[k] = (uint16_t)now;
 	}
 	/* Below the root nothing changed for the group, unless its huge block did. */
@@ -666,6 +705,17 @@ static void group_cover(struct ff_heap *h, unsigned long below)
 	}
 }
 
+/* The top block gives up its units below @a + @need, @need of them handed out at @a. */
+static __always_inline void top_advance(struct ff_heap *h, unsigned long a, unsigned long need)
+{
+	h->top = (unit_t)(a + need);
+	if (h->top == h->end)
+		h->free_blocks--;
+	else
+		starts_set(h, a + need);
+	h->free_units -= (uint32_t)need;
+}
+
 /*
  * Hand out @need units at alignment (@amask + 1) from the front of the top
  * block; a pad below them becomes a listed free block. Returns the first
@@ -694,12 +744,7 @@ static __attribute__((noinline)) unsigned long top_carve(struct ff_heap *h, unsi
 		h->free_blocks++;
 		seg_raise(h, s, a - t);
 	}
-	h->top = (unit_t)(a + need);
-	if (h->top == end)
-		h->free_blocks--;
-	else
-		starts_set(h, a + need);
-	h->free_units -= (uint32_t)need;
+	top_advance(h, a, need);
 	return a;
 }
 
@@ -726,6 +771,7 @@ static __always_inline void lower_neighbour(const struct ff_heap *h, unsigned lo
 	unsigned long v;
 
 	lo->at = 0;
+	lo->below = 0;	/* (read only when at is set; spares a warning) */
 	if (bp->prev) {
 		if (bp->prev + free_of(h, bp->prev)->size != u)
 			return;
@@ -872,16 +918,17 @@ static __always_inline enum heap_free_result live_block_check(const struct ff_he
 							      struct live_block *b)
 {
 	uintptr_t off = (uintptr_t)ptr - (uintptr_t)h;
-	unsigned long u, v;
+	/* Rotated, a misaligned offset is huge: two compares check the ends and alignment. */
+	unsigned long u = (off >> UNIT_SHIFT) | (off << (BITS_PER_LONG - UNIT_SHIFT)), v;
 	struct seg_pos vp;
 
-	if (unlikely((uintptr_t)ptr < (uintptr_t)h || off >= h->region_size))
-		return HEAP_FREE_FOREIGN;
-	u = off >> UNIT_SHIFT;
-	if (unlikely((off & (UNIT_SIZE - 1)) || u < h->first || u >= h->end))
-		return HEAP_FREE_NOT_BLOCK;
-	if (unlikely(u >= h->top))
-		return HEAP_FREE_DOUBLE;
+	if (unlikely(u < h->first || u >= h->top)) {
+		if ((uintptr_t)ptr < (uintptr_t)h || off >= h->region_size)
+			return HEAP_FREE_FOREIGN;
+		if ((off & (UNIT_SIZE - 1)) || u < h->first || u >= h->end)
+			return HEAP_FREE_NOT_BLOCK;
+		return HEAP_FREE_DOUBLE;	/* in the top block */
+	}
 	b->unit = u;
 	b->seg = seg_of(u);
 	seg_walk(h, b->seg, u, &b->pos);
@@ -1004,21 +1051,32 @@ static void *heap_first_fit_init(void *base, size_t size, unsigned flags)
 }
 
 /*
- * heap_first_fit_alloc - the lowest free block that holds @size bytes at a
- * multiple of @align (see the top of the file for alignments above 16).
- * Returns NULL, changing nothing, when none does or @align is not a power
- * of two. The caller owns the block until heap_first_fit_free.
+ * Hand out @need units from the front of the top block (no pad), or 0 when
+ * it is too small: inline when nothing else is needed, else top_carve().
  */
-static void *heap_first_fit_alloc(void *heap, size_t size, size_t align, size_t *usable)
+static __always_inline unsigned long top_take(struct ff_heap *h, unsigned long need)
 {
-	struct ff_heap *h = heap;
-	unsigned long need, s, a;
+	unsigned long a = h->top, end = h->end;
+
+	if (unlikely(end - a < need || a + need > h->gcover || heap_poisoned(h)))
+		return top_carve(h, need, 0);
+	top_advance(h, a, need);
+	return a;
+}
+
+/*
+ * The inline half of alloc(): a request of at most the region's size
+ * (kmalloc() checks it) at a power-of-two @align. At the default alignment
+ * it is cut from the back of the lowest listed block that holds it, or
+ * from the front of the top block, without a call; aligned above 16 it goes
+ * to aligned_take(). NULL, with nothing changed, when no free block holds it.
+ */
+static __always_inline void *fit_take(struct ff_heap *h, size_t size, size_t align,
+				      size_t *usable)
+{
+	unsigned long need = units_for(size), s, a;
 	struct seg_pos pos;
 
-	if (unlikely(!IS_POWER_OF_2(align) || size > h->region_size ||
-		     align > h->region_size))
-		return NULL;
-	need = units_for(size);
 	if (unlikely(align > UNIT_SIZE)) {
 		a = aligned_take(h, need, (align >> UNIT_SHIFT) - 1);
 	} else if (likely((s = seg_find(h, need)) != NO_SEG)) {
@@ -1027,7 +1085,7 @@ static void *heap_first_fit_alloc(void *heap, size_t size, size_t align, size_t 
 		a = pos.at + free_of(h, pos.at)->size - need;
 		hole_carve(h, s, &pos, a, need);
 	} else {
-		a = top_carve(h, need, 0);
+		a = top_take(h, need);
 	}
 	if (unlikely(!a))
 		return NULL;
@@ -1037,25 +1095,73 @@ static void *heap_first_fit_alloc(void *heap, size_t size, size_t align, size_t 
 }
 
 /*
- * heap_first_fit_free - give back the block at @ptr, merging it with free
- * neighbours. Returns HEAP_FREE_FOREIGN, _NOT_BLOCK or _DOUBLE, changing
- * nothing, when @ptr is not a live block of this heap.
+ * heap_first_fit_alloc - the lowest free block that holds @size bytes at a
+ * multiple of @align (see the top of the file for alignments above 16).
+ * Returns NULL, changing nothing, when none does or @align is not a power
+ * of two. The caller owns the block until heap_first_fit_free.
  */
-static enum heap_free_result heap_first_fit_free(void *heap, void *ptr, size_t *usable)
+static __attribute__((noinline)) void *heap_first_fit_alloc(void *heap, size_t size,
+							     size_t align, size_t *usable)
 {
 	struct ff_heap *h = heap;
+
+	if (unlikely(!IS_POWER_OF_2(align) || size > h->region_size ||
+		     align > h->region_size))
+		return NULL;
+	return fit_take(h, size, align, usable);
+}
+
+/*
+ * The inline half of free(): give back the live block at @ptr. False, with
+ * nothing changed, when @ptr is not a live block of this heap
+ * (heap_first_fit_free() then names the reason).
+ */
+static __always_inline bool live_give(struct ff_heap *h, void *ptr, size_t *usable)
+{
 	struct live_block b;
-	enum heap_free_result r = live_block_check(h, ptr, &b);
 	unsigned long n;
 
-	if (unlikely(r != HEAP_FREE_OK))
-		return r;
+	if (unlikely(live_block_check(h, ptr, &b) != HEAP_FREE_OK))
+		return false;
 	n = used_units(h, b.unit);
 	if (usable)
 		*usable = n << UNIT_SHIFT;
 	block_release(h, b.seg, &b.pos, b.unit, n);
-	return HEAP_FREE_OK;
+	return true;
 }
+
+/*
+ * heap_first_fit_free - give back the block at @ptr, merging it with free
+ * neighbours. Returns HEAP_FREE_FOREIGN, _NOT_BLOCK or _DOUBLE, changing
+ * nothing, when @ptr is not a live block of this heap.
+ */
+static __attribute__((noinline)) enum heap_free_result heap_first_fit_free(void *heap, void *ptr,
+									    size_t *usable)
+{
+	struct live_block b;
+
+	if (likely(live_give(heap, ptr, usable)))
+		return HEAP_FREE_OK;
+	return live_block_check(heap, ptr, &b);	/* the reason, changing nothing */
+}
+
+/*
+ * For the kernel's front end, which compiles this file (mm/heap/kmalloc.c):
+ * alloc() and free() in their two halves. The inline half serves a request
+ * (an aligned one through one call to aligned_take()) or frees a live
+ * block, without calling anything on the common paths; it fails with
+ * nothing changed (no hint: first fit has nothing to pass on) and the
+ * out-of-line half, the whole op, finishes the call: a failure, or a
+ * refused pointer, whose reason it names.
+ */
+#define HEAP_ALGO_TRY_ALLOC(heap, size, align, usable, hint) \
+	fit_take(heap, size, align, usable)
+#define HEAP_ALGO_ALLOC_MISS(heap, size, align, hint, usable) \
+	heap_first_fit_alloc(heap, size, align, usable)
+#define HEAP_ALGO_TRY_FREE(heap, ptr, usable, hint) \
+	live_give(heap, ptr, usable)
+#define HEAP_ALGO_FREE_MISS(heap, ptr, hint, usable) \
+	heap_first_fit_free(heap, ptr, usable)
 
 /*
  * heap_first_fit_usable_size - bytes of the live block at @ptr; 0 when @ptr
@@ -1202,7 +1308,7 @@ static unsigned validate_segment(const struct ff_heap *h, uint32_t s, unit_t *at
 	return bad;
 }
 
-/* Problems of group @g's tree against its segments' @largest figures. */
+/* Problems of group @g's tree against its segments' @largest figures; 0 when sound. */
 static unsigned validate_group(const struct ff_heap *h, unsigned long g, const uint32_t *largest,
 			       uint32_t *exact)
 {
@@ -1216,8 +1322,9 @@ static unsigned validate_group(const struct ff_heap *h, unsigned long g, const u
 		if (t[GROUP_SEGS + k] != MIN(largest[k], LANE_SAT))
 			bad++;
 	}
+	/* Entries on a level ([4^j, 2 * 4^j)) hold their children's largest. */
 	for (k = 1; k < GROUP_SEGS; k++)
-		if (t[k] != MAX(t[2 * k], t[2 * k + 1]))
+		if (t[k] != (word_fls(k) % 2 ? 0 : lanes_max(t, 4 * k)))
 			bad++;
 	return bad + (t[0] != 0);
 }
