@@ -354,7 +354,7 @@ static enum bench_status bench_heap_algo_churn(void)
 	algo_bench.a->space(algo_bench.inst, &after);
 	if (st == BENCH_OK && (after.free != before.free ||
 			       after.largest_free != before.largest_free ||
-			       algo_bench.a->validate(algo_bench.inst))) {
+			       algo_bench.a->validate(algo_bench.inst, NULL))) {
 		bench_error(w.name, "private heap not whole: free %zu (was %zu)", after.free,
 			    before.free);
 		st = BENCH_FAILED;

@@ -119,8 +119,9 @@ void heap_stats(struct heap_stats *out);
 /*
  * heap_validate - check the algorithm's metadata and every live block (its
  * header, and its guard bytes with CONFIG_DEBUG_HEAP) against the counters.
- * Return: the number of problems found, 0 when the heap is consistent. It
- * never panics and never follows an unchecked pointer.
+ * Return: the number of problems found, 0 when the heap is consistent;
+ * when it finds any, one line names how many and the first. It never
+ * panics and never follows an unchecked pointer.
  */
 unsigned heap_validate(void);
 

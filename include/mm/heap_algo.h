@@ -16,6 +16,7 @@
 #ifndef MM_HEAP_ALGO_H
 #define MM_HEAP_ALGO_H
 
+#include <lib/audit.h>
 #include <mmlab/compiler.h>
 #include <mmlab/registry.h>
 
@@ -116,10 +117,11 @@ struct heap_algo {
 
 	/*
 	 * validate - walk all metadata and return the number of problems
-	 * found (0 when consistent). Must not crash or loop forever on a
-	 * corrupt heap: every pointer is range-checked before it is followed.
+	 * found (0 when consistent), the first one described through
+	 * audit_note() in @a (may be NULL). Must not crash or loop forever on
+	 * a corrupt heap: every pointer is range-checked before it is followed.
 	 */
-	unsigned (*validate)(void *heap);
+	unsigned (*validate)(void *heap, struct audit *a);
 
 	/*
 	 * walk - report every block in address order (for heap maps). The

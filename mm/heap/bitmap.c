@@ -1669,14 +1669,22 @@ static unsigned long_check(const struct heap_bitmap *h)
  * "used" and "last" against each other, and every index against "used".
  * Returns the number of problems (0 when consistent).
  */
-static unsigned heap_bitmap_validate(void *heap)
+static unsigned heap_bitmap_validate(void *heap, struct audit *a)
 {
 	const struct heap_bitmap *h = heap;
 	unsigned bad = header_check(h);
 
-	if (bad)
-		return bad;	/* the map pointers cannot be trusted */
-	return maps_check(h) + words_check(h) + short_check(h) + long_check(h);
+	if (bad)	/* the map pointers cannot be trusted */
+		return audit_note(a, bad, "the instance's fields disagree with its layout");
+	bad = audit_note(a, maps_check(h), "the used and last maps disagree: a mark out of "
+			 "place or an allocation without an end");
+	bad += audit_note(a, words_check(h), "the busy, far or lazy maps do not list exactly "
+			  "the words they should");
+	bad += audit_note(a, short_check(h), "the short-run index disagrees with a rescan of "
+			  "the used map");
+	bad += audit_note(a, long_check(h), "the long-run index does not list each long free "
+			  "run once, in its class");
+	return bad;
 }
 
 /* heap_bitmap_walk - report metadata, allocations and free runs in address order. */

@@ -1416,35 +1416,45 @@ static unsigned stray_marks_check(const struct buddy_heap *h)
  * (tiling, alignment, clean interiors, big[] bytes, missed merges).
  * Returns the problem count.
  */
-static unsigned heap_buddy_validate(void *heap)
+static unsigned heap_buddy_validate(void *heap, struct audit *a)
 {
 	struct buddy_heap *h = heap;
 	struct buddy_tally t = { 0 };
 	size_t u;
-	unsigned problems = 0, k, c;
+	unsigned problems, k, c;
 
-	if (!instance_sane(h))
-		return 1;	/* the instance itself is corrupt: go no further */
-	problems += stray_marks_check(h);
+	if (!instance_sane(h))	/* the instance itself is corrupt: go no further */
+		return audit_note(a, 1, "the instance's fields are corrupt");
+	problems = audit_note(a, stray_marks_check(h), "block marks outside the managed units, "
+			      "or a wrong end sentinel");
 	for (k = 0; k <= h->max_order; k++)
-		problems += free_list_check(h, k, &t);
+		problems += audit_note(a, free_list_check(h, k, &t), "free list of order %u: a "
+				       "bad link, a block its marks call something else, or a "
+				       "wrong non-empty bit", k);
 	for (; k < BUDDY_ORDERS; k++)
-		if (!list_empty(&h->free_list[k]) || (h->nonempty & BIT(k)))
-			problems++;
+		problems += audit_note(a, !list_empty(&h->free_list[k]) || (h->nonempty & BIT(k)),
+				       "free list of order %u is in use, above the heap's order %u",
+				       k, (unsigned)h->max_order);
 	for (c = 0; c < CLASSES; c++)
-		problems += cache_check(h, c, &t);
+		problems += audit_note(a, cache_check(h, c, &t), "cache of class %u: a bad link, "
+				       "a wrong room count or a block not marked cached", c);
 	for (u = h->first_unit; u < h->g.end_unit; ) {
 		size_t n;
 		enum start_kind s = block_at(h, u, &n);
 
-		problems += block_check(h, u, s, n, &t);
+		problems += audit_note(a, block_check(h, u, s, n, &t), "block at offset 0x%zx "
+				       "(%zu bytes): its marks are inconsistent, it is misaligned, "
+				       "or it is free beside its free buddy",
+				       (size_t)((uintptr_t)unit_addr(&h->g, u) - h->base), n * UNIT);
 		if (problems > 100)
 			return problems;	/* enough to diagnose */
 		u += n;
 	}
-	if (t.free_units != t.list_units || t.free_units != h->free_units ||
-	    t.free_blocks != t.list_blocks || t.cached_blocks != t.cache_blocks)
-		problems++;
+	problems += audit_note(a, t.free_units != t.list_units || t.free_units != h->free_units ||
+			       t.free_blocks != t.list_blocks || t.cached_blocks != t.cache_blocks,
+			       "free units %zu in address order, %zu on the lists, %zu counted; "
+			       "cached blocks %zu marked, %zu in the caches", t.free_units,
+			       t.list_units, (size_t)h->free_units, t.cached_blocks, t.cache_blocks);
 	return problems;
 }
 

@@ -241,7 +241,7 @@ enum heap_refusal heap_debug_free(const struct heap_debug *d, void *p, size_t *u
 /* ------------------------------------------------------------------ */
 
 /* What a validation walk has found so far. */
-struct audit {
+struct walk_audit {
 	unsigned problems;
 	unsigned long blocks;
 	size_t usable;		/* usable bytes of the used blocks */
@@ -251,7 +251,7 @@ struct audit {
 };
 
 /* Count a problem; describe it if it is the first one. */
-static __printf(2, 3) void audit_note(struct audit *a, const char *fmt, ...)
+static __printf(2, 3) void walk_note(struct walk_audit *a, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -267,20 +267,20 @@ static __printf(2, 3) void audit_note(struct audit *a, const char *fmt, ...)
  * a pad record if there is one; sets *@payload. NULL (and a noted problem)
  * when there is none.
  */
-static const struct block_hdr *audit_header(struct audit *a, uintptr_t b, uintptr_t end,
+static const struct block_hdr *audit_header(struct walk_audit *a, uintptr_t b, uintptr_t end,
 					    uintptr_t *payload)
 {
 	const struct block_hdr *h = (const struct block_hdr *)b;
 	uintptr_t p = b + DEBUG_PREFIX;
 
 	if (p > end) {
-		audit_note(a, "block 0x%lx is too small for a header", (unsigned long)b);
+		walk_note(a, "block 0x%lx is too small for a header", (unsigned long)b);
 		return NULL;
 	}
 	if (h->tag == hdr_tag(TAG_PAD, p)) {
 		if (!IS_POWER_OF_2(h->offset) || h->offset <= DEBUG_PREFIX ||
 		    h->offset > KMALLOC_MAX_ALIGN || h->offset > end - b) {
-			audit_note(a, "pad of block 0x%lx has a bad offset %u",
+			walk_note(a, "pad of block 0x%lx has a bad offset %u",
 				   (unsigned long)b, h->offset);
 			return NULL;
 		}
@@ -288,7 +288,7 @@ static const struct block_hdr *audit_header(struct audit *a, uintptr_t b, uintpt
 		h = hdr_of(p);
 	}
 	if (h->tag != hdr_tag(TAG_LIVE, p) || (uintptr_t)h - h->offset + DEBUG_PREFIX != b) {
-		audit_note(a, "used block 0x%lx has no live header", (unsigned long)b);
+		walk_note(a, "used block 0x%lx has no live header", (unsigned long)b);
 		return NULL;
 	}
 	*payload = p;
@@ -296,8 +296,8 @@ static const struct block_hdr *audit_header(struct audit *a, uintptr_t b, uintpt
 }
 
 /* Check the debug layout of one used block [start, end). */
-static void audit_debug_block(const struct heap_debug *d, struct audit *a, uintptr_t start,
-			      uintptr_t end)
+static void audit_debug_block(const struct heap_debug *d, struct walk_audit *a,
+			      uintptr_t start, uintptr_t end)
 {
 	const struct block_hdr *h;
 	uintptr_t payload;
@@ -306,14 +306,14 @@ static void audit_debug_block(const struct heap_debug *d, struct audit *a, uintp
 	if (!h)
 		return;
 	if ((size_t)h->requested + DEBUG_GUARD_SIZE > end - payload)
-		audit_note(a, "block 0x%lx claims %u bytes, more than it has",
+		walk_note(a, "block 0x%lx claims %u bytes, more than it has",
 			   (unsigned long)payload, h->requested);
 	else if (!guard_front_intact(payload))
-		audit_note(a, "overrun before block 0x%lx", (unsigned long)payload);
+		walk_note(a, "overrun before block 0x%lx", (unsigned long)payload);
 	else if (!guard_tail_intact(payload, h->requested))
-		audit_note(a, "overrun after block 0x%lx", (unsigned long)payload);
+		walk_note(a, "overrun after block 0x%lx", (unsigned long)payload);
 	else if (!hdr_offset_sane(d, h, payload))
-		audit_note(a, "header of block 0x%lx is corrupt", (unsigned long)payload);
+		walk_note(a, "header of block 0x%lx is corrupt", (unsigned long)payload);
 	else
 		a->usable += h->requested;
 }
@@ -321,14 +321,14 @@ static void audit_debug_block(const struct heap_debug *d, struct audit *a, uintp
 /* What block_audit() needs: the region, and the tally it adds to. */
 struct audit_walk {
 	const struct heap_debug *d;
-	struct audit *a;
+	struct walk_audit *a;
 };
 
 /* heap_walk_fn: check one block the algorithm reports. */
 static void block_audit(void *arg, enum heap_block_kind kind, size_t offset, size_t size)
 {
 	const struct audit_walk *w = arg;
-	struct audit *a = w->a;
+	struct walk_audit *a = w->a;
 	uintptr_t start = w->d->base + offset;
 
 	if (kind != HEAP_BLOCK_USED)
@@ -336,7 +336,7 @@ static void block_audit(void *arg, enum heap_block_kind kind, size_t offset, siz
 	a->blocks++;
 	a->reserved += size;
 	if (offset > w->d->size || size > w->d->size - offset) {
-		audit_note(a, "block at +0x%zx (%zu bytes) runs past the heap", offset, size);
+		walk_note(a, "block at +0x%zx (%zu bytes) runs past the heap", offset, size);
 		return;
 	}
 	if (IS_ENABLED(CONFIG_DEBUG_HEAP))
@@ -346,26 +346,28 @@ static void block_audit(void *arg, enum heap_block_kind kind, size_t offset, siz
 unsigned heap_debug_validate(const struct heap_debug *d, unsigned long live, size_t used,
 			     char *first, size_t len)
 {
-	struct audit a = { .first = first, .len = len };
+	struct walk_audit a = { .first = first, .len = len };
 	struct audit_walk w = { .d = d, .a = &a };
-	unsigned n = d->algo->validate(d->inst);
+	char what[120];
+	struct audit algo_audit = AUDIT_INIT(what);
+	unsigned n = d->algo->validate(d->inst, &algo_audit);
 	struct heap_algo_space space;
 
 	if (first && len)
 		first[0] = '\0';
 	if (n) {
-		audit_note(&a, "%s: validate() found %u problems", d->algo->name, n);
+		walk_note(&a, "%s: %s", d->algo->name, audit_first(&algo_audit));
 		return n;	/* the walk cannot be trusted */
 	}
 	d->algo->walk(d->inst, block_audit, &w);
 	if (a.blocks != live)
-		audit_note(&a, "%lu live blocks, counters say %lu", a.blocks, live);
+		walk_note(&a, "%lu live blocks, counters say %lu", a.blocks, live);
 	if (IS_ENABLED(CONFIG_DEBUG_HEAP) && a.usable != used)
-		audit_note(&a, "live blocks add up to %zu usable bytes, the counter says %zu",
+		walk_note(&a, "live blocks add up to %zu usable bytes, the counter says %zu",
 			   a.usable, used);
 	d->algo->space(d->inst, &space);
 	if (a.reserved != d->size - space.meta - space.free)
-		audit_note(&a, "used blocks span %zu bytes, space() leaves %zu", a.reserved,
+		walk_note(&a, "used blocks span %zu bytes, space() leaves %zu", a.reserved,
 			   d->size - space.meta - space.free);
 	return a.problems;
 }

@@ -1355,7 +1355,7 @@ static unsigned validate_group_tree(const struct ff_heap *h)
  * problems (0 when sound). Every link is range-checked and every walk must
  * ascend, so a corrupt heap cannot crash or loop it.
  */
-static unsigned heap_first_fit_validate(void *heap)
+static unsigned heap_first_fit_validate(void *heap, struct audit *a)
 {
 	const struct ff_heap *h = heap;
 	uint32_t blocks = 0, units = 0, g, k;
@@ -1373,9 +1373,10 @@ static unsigned heap_first_fit_validate(void *heap)
 	    h->gleaves >= 2 * h->ngroups || !IS_POWER_OF_2(h->groot) ||
 	    h->groot > h->gleaves || h->gcover < h->top ||
 	    h->gcover > ((unsigned long)(h->gleaves / h->groot) << (GROUP_SHIFT + SEG_SHIFT)))
-		return 1;	/* the instance itself cannot be trusted */
+		return audit_note(a, 1, "the instance's fields are corrupt");
 
-	bad = validate_map(h);
+	bad = audit_note(a, validate_map(h), "the start map's summary levels disagree, or a "
+			 "block start is marked outside the heap");
 	for (g = 0; g < h->ngroups; g++) {
 		uint32_t largest[GROUP_SEGS], exact;
 
@@ -1384,20 +1385,30 @@ static unsigned heap_first_fit_validate(void *heap)
 
 			largest[k] = 0;
 			if (s < h->nsegs)
-				bad += validate_segment(h, s, &at, &blocks, &units, &largest[k]);
+				bad += audit_note(a, validate_segment(h, s, &at, &blocks, &units,
+								      &largest[k]),
+						  "segment %u (from offset 0x%zx): its list is out of "
+						  "order, or a block's start or end mark is wrong", s,
+						  (size_t)s << (SEG_SHIFT + UNIT_SHIFT));
 		}
-		bad += validate_group(h, g, largest, &exact);
-		if (h->group_max[h->gleaves + g] != exact)
-			bad++;
+		bad += audit_note(a, validate_group(h, g, largest, &exact), "group %lu's tree "
+				  "disagrees with its segments' largest blocks", (unsigned long)g);
+		bad += audit_note(a, h->group_max[h->gleaves + g] != exact, "group %lu: the "
+				  "group tree says its largest block is %u units, it is %u",
+				  (unsigned long)g, h->group_max[h->gleaves + g], exact);
 	}
-	bad += validate_group_tree(h);
+	bad += audit_note(a, validate_group_tree(h), "the group tree: an entry is not the larger "
+			  "of its children's");
 	if (h->top < h->end) {
-		bad += validate_extent(h, h->top, h->end - h->top);
+		bad += audit_note(a, validate_extent(h, h->top, h->end - h->top), "the free top "
+				  "at offset 0x%zx is not marked as one block",
+				  (size_t)h->top << UNIT_SHIFT);
 		blocks++;
 		units += h->end - h->top;
 	}
-	if (blocks != h->free_blocks || units != h->free_units)
-		bad++;
+	bad += audit_note(a, blocks != h->free_blocks || units != h->free_units, "%u free "
+			  "blocks of %u units found, %u of %u counted", blocks, units,
+			  (unsigned)h->free_blocks, (unsigned)h->free_units);
 	return bad;
 }
 

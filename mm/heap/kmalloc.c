@@ -567,14 +567,17 @@ void heap_stats(struct heap_stats *out)
 
 unsigned heap_validate(void)
 {
+	char first[160];
 	unsigned n;
 
 	heap_lock();
 	heap_ready_check("heap_validate");
 	/* magazine blocks are live to the algorithm, whoever holds them */
 	n = heap_debug_validate(&kheap.view, kheap.allocs - kheap.frees + kheap.cache_blocks,
-				kheap.used + kheap.cache_usable, NULL, 0);
+				kheap.used + kheap.cache_usable, first, sizeof(first));
 	heap_unlock();
+	if (n)
+		pr_err("heap_validate: %u problems, first: %s\n", n, first);
 	return n;
 }
 

@@ -72,11 +72,13 @@ static void space_get(const struct heap_stress *s, struct heap_algo_space *out)
 /* Report and count a validate() failure; @when names the moment. */
 static unsigned heap_check_valid(const struct heap_stress *s, const char *when)
 {
-	unsigned n = s->algo->validate(s->heap);
+	char first[120];
+	struct audit a = AUDIT_INIT(first);
+	unsigned n = s->algo->validate(s->heap, &a);
 
 	if (n)
-		s->report(s->report_arg, "%s: validate() found %u problems %s",
-			  s->algo->name, n, when);
+		s->report(s->report_arg, "%s: validate() found %u problems %s, first: %s",
+			  s->algo->name, n, when, audit_first(&a));
 	return n ? 1 : 0;
 }
 

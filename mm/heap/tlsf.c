@@ -812,23 +812,24 @@ static bool instance_sane(const struct tlsf_heap *h)
 }
 
 /* Start bits outside [first, end), and a missing sentinel bit. */
-static unsigned starts_check_edges(const struct tlsf_heap *h)
+static unsigned starts_check_edges(const struct tlsf_heap *h, struct audit *a)
 {
 	size_t first = h->first >> GRANULE_SHIFT, end = h->end >> GRANULE_SHIFT;
 	size_t top = (end / BITS_PER_LONG + 1) * BITS_PER_LONG;
-	unsigned problems = 0;
+	unsigned problems;
 
-	if (!bitmap_range_all_clear(h->starts, 0, first))
-		problems++;
-	if (!start_marked(h, h->end))
-		problems++;
-	if (top > end + 1 && !bitmap_range_all_clear(h->starts, end + 1, top - end - 1))
-		problems++;
+	problems = audit_note(a, !bitmap_range_all_clear(h->starts, 0, first),
+			      "a block start marked in the metadata, below offset 0x%zx", h->first);
+	problems += audit_note(a, !start_marked(h, h->end), "the end sentinel at offset 0x%zx "
+			       "is not marked as a block start", h->end);
+	problems += audit_note(a, top > end + 1 &&
+			       !bitmap_range_all_clear(h->starts, end + 1, top - end - 1),
+			       "a block start marked past the end of the heap");
 	return problems;
 }
 
 /* Walk the blocks in address order: tags, footers, start bits, no two free side by side. */
-static unsigned validate_chain(const struct tlsf_heap *h, struct tlsf_tally *t)
+static unsigned validate_chain(const struct tlsf_heap *h, struct tlsf_tally *t, struct audit *a)
 {
 	unsigned problems = 0;
 	bool low_free = false;
@@ -837,32 +838,38 @@ static unsigned validate_chain(const struct tlsf_heap *h, struct tlsf_tally *t)
 	while (b < h->end) {
 		size_t tag = tag_read(h, b), n = tag_bytes(tag), g = b >> GRANULE_SHIFT;
 
-		if (n == 0 || n > h->end - b)
-			return problems + 1;	/* cannot step past a broken header */
-		if (!start_marked(h, b) || (n > GRANULE &&
-		    !bitmap_range_all_clear(h->starts, g + 1, (n >> GRANULE_SHIFT) - 1)))
-			problems++;
-		if (!!(tag & HDR_LOW_FREE) != low_free ||
-		    (tag & HDR_FLAGS & ~(HDR_FREE | HDR_LOW_FREE)))
-			problems++;
+		if (n == 0 || n > h->end - b)	/* cannot step past a broken header */
+			return problems + audit_note(a, 1, "block at offset 0x%zx: size %zu "
+						     "runs past the heap", b, n);
+		problems += audit_note(a, !start_marked(h, b) || (n > GRANULE &&
+				       !bitmap_range_all_clear(h->starts, g + 1,
+							      (n >> GRANULE_SHIFT) - 1)),
+				       "block at offset 0x%zx: its start bit is clear, or one is "
+				       "set inside it", b);
+		problems += audit_note(a, !!(tag & HDR_LOW_FREE) != low_free ||
+				       (tag & HDR_FLAGS & ~(HDR_FREE | HDR_LOW_FREE)),
+				       "block at offset 0x%zx: header flags 0x%zx disagree with the "
+				       "block below", b, tag & HDR_FLAGS);
 		low_free = tag & HDR_FREE;
 		if (low_free) {
-			if (tag & HDR_LOW_FREE)
-				problems++;	/* two free blocks side by side */
-			if (footer_read(h, b + n) != n)
-				problems++;
+			problems += audit_note(a, tag & HDR_LOW_FREE, "free block at offset 0x%zx "
+					       "follows a free block (they should have merged)", b);
+			problems += audit_note(a, footer_read(h, b + n) != n, "free block at offset "
+					       "0x%zx: its footer says %zu bytes, its header %zu", b,
+					       (size_t)footer_read(h, b + n), n);
 			t->chain_blocks++;
 			t->chain_bytes += n;
 		}
 		b += n;
 	}
-	if (tag_read(h, h->end) != (low_free ? HDR_LOW_FREE : 0))
-		problems++;
+	problems += audit_note(a, tag_read(h, h->end) != (low_free ? HDR_LOW_FREE : 0),
+			       "the end sentinel's flags disagree with the last block");
 	return problems;
 }
 
 /* Check list @c: every node a free block of the class, links both ways. */
-static unsigned validate_list(struct tlsf_heap *h, size_t c, struct tlsf_tally *t)
+static unsigned validate_list(struct tlsf_heap *h, size_t c, struct tlsf_tally *t,
+			      struct audit *a)
 {
 	blk_t prev = 0, b = *class_head(h, c);
 	unsigned problems = 0;
@@ -873,13 +880,17 @@ static unsigned validate_list(struct tlsf_heap *h, size_t c, struct tlsf_tally *
 		/* All lists together hold fewer blocks than there are granules. */
 		if (b < h->first || b >= h->end || (b & (GRANULE - 1)) ||
 		    t->list_blocks >= (h->end - h->first) / GRANULE || !start_marked(h, b))
-			return problems + 1;	/* cannot follow it further */
+			return problems + audit_note(a, 1, "list of class %zu leads to offset 0x%zx, "
+						     "which starts no block (or loops)", c, b);
 		tag = tag_read(h, b);
 		if (!(tag & HDR_FREE) || tag_bytes(tag) == 0 || tag_bytes(tag) > h->end - b ||
 		    class_of(tag_bytes(tag)) != c)
-			return problems + 1;
-		if (link_prev(h, b) != prev)
-			problems++;
+			return problems + audit_note(a, 1, "list of class %zu holds the block at "
+						     "offset 0x%zx, which is not a free block of the "
+						     "class", c, b);
+		problems += audit_note(a, link_prev(h, b) != prev, "list of class %zu: the block "
+				       "at offset 0x%zx links back to 0x%zx, not 0x%zx", c, b,
+				       (size_t)link_prev(h, b), (size_t)prev);
 		t->list_blocks++;
 		t->list_bytes += tag_bytes(tag);
 		prev = b;
@@ -889,28 +900,29 @@ static unsigned validate_list(struct tlsf_heap *h, size_t c, struct tlsf_tally *
 }
 
 /* Check both bitmap levels against the lists, and every list. */
-static unsigned validate_lists(struct tlsf_heap *h, struct tlsf_tally *t)
+static unsigned validate_lists(struct tlsf_heap *h, struct tlsf_tally *t, struct audit *a)
 {
-	unsigned problems = 0;
+	unsigned problems;
 	size_t fl, sl;
 
-	if (h->fl_map & ~(BIT(FL_END) - BIT(FL_BASE)))
-		problems++;
+	problems = audit_note(a, h->fl_map & ~(BIT(FL_END) - BIT(FL_BASE)), "first-level bitmap "
+			      "0x%lx marks classes that do not exist", (unsigned long)h->fl_map);
 	for (fl = FL_BASE; fl < FL_END; fl++) {
 		unsigned long map = *class_sl_map(h, fl);
 
-		if (!!(h->fl_map & BIT(fl)) != !!map)
-			problems++;
+		problems += audit_note(a, !!(h->fl_map & BIT(fl)) != !!map, "first-level bit %zu "
+				       "disagrees with its second-level bitmap 0x%lx", fl, map);
 		if (fl - FL_BASE >= h->fl_count || (map >> SL_COUNT)) {
-			problems += map != 0;
+			problems += audit_note(a, map != 0, "second-level bitmap %zu is 0x%lx, "
+					       "beyond the classes", fl, map);
 			continue;
 		}
 		for (sl = 0; sl < SL_COUNT; sl++) {
 			size_t c = fl << SL_SHIFT | sl;
 
-			if (!!(map & BIT(sl)) != !!*class_head(h, c))
-				problems++;
-			problems += validate_list(h, c, t);
+			problems += audit_note(a, !!(map & BIT(sl)) != !!*class_head(h, c),
+					       "class %zu: its bitmap bit disagrees with its list", c);
+			problems += validate_list(h, c, t, a);
 		}
 	}
 	return problems;
@@ -922,20 +934,22 @@ static unsigned validate_lists(struct tlsf_heap *h, struct tlsf_tally *t)
  * Returns the problem count (0 when sound); every offset is range-checked
  * before it is followed, and list walks are bounded.
  */
-static unsigned heap_tlsf_validate(void *heap)
+static unsigned heap_tlsf_validate(void *heap, struct audit *a)
 {
 	struct tlsf_heap *h = heap;
 	struct tlsf_tally t = { 0 };
-	unsigned problems = 0;
+	unsigned problems;
 
-	if (!instance_sane(h))
-		return 1;	/* the instance itself cannot be trusted */
-	problems += starts_check_edges(h);
-	problems += validate_chain(h, &t);
-	problems += validate_lists(h, &t);
-	if (t.chain_blocks != t.list_blocks || t.chain_bytes != t.list_bytes ||
-	    t.chain_bytes != h->free_bytes)
-		problems++;
+	if (!instance_sane(h))	/* the instance itself cannot be trusted */
+		return audit_note(a, 1, "the instance's fields are corrupt");
+	problems = starts_check_edges(h, a);
+	problems += validate_chain(h, &t, a);
+	problems += validate_lists(h, &t, a);
+	problems += audit_note(a, t.chain_blocks != t.list_blocks ||
+			       t.chain_bytes != t.list_bytes || t.chain_bytes != h->free_bytes,
+			       "%zu free blocks of %zu bytes in address order, %zu of %zu bytes "
+			       "on the lists, %zu free bytes counted", t.chain_blocks,
+			       t.chain_bytes, t.list_blocks, t.list_bytes, (size_t)h->free_bytes);
 	return problems;
 }
 

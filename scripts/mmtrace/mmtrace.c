@@ -227,10 +227,10 @@ int mmtrace_heap_replay(const struct mmtrace_opts *o, FILE *in, const char *name
 	status = replay_stream(&r, in, name, err);
 	if (!status) {
 		r.st.end_largest_free = heap_cb_largest_free(&h);
-		r.st.end_validate = h.algo->validate(h.inst);
+		r.st.end_validate = h.algo->validate(h.inst, NULL);
 		*st = r.st;
 		mmtrace_replay_drain(&r);
-		if (r.st.end_validate || h.algo->validate(h.inst)) {
+		if (r.st.end_validate || h.algo->validate(h.inst, NULL)) {
 			fprintf(err, "mmtrace: %s: heap validation found problems\n", h.algo->name);
 			status = 3;
 		}

@@ -90,7 +90,7 @@ static void fuzz_one(const struct heap_algo *a, const uint8_t *data, size_t size
 			n--;
 			live[k] = live[n];
 		}
-		if (a->validate(heap) != 0)
+		if (a->validate(heap, NULL) != 0)
 			finding(a, "validate() != 0");
 	}
 	while (n) {
@@ -98,7 +98,7 @@ static void fuzz_one(const struct heap_algo *a, const uint8_t *data, size_t size
 		if (a->free(heap, live[n].p, NULL) != HEAP_FREE_OK)
 			finding(a, "final free refused");
 	}
-	if (a->validate(heap) != 0)
+	if (a->validate(heap, NULL) != 0)
 		finding(a, "validate() != 0 at the end");
 }
 

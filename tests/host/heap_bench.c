@@ -242,7 +242,8 @@ int main(int argc, char **argv)
 		done = bench_worst(a, heap);
 	else
 		return 2;
-	printf("%s %s: %lu operations, validate %u\n", a->name, work, done, a->validate(heap));
+	printf("%s %s: %lu operations, validate %u\n", a->name, work, done,
+	       a->validate(heap, NULL));
 	free(region);
 	return 0;
 }

@@ -274,14 +274,14 @@ static void model_run(const struct heap_algo *a, size_t size, uint64_t seed, uns
 			n--;
 		}
 		if (op % 257 == 0)
-			ALGO_CHECK(a, a->validate(heap) == 0);
+			ALGO_CHECK(a, a->validate(heap, NULL) == 0);
 	}
 	for (i = 0; heap && i < n && !strstr(failed_algos, a->name); i++) {
 		ALGO_CHECK(a, model_bytes_ok(&m[i]));
 		ALGO_CHECK(a, a->free(heap, m[i].p, NULL) == HEAP_FREE_OK);
 	}
 	if (heap)
-		ALGO_CHECK(a, a->validate(heap) == 0);
+		ALGO_CHECK(a, a->validate(heap, NULL) == 0);
 	free(m);
 	region_free(region, 0);
 }
@@ -315,7 +315,7 @@ static void bad_free_check(const struct heap_algo *a, void *heap, void *ptr,
 		algo_problem(a, "free(%s) returned %d, expected %d", what, (int)got, (int)want);
 	if (memcmp(&before, &after, sizeof(before)) != 0)
 		algo_problem(a, "free(%s) changed the space figures", what);
-	if (a->validate(heap) != 0)
+	if (a->validate(heap, NULL) != 0)
 		algo_problem(a, "free(%s) left validate() != 0", what);
 }
 
@@ -357,7 +357,7 @@ HOST_TEST(heap_bad_free)
 		ALGO_CHECK(a, a->free(heap, lo, NULL) == HEAP_FREE_OK);
 		ALGO_CHECK(a, a->free(heap, hi, NULL) == HEAP_FREE_OK);
 		bad_free_check(a, heap, lo, HEAP_FREE_DOUBLE, "a freed and merged block");
-		ALGO_CHECK(a, a->validate(heap) == 0);
+		ALGO_CHECK(a, a->validate(heap, NULL) == 0);
 		free(outside);
 		region_free(region, 0);
 	}
@@ -408,7 +408,7 @@ static void forged_header_case(const struct heap_algo *a)
 		ALGO_CHECK(a, a->free(heap, hi, NULL) == HEAP_FREE_OK);
 		ALGO_CHECK(a, a->free(heap, p, NULL) == HEAP_FREE_OK);
 		ALGO_CHECK(a, a->free(heap, lo, NULL) == HEAP_FREE_OK);
-		ALGO_CHECK(a, a->validate(heap) == 0);
+		ALGO_CHECK(a, a->validate(heap, NULL) == 0);
 	}
 	free(saved);
 	region_free(region, 0);
@@ -548,6 +548,78 @@ HOST_TEST(heap_walk_tiles_region)
 }
 
 /* ------------------------------------------------------------------ */
+/* validate() names what it finds                                        */
+/* ------------------------------------------------------------------ */
+
+/* @ops random allocations (1 to 3000 bytes) and frees on @heap, @live its blocks. */
+static void random_ops(const struct heap_algo *a, void *heap, void **live, size_t *n,
+		       size_t cap, struct rand_state *rng, unsigned ops)
+{
+	while (ops--) {
+		if (*n < cap && (*n == 0 || rand_next(rng) % 3)) {
+			live[*n] = a->alloc(heap, rand_range(rng, 1, 3000), 1, NULL);
+			*n += live[*n] != NULL;
+		} else {
+			size_t k = rand_range(rng, 0, *n - 1);
+
+			ALGO_CHECK(a, a->free(heap, live[k], NULL) == HEAP_FREE_OK);
+			live[k] = live[--*n];
+		}
+	}
+}
+
+/*
+ * A heap mixed from two moments (from a cut on, the whole region as it was
+ * 200 operations earlier: metadata, headers and links) is inconsistent for
+ * some cut, and for every cut validate() describes a problem exactly when
+ * it counts one, without crashing; a sound heap counts and describes none.
+ */
+HOST_TEST(heap_validate_names_the_first_problem)
+{
+	static const size_t cuts[] = { 24, 64, 256, 4096, 32 * KiB, 128 * KiB };
+	const size_t size = 256 * KiB;
+	const struct heap_algo *a;
+
+	for_each_algo(a) {
+		unsigned char *region = region_alloc(size, 0), *old = malloc(size);
+		unsigned char *now = malloc(size);
+		void *heap = a->init(region, size, 0), *live[300];
+		struct rand_state rng;
+		unsigned found = 0;
+		size_t n = 0, k;
+
+		ALGO_CHECK(a, heap != NULL && old && now);
+		if (!heap || !old || !now)
+			continue;
+		rand_seed(&rng, 9);
+		random_ops(a, heap, live, &n, ARRAY_SIZE(live), &rng, 400);
+		memcpy(old, region, size);
+		random_ops(a, heap, live, &n, ARRAY_SIZE(live), &rng, 200);
+		memcpy(now, region, size);
+		for (k = 0; k < ARRAY_SIZE(cuts); k++) {
+			char first[160] = "";
+			struct audit au = AUDIT_INIT(first);
+			unsigned problems;
+
+			ALGO_CHECK(a, a->validate(heap, &au) == 0 && !au.noted);
+			memcpy(region + cuts[k], old + cuts[k], size - cuts[k]);
+			problems = a->validate(heap, &au);
+			ALGO_CHECK(a, au.noted == (problems != 0));
+			ALGO_CHECK(a, (first[0] != '\0') == (problems != 0));
+			if (problems && !found++)
+				printf("# %s, heap mixed from byte %zu: %u problem%s, first: %s\n",
+				       a->name, cuts[k], problems, problems == 1 ? "" : "s", first);
+			memcpy(region, now, size);	/* sound again */
+		}
+		ALGO_CHECK(a, found > 0);
+		free(old);
+		free(now);
+		region_free(region, 0);
+	}
+	algos_verdict();
+}
+
+/* ------------------------------------------------------------------ */
 /* space(): largest_free is exactly the largest allocation               */
 /* ------------------------------------------------------------------ */
 
@@ -588,7 +660,7 @@ static void largest_free_check(const struct heap_algo *a, void *heap, const char
 	a->space(heap, &now);
 	if (memcmp(&sp, &now, sizeof(sp)) != 0)
 		algo_problem(a, "%s: a failed alloc(largest_free + 1) changed space()", state);
-	ALGO_CHECK(a, a->validate(heap) == 0);
+	ALGO_CHECK(a, a->validate(heap, NULL) == 0);
 }
 
 /*
