@@ -1445,7 +1445,8 @@ static unsigned heap_buddy_validate(void *heap, struct audit *a)
 		problems += audit_note(a, block_check(h, u, s, n, &t), "block at offset 0x%zx "
 				       "(%zu bytes): its marks are inconsistent, it is misaligned, "
 				       "or it is free beside its free buddy",
-				       (size_t)((uintptr_t)unit_addr(&h->g, u) - h->base), n * UNIT);
+				       (size_t)((uintptr_t)unit_addr(&h->g, u) - h->base),
+				       n * UNIT);
 		if (problems > 100)
 			return problems;	/* enough to diagnose */
 		u += n;
@@ -1454,7 +1455,8 @@ static unsigned heap_buddy_validate(void *heap, struct audit *a)
 			       t.free_blocks != t.list_blocks || t.cached_blocks != t.cache_blocks,
 			       "free units %zu in address order, %zu on the lists, %zu counted; "
 			       "cached blocks %zu marked, %zu in the caches", t.free_units,
-			       t.list_units, (size_t)h->free_units, t.cached_blocks, t.cache_blocks);
+			       t.list_units, (size_t)h->free_units, t.cached_blocks,
+			       t.cache_blocks);
 	return problems;
 }
 

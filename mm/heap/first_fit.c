@@ -1387,8 +1387,9 @@ static unsigned heap_first_fit_validate(void *heap, struct audit *a)
 			if (s < h->nsegs)
 				bad += audit_note(a, validate_segment(h, s, &at, &blocks, &units,
 								      &largest[k]),
-						  "segment %u (from offset 0x%zx): its list is out of "
-						  "order, or a block's start or end mark is wrong", s,
+						  "segment %u (from offset 0x%zx): its list is "
+						  "out of order, or a block's start or end mark "
+						  "is wrong", s,
 						  (size_t)s << (SEG_SHIFT + UNIT_SHIFT));
 		}
 		bad += audit_note(a, validate_group(h, g, largest, &exact), "group %lu's tree "

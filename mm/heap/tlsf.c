@@ -854,8 +854,9 @@ static unsigned validate_chain(const struct tlsf_heap *h, struct tlsf_tally *t, 
 		if (low_free) {
 			problems += audit_note(a, tag & HDR_LOW_FREE, "free block at offset 0x%zx "
 					       "follows a free block (they should have merged)", b);
-			problems += audit_note(a, footer_read(h, b + n) != n, "free block at offset "
-					       "0x%zx: its footer says %zu bytes, its header %zu", b,
+			problems += audit_note(a, footer_read(h, b + n) != n, "free block at "
+					       "offset 0x%zx: its footer says %zu bytes, its header %zu",
+					       b,
 					       (size_t)footer_read(h, b + n), n);
 			t->chain_blocks++;
 			t->chain_bytes += n;
@@ -921,7 +922,8 @@ static unsigned validate_lists(struct tlsf_heap *h, struct tlsf_tally *t, struct
 			size_t c = fl << SL_SHIFT | sl;
 
 			problems += audit_note(a, !!(map & BIT(sl)) != !!*class_head(h, c),
-					       "class %zu: its bitmap bit disagrees with its list", c);
+					       "class %zu: its bitmap bit disagrees with its list",
+					       c);
 			problems += validate_list(h, c, t, a);
 		}
 	}
