@@ -8,7 +8,9 @@ every benchmarked configuration become one animated GIF, a band per
 configuration one above the other, so that the algorithms are seen side by
 side: where each places blocks, and how the holes grow and close. Bands
 whose strips are all identical (the same heap algorithm over other frame
-algorithms) are drawn once, their configurations named together.
+algorithms) are drawn once, their configurations named together, and only
+heaps of one size share an animation (a configuration with another heap
+size gets one of its own, named after the size).
 """
 import os
 import re
@@ -149,10 +151,19 @@ def boot_strips(elf, name, log_path, timeout):
     return parse_strips(res.lines), bench.problems(recs, res)
 
 
+def by_heap_size(runs):
+    """@runs grouped by heap size, the most common size first: [(size, runs)]."""
+    sizes = {}
+    for config, strips in runs:
+        sizes.setdefault(strips[0].heap, []).append((config, strips))
+    return sorted(sizes.items(), key=lambda kv: (-len(kv[1]), -kv[0]))
+
+
 def animate_run(out, rundir, configs, name, timeout):
     """Boot every image of @configs (in OUT/<config>) for the replay of
-    trace @name and draw @rundir/maps/replay-@name.gif.
-    Return: (the GIF's path or None, the configurations that failed)."""
+    trace @name and draw @rundir/maps/replay-@name.gif (configurations with
+    another heap size: replay-@name-<KiB>K.gif).
+    Return: (the main GIF's path or None, the configurations that failed)."""
     runs, failed = [], []
     for config in configs:
         d = bench.config_dir(out, config)
@@ -164,10 +175,11 @@ def animate_run(out, rundir, configs, name, timeout):
             failed.append(config)
         else:
             runs.append((config, strips))
-    if not runs:
-        return None, failed
-    path = os.path.join(rundir, "maps", "replay-%s.gif" % name)
-    frames = render_gif(runs, path)
-    print("Animated replay of %s: %s (%d frames, %d configurations)"
-          % (name, path, frames, len(runs)))
-    return path, failed
+    paths = []
+    for i, (heap, group) in enumerate(by_heap_size(runs)):
+        suffix = "" if i == 0 else "-%dK" % (heap // 1024)
+        paths.append(os.path.join(rundir, "maps", "replay-%s%s.gif" % (name, suffix)))
+        frames = render_gif(group, paths[-1])
+        print("Animated replay of %s: %s (%d frames, %d configurations, %s heap)"
+              % (name, paths[-1], frames, len(group), kib(heap)))
+    return (paths[0] if paths else None), failed
