@@ -3,7 +3,8 @@
 
 Every make here runs with proc.clean_env(), so a build started from inside
 `make check` or `make O=DIR bench` lands in the directory it names and never
-in the source tree.
+in the source tree. scratch_copy() makes a copy of the tree for the check
+stages that run commands inside one (docs, labkit, objtree).
 """
 import os
 import shutil
@@ -87,3 +88,18 @@ def build_config(srctree, out_dir, config_goal, force=(), variables=(), env=None
     if lost:
         return False, log + "\n%s did not stick (does Kconfig allow it?)\n" % " ".join(lost)
     return True, log
+
+
+def scratch_copy(srctree, dest):
+    """Copy the tree's tracked and untracked (not ignored) files into the
+    new directory @dest. Return: False when @srctree is not a git checkout."""
+    status, text = proc.run(["git", "-C", srctree, "ls-files", "-z", "--cached", "--others",
+                             "--exclude-standard"])
+    if status != 0:
+        return False
+    for rel in sorted(set(p for p in text.split("\0") if p)):
+        src = os.path.join(srctree, rel)
+        if os.path.lexists(src):
+            os.makedirs(os.path.dirname(os.path.join(dest, rel)), exist_ok=True)
+            shutil.copy2(src, os.path.join(dest, rel), follow_symlinks=False)
+    return True

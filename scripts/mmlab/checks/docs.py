@@ -108,21 +108,6 @@ def first_match(table, command):
     return next((item for pattern, item in table if re.search(pattern, command)), None)
 
 
-def scratch_copy(srctree, dest):
-    """Copy the tree's tracked and untracked (not ignored) files into the
-    new directory @dest. Return: False when @srctree is not a git checkout."""
-    status, text = proc.run(["git", "-C", srctree, "ls-files", "-z", "--cached", "--others",
-                             "--exclude-standard"])
-    if status != 0:
-        return False
-    for rel in sorted(set(p for p in text.split("\0") if p)):
-        src = os.path.join(srctree, rel)
-        if os.path.lexists(src):
-            os.makedirs(os.path.dirname(os.path.join(dest, rel)), exist_ok=True)
-            shutil.copy2(src, os.path.join(dest, rel), follow_symlinks=False)
-    return True
-
-
 def run_command(ctx, tree, command, where):
     """Run one documented @command at the root of @tree; count the result."""
     tmp = os.path.join(os.path.dirname(tree), "tmp")
@@ -157,7 +142,7 @@ def check_commands(ctx):
     base = os.path.join(ctx.out, "docs")
     tree = os.path.join(base, "tree")
     shutil.rmtree(base, ignore_errors=True)      # the tree and its tmp/: a fresh start
-    if not scratch_copy(ctx.srctree, tree):
+    if not build.scratch_copy(ctx.srctree, tree):
         ctx.tally.skip("docs: commands: %s is not a git checkout" % ctx.srctree)
         return
     where = {}                         # command -> ["file:line", ...]

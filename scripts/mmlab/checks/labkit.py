@@ -13,7 +13,6 @@ import shutil
 import sys
 
 from mmlab import build, proc
-from mmlab.checks.docs import scratch_copy
 from mmlab.checks.objtree import differences, snapshot
 
 PYTHON = "/usr/bin/python3"
@@ -116,7 +115,7 @@ def stage_labkit(ctx):
     base = os.path.join(ctx.out, "labkit")
     shutil.rmtree(base, ignore_errors=True)
     tree = os.path.join(base, "tree")
-    if not scratch_copy(ctx.srctree, tree):
+    if not build.scratch_copy(ctx.srctree, tree):
         ctx.tally.skip("labkit: %s is not a git checkout" % ctx.srctree)
         return
     if check_scaffold(ctx, tree, "new-heap", STUB_HEAP, "%s_stack_defconfig" % STUB_HEAP):

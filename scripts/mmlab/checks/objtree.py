@@ -15,7 +15,6 @@ import shutil
 import stat
 
 from mmlab import build, ktap
-from mmlab.checks.docs import scratch_copy
 
 # A short selection: enough to build and boot through check.py's own makes.
 INNER_STAGES = "lint errors"
@@ -67,7 +66,7 @@ def stage_objtree(ctx):
     d = os.path.join(ctx.out, "objtree")
     tree = os.path.join(d, "tree")
     shutil.rmtree(d, ignore_errors=True)
-    if not scratch_copy(ctx.srctree, tree):
+    if not build.scratch_copy(ctx.srctree, tree):
         ctx.tally.skip("objtree: %s is not a git checkout" % ctx.srctree)
         return
     status, text = build.make(tree, ["defconfig", "all"])
